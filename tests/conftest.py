@@ -1,0 +1,30 @@
+"""Shared fixtures: real game records in tests/fixtures and GNU Go as the rules oracle."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sgf_data.gnugo import GnuGo, find_gnugo
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def gnugo():
+    """A GNU Go process shared by the session's oracle tests.
+
+    Skipped where GNU Go is missing, except in CI (CI=true), where .ci/run installs it and a
+    missing binary is a failure.
+    """
+    if find_gnugo() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("GNU Go is missing in CI: .ci/run should have installed it")
+        pytest.skip("GNU Go not installed (apt-get install gnugo)")
+    with GnuGo() as engine:
+        yield engine
