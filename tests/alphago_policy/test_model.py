@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+import torch
+
+from alphago_policy import model as model_module
+from alphago_policy.model import (
+    Policy,
+    WeightsError,
+    build,
+    load_policy,
+    save_weights,
+    unwrap,
+    width,
+)
+
+
+@pytest.fixture
+def tiny():
+    torch.manual_seed(0)
+    return build(k=8)
+
+
+def test_weights_round_trip_in_half_precision(tmp_path, tiny):
+    path = tmp_path / "w" / "policy.pt"
+    save_weights(tiny, path, {"steps": 5, "validation_accuracy": 0.25})
+    policy = load_policy(path)
+    assert policy.k == 8 and policy.trained
+    assert policy.card == {"steps": 5, "validation_accuracy": 0.25}
+    assert "k=8" in policy.description and "5 steps" in policy.description
+    for (name, saved), (_, original) in zip(
+        policy.model.state_dict().items(), tiny.state_dict().items(), strict=True
+    ):
+        assert saved.dtype == torch.float32, name
+        assert torch.equal(saved, original.half().float()), name
+    assert [p.name for p in path.parent.iterdir()] == ["policy.pt"]  # no temporary left behind
+
+
+def test_untrained_card_is_reported(tmp_path, tiny):
+    path = tmp_path / "random.pt"
+    save_weights(tiny, path, {"trained": False})
+    policy = load_policy(path)
+    assert not policy.trained and "untrained (random) network" in policy.description
+
+
+def test_missing_default_weights_give_a_random_network(tmp_path, monkeypatch):
+    monkeypatch.setattr(model_module, "DEFAULT_WEIGHTS", tmp_path / "absent.pt")
+    policy = load_policy()
+    assert not policy.trained and policy.k == 192
+    assert policy.description == "AlphaGo SL policy k=192, untrained (random) network"
+
+
+def test_explicit_missing_path_is_an_error(tmp_path):
+    with pytest.raises(WeightsError, match=r"absent\.pt: no such weights file.*train"):
+        load_policy(tmp_path / "absent.pt")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"version https://git-lfs.github.com/spec/v1\noid sha256:00\n", "git lfs pull"),
+        (b"not a torch file at all", "cannot read weights"),
+    ],
+)
+def test_unreadable_files_are_errors(tmp_path, content, message):
+    path = tmp_path / "policy_k192.pt"
+    path.write_bytes(content)
+    with pytest.raises(WeightsError, match=message) as error:
+        load_policy(path)
+    assert str(path) in str(error.value)
+
+
+def test_foreign_torch_file_is_an_error(tmp_path, tiny):
+    path = tmp_path / "state.pt"
+    torch.save(tiny.state_dict(), path)
+    with pytest.raises(WeightsError, match="not a policy weights file"):
+        load_policy(path)
+
+
+def test_unwrap_and_width(tiny):
+    class Wrapper(torch.nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+    assert unwrap(Wrapper(tiny)) is tiny
+    assert width(Wrapper(tiny)) == 8
+
+
+def test_probabilities_cover_legal_points_only(tiny, fixtures_dir):
+    from sgf_data import read_games
+
+    game = next(read_games(fixtures_dir / "games" / "tom-354460.sgf"))
+    position = next(p for n, (p, _move) in enumerate(game.replay()) if n == 60).copy()
+    policy = Policy(tiny.eval(), False, "test", 8, {})
+    probabilities = policy.probabilities(position)
+    assert probabilities.shape == (19, 19) and probabilities.dtype == np.float32
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    legal = position.legal_points(position.to_move)
+    assert (probabilities[~legal] == 0).all()
+    assert (probabilities[legal] > 0).all()
+    assert (probabilities[position.stones() != 0] == 0).all()
