@@ -1,0 +1,90 @@
+"""Expanding a list of layer specs into a named ``nn.Sequential`` that knows its input size."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from torch import nn
+
+from cnn.layers import FC, Conv, Flatten, Shape
+
+
+class Spec(Protocol):
+    """What ``stack`` needs from a layer spec (see ``cnn.layers`` for the common ones)."""
+
+    name: str | None
+    kind: str
+    weighted: bool
+
+    def output(self, shape: Shape) -> Shape: ...
+
+    def build(self, shape: Shape) -> nn.Module: ...
+
+
+class Network(nn.Sequential):
+    """A feed-forward network of named units that remembers the input it was designed for.
+
+    ``input_size`` is ``(depth, height, width)``, without the batch dimension; ``cnn.summary``
+    uses it when no other size is given.
+    """
+
+    def __init__(self, units: OrderedDict[str, nn.Module], input_size: Shape) -> None:
+        super().__init__(units)
+        self.input_size = tuple(input_size)
+
+
+def stack(
+    specs: Iterable[Spec],
+    input_size: Shape,
+    *,
+    activation: Callable[[], nn.Module] = nn.ReLU,
+    batch_norm: bool = False,
+) -> OrderedDict[str, nn.Module]:
+    """Build the modules for ``specs`` on a volume of ``input_size``, checking every shape.
+
+    Units are named as in the lecture: weight layers by their depth in the network (``conv1``
+    ... ``fc8``), other layers by their own count (``pool1``, ``norm2``), unless the spec names
+    itself. A spec whose ``activation`` is true is followed by ``<name>_act`` (its
+    activation), after ``<name>_bn`` for convs when ``batch_norm``; FC dropout comes last as
+    ``<name>_drop``.
+    """
+    units: OrderedDict[str, nn.Module] = OrderedDict()
+    counts: dict[str, int] = {}
+    weight_layers = 0
+    shape = tuple(input_size)
+    for spec in specs:
+        if isinstance(spec, FC) and len(shape) != 1:
+            units["flatten"] = Flatten().build(shape)
+            shape = Flatten().output(shape)
+        if spec.weighted:
+            weight_layers += 1
+            index = weight_layers
+        else:
+            index = counts[spec.kind] = counts.get(spec.kind, 0) + 1
+        name = spec.name or f"{spec.kind}{index}"
+        if name in units:
+            raise ValueError(f"two units are named {name!r}")
+        out = spec.output(shape)
+        units[name] = spec.build(shape)
+        if isinstance(spec, Conv) and batch_norm:
+            units[f"{name}_bn"] = nn.BatchNorm2d(out[0])
+        if getattr(spec, "activation", False):
+            units[f"{name}_act"] = activation()
+        if isinstance(spec, FC) and spec.dropout:
+            units[f"{name}_drop"] = nn.Dropout(spec.dropout)
+        shape = out
+    return units
+
+
+def network(
+    specs: Iterable[Spec],
+    input_size: Shape,
+    *,
+    activation: Callable[[], nn.Module] = nn.ReLU,
+    batch_norm: bool = False,
+) -> Network:
+    """``stack`` the specs into a ``Network``."""
+    units = stack(specs, input_size, activation=activation, batch_norm=batch_norm)
+    return Network(units, input_size)
