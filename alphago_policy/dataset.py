@@ -1,0 +1,325 @@
+"""Prepared training positions (see `python -m alphago_policy prepare`) and the loader feeding them.
+
+On disk (written by alphago_policy.prepare) a data directory holds `manifest.json` and, per
+split, shards of positions as .npy files read with np.load(mmap_mode="r"):
+
+    <split>/<shard>.codes.npy   uint16 (N, 361)  the 48 planes, coded per point (encoding.py)
+    <split>/<shard>.labels.npy  int16 (N,)       the move played, flat index row * 19 + col
+    <split>/<shard>.games.npy   int32 (N,)       the game's index in manifest["game_ids"]
+    <split>/<shard>.plies.npy   int16 (N,)       the move's number in its game, from 0
+
+`make_loader` draws batches from a fresh permutation of the whole split each epoch (so the
+positions of one game are spread over the epoch), applies one of the 8 board symmetries per
+position, and expands the codes into float planes with one table look-up, on the GPU when
+asked. Everything random derives from (seed, epoch, batch), so a stream is reproducible and
+resumes at any batch index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphago_policy import encoding
+
+SPLITS = ("train", "validation", "test")
+DEFAULT_FRACTIONS = (0.90, 0.05, 0.05)
+MANIFEST = "manifest.json"
+ARRAYS = ("codes", "labels", "games", "plies")
+NUM_SYMMETRIES = 8
+PASS_INDEX = 361
+
+
+def split_of(game_id: str, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> str:
+    """The split of a game: the first 8 bytes of sha1(game_id) as a fraction of 2**64.
+
+    Stable across runs, machines and collections, and a game never straddles two splits.
+
+    >>> split_of("tygem-407331168")
+    'train'
+    >>> [split_of("tom-354460", (0.0, 0.0, 1.0)), split_of("tom-354460", (0.0, 1.0, 0.0))]
+    ['test', 'validation']
+    """
+    digest = hashlib.sha1(game_id.encode("utf-8")).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    bounds = np.cumsum(fractions)
+    for split, bound in zip(SPLITS, bounds, strict=True):
+        if fraction < bound:
+            return split
+    return SPLITS[-1]
+
+
+def shard_path(data_dir: Path, split: str, shard: str, array: str) -> Path:
+    """Where one array of one shard lives."""
+    return Path(data_dir) / split / f"{shard}.{array}.npy"
+
+
+def transform(board: np.ndarray, k: int) -> np.ndarray:
+    """Symmetry k of the board(s) in the last two axes: k % 4 quarter turns, then a
+    transposition when k >= 4. Works on numpy arrays and torch tensors alike.
+
+    >>> transform(np.array([[1, 2], [3, 4]]), 1).tolist()
+    [[2, 4], [1, 3]]
+    """
+    if isinstance(board, torch.Tensor):
+        board = torch.rot90(board, k % 4, dims=(-2, -1))
+        return board.transpose(-2, -1) if k >= 4 else board
+    board = np.rot90(board, k % 4, axes=(-2, -1))
+    return np.swapaxes(board, -2, -1) if k >= 4 else board
+
+
+def point_permutations() -> tuple[np.ndarray, np.ndarray]:
+    """For each symmetry k: GATHER[k][i] = the old flat index that lands on flat index i,
+    and MOVE[k][j] = where old flat index j goes (pass, 361, stays 361)."""
+    grid = np.arange(361).reshape(19, 19)
+    gather = np.stack([transform(grid, k).ravel() for k in range(NUM_SYMMETRIES)])
+    move = np.empty((NUM_SYMMETRIES, 362), np.int64)
+    move[:, 361] = PASS_INDEX
+    for k in range(NUM_SYMMETRIES):
+        move[k, gather[k]] = np.arange(361)
+    return gather, move
+
+
+GATHER, MOVE = point_permutations()
+
+
+def symmetry(planes: np.ndarray, label: int, k: int) -> tuple[np.ndarray, int]:
+    """Symmetry k (0 = identity) of planes (..., 19, 19) and of the move label with them.
+
+    >>> board = np.zeros((1, 19, 19), np.uint8); board[0, 0, 3] = 1  # D1: row 0, col 3
+    >>> turned, label = symmetry(board, 3, 1)
+    >>> int(np.flatnonzero(turned[0])[0]) == label
+    True
+    """
+    return np.ascontiguousarray(transform(planes, k)), int(MOVE[k, label])
+
+
+class PositionDataset:
+    """One split of a prepared data directory: len() positions, raw codes and labels."""
+
+    def __init__(self, data_dir: str | Path, split: str):
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}: expected one of {SPLITS}")
+        self.data_dir = Path(data_dir)
+        manifest_path = self.data_dir / MANIFEST
+        if not manifest_path.exists():
+            raise FileNotFoundError(
+                f"{manifest_path} is missing: run (or finish, by running it again) "
+                f"`python -m alphago_policy prepare ... --out {self.data_dir}`"
+            )
+        self.manifest = json.loads(manifest_path.read_text())
+        version = self.manifest.get("encoding_version")
+        if version != encoding.ENCODING_VERSION:
+            raise ValueError(
+                f"{manifest_path}: encoding version {version}, this code reads version "
+                f"{encoding.ENCODING_VERSION}: prepare the data again"
+            )
+        self.split = split
+        shards = self.manifest["splits"][split]["shards"]
+        self._arrays = {
+            array: [
+                np.load(shard_path(self.data_dir, split, s["name"], array), mmap_mode="r")
+                for s in shards
+            ]
+            for array in ARRAYS
+        }
+        sizes = [len(codes) for codes in self._arrays["codes"]]
+        self._starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    def _locate(self, index: int) -> tuple[int, int]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"position {index} out of range for {len(self)} positions")
+        shard = int(np.searchsorted(self._starts, index, side="right")) - 1
+        return shard, index - int(self._starts[shard])
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        """(codes uint16 (361,), move label) of one position."""
+        shard, row = self._locate(index)
+        return np.array(self._arrays["codes"][shard][row]), int(self._arrays["labels"][shard][row])
+
+    def planes(self, index: int) -> np.ndarray:
+        """The 48 planes uint8 (48, 19, 19) of one position."""
+        return encoding.decode(self[index][0])
+
+    def game(self, index: int) -> tuple[str, int]:
+        """(game id, move number) of the position."""
+        shard, row = self._locate(index)
+        game = int(self._arrays["games"][shard][row])
+        return self.manifest["game_ids"][game], int(self._arrays["plies"][shard][row])
+
+    def gather(self, indices: np.ndarray, array: str = "codes") -> np.ndarray:
+        """The rows `indices` of one array, in that order, reading each shard once."""
+        indices = np.asarray(indices, np.int64)
+        order = np.argsort(indices, kind="stable")
+        ordered = indices[order]
+        shards = np.searchsorted(self._starts, ordered, side="right") - 1
+        parts = []
+        bounds = np.flatnonzero(np.diff(shards)) + 1
+        for block in np.split(np.arange(len(ordered)), bounds):
+            if len(block):
+                shard = shards[block[0]]
+                rows = ordered[block] - self._starts[shard]
+                parts.append(self._arrays[array][shard][rows])
+        out = np.empty((len(indices), *parts[0].shape[1:]), parts[0].dtype)
+        out[order] = np.concatenate(parts)
+        return out
+
+
+@dataclass(frozen=True)
+class LoaderSettings:
+    """How `make_loader` draws batches; every field changes the stream it yields."""
+
+    batch_size: int
+    augment: bool = True
+    shuffle: bool = True
+    seed: int = 0
+    rank: int = 0
+    world_size: int = 1
+    epochs: int | None = None  # None: endless
+    drop_last: bool = True
+
+
+class Decoder:
+    """Codes -> float planes on a device: a symmetry is a gather of points, the planes one
+    look-up in the uint8 table (then a transposition and a conversion, the fastest order)."""
+
+    def __init__(self, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32):
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.table = torch.tensor(encoding.TABLE, device=self.device)
+        self.gather = torch.tensor(GATHER, device=self.device)
+        self.move = torch.tensor(MOVE, device=self.device)
+
+    def __call__(
+        self, codes: torch.Tensor, labels: torch.Tensor, ks: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """codes int16 (B, 361), labels (B,), symmetries (B,) or None -> (x (B,48,19,19), y)."""
+        codes = codes.to(self.device, non_blocking=True).long()
+        labels = labels.to(self.device, non_blocking=True).long()
+        if ks is not None:
+            ks = ks.to(self.device, non_blocking=True)
+            codes = torch.gather(codes, 1, self.gather[ks])
+            labels = self.move[ks, labels]
+        points = self.table[codes]  # (B, 361, 48) uint8
+        x = points.transpose(1, 2).contiguous().to(self.dtype)
+        return x.view(len(codes), encoding.NUM_PLANES, 19, 19), labels
+
+
+class Loader:
+    """The batch stream of `make_loader`: an iterator with its epoch length."""
+
+    def __init__(
+        self,
+        dataset: PositionDataset,
+        settings: LoaderSettings,
+        decoder: Decoder,
+        start_batch: int = 0,
+    ):
+        self.dataset = dataset
+        self.settings = settings
+        self.decoder = decoder
+        per_rank = len(dataset) // settings.world_size
+        if settings.drop_last:
+            self.batches_per_epoch = per_rank // settings.batch_size
+        else:
+            self.batches_per_epoch = -(-per_rank // settings.batch_size)
+        if self.batches_per_epoch == 0:
+            raise ValueError(
+                f"{dataset.data_dir} split {dataset.split!r}: {len(dataset)} positions make no "
+                f"batch of {settings.batch_size} on {settings.world_size} rank(s)"
+            )
+        self._epoch_indices: tuple[int, np.ndarray] | None = None
+        self._stream = self.batches(start_batch)
+
+    def __iter__(self) -> Loader:
+        return self
+
+    def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return next(self._stream)
+
+    def __len__(self) -> int:
+        """Batches in the whole stream (a TypeError for an endless one, like any iterator)."""
+        if self.settings.epochs is None:
+            raise TypeError("an endless loader has no length: see batches_per_epoch")
+        return self.settings.epochs * self.batches_per_epoch
+
+    def rank_indices(self, epoch: int) -> np.ndarray:
+        """This rank's positions in epoch order: a seeded permutation, dealt round-robin."""
+        if self._epoch_indices is None or self._epoch_indices[0] != epoch:
+            n = len(self.dataset)
+            if self.settings.shuffle:
+                order = np.random.default_rng([self.settings.seed, epoch]).permutation(n)
+            else:
+                order = np.arange(n)
+            per_rank = n // self.settings.world_size
+            mine = order[self.settings.rank :: self.settings.world_size][:per_rank]
+            self._epoch_indices = (epoch, mine)
+        return self._epoch_indices[1]
+
+    def raw_batch(self, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(codes, labels, symmetries or None) of global batch number `batch`, on the CPU."""
+        epoch, number = divmod(batch, self.batches_per_epoch)
+        size = self.settings.batch_size
+        indices = self.rank_indices(epoch)[number * size : (number + 1) * size]
+        codes = self.dataset.gather(indices, "codes")
+        labels = self.dataset.gather(indices, "labels")
+        ks = None
+        if self.settings.augment:
+            rng = np.random.default_rng([self.settings.seed, epoch, number, self.settings.rank])
+            ks = rng.integers(0, NUM_SYMMETRIES, len(indices))
+        return codes, labels, ks
+
+    def batches(self, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Batches from global batch number `start_batch` on (what a checkpoint records)."""
+        end = None if self.settings.epochs is None else len(self)
+        batch = start_batch
+        pin = self.decoder.device.type == "cuda"
+        while end is None or batch < end:
+            codes, labels, ks = self.raw_batch(batch)
+            tensors = [torch.from_numpy(codes.view(np.int16)), torch.from_numpy(labels)]
+            tensors.append(None if ks is None else torch.from_numpy(ks))
+            if pin:
+                tensors = [t if t is None else t.pin_memory() for t in tensors]
+            yield self.decoder(*tensors)
+            batch += 1
+
+
+def make_loader(
+    data_dir: str | Path,
+    split: str,
+    batch_size: int,
+    *,
+    augment: bool = True,
+    seed: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+    start_batch: int = 0,
+    epochs: int | None = None,
+    shuffle: bool = True,
+    drop_last: bool = True,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> Loader:
+    """Batches (x float (B, 48, 19, 19), y int64 (B,)) of one split, on `device`.
+
+    Endless unless `epochs` is given; batch number b of the stream depends only on (data,
+    settings, b), so `start_batch=b` resumes a stream exactly. The returned iterator also
+    tells `batches_per_epoch`. Each of `world_size` ranks gets
+    a disjoint, equal share of every epoch (for DistributedDataParallel). For evaluation:
+    augment=False, shuffle=False, epochs=1, drop_last=False.
+    """
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
+    settings = LoaderSettings(
+        batch_size, augment, shuffle, seed, rank, world_size, epochs, drop_last
+    )
+    return Loader(PositionDataset(data_dir, split), settings, Decoder(device, dtype), start_batch)

@@ -1,0 +1,391 @@
+"""Turn game collections into training positions: the 48 planes of every position, coded
+per point, with the move played as label, split by game into train / validation / test.
+
+    python -m alphago_policy prepare /work/shared/data/sgf --out data/kgs [--workers N]
+
+Games are read in order (directories sorted, archives streamed) and cut into shards of a fixed
+number of games; a pool of worker processes computes the planes of each shard and writes its
+arrays, then its completion record (shards/NNNNNN.json), each file atomically. An interrupted
+run (Ctrl-C) resumes where it stopped when the same command runs again: shards with a record
+are not redone, so the result is the same as that of an uninterrupted run. manifest.json,
+written last, says what the directory holds (see alphago_policy.dataset for the format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from alphago_policy import encoding
+from alphago_policy.dataset import DEFAULT_FRACTIONS, MANIFEST, SPLITS, shard_path, split_of
+from sgf_data.archives import check_paths, sgf_files
+from sgf_data.coords import to_index
+from sgf_data.features import planes
+from sgf_data.reader import Game, LoadSummary, read_games
+
+SETTINGS_FILE = "prepare.json"
+SHARDS_DIR = "shards"
+FORMAT = "alphago_policy positions"
+
+
+@dataclass(frozen=True)
+class PrepareSettings:
+    """What `prepare` reads and how it cuts it; a resumed run must use the same."""
+
+    paths: tuple[str, ...]
+    out: str
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    shard_games: int = 64
+    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+
+    def identity(self) -> dict[str, Any]:
+        """The settings that decide the output (workers do not)."""
+        return {
+            "format": FORMAT,
+            "encoding_version": encoding.ENCODING_VERSION,
+            "sources": [str(Path(p).resolve()) for p in self.paths],
+            "shard_games": self.shard_games,
+            "fractions": list(self.fractions),
+        }
+
+
+def write_atomically(path: Path, write: Callable[[Any], None], mode: str = "wb") -> None:
+    """Write a file through a temporary file in the same directory, then rename it into place,
+    so that the path holds either nothing or the whole file."""
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(temporary, mode) as file:
+        write(file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically."""
+    write_atomically(path, lambda f: json.dump(data, f, indent=1), mode="w")
+
+
+def shard_name(number: int) -> str:
+    """The name of shard `number`, sorting in shard order.
+
+    >>> shard_name(42)
+    '000042'
+    """
+    return f"{number:06d}"
+
+
+def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
+    """The positions of one game: codes, labels, games, plies (passes left out)."""
+    codes, labels, plies = [], [], []
+    for ply, (position, (_, point)) in enumerate(game.replay()):
+        if point is None:
+            continue
+        codes.append(encoding.encode(planes(position)))
+        labels.append(to_index(point))
+        plies.append(ply)
+    return {
+        "codes": np.array(codes, np.uint16).reshape(-1, encoding.NUM_POINTS),
+        "labels": np.array(labels, np.int16),
+        "games": np.full(len(labels), game_index, np.int32),
+        "plies": np.array(plies, np.int16),
+    }
+
+
+def skip_record(game: Game, reason: str, detail: str) -> dict[str, Any]:
+    """A game left out, in the fields of sgf_data.reader.Skip (the game id in the detail)."""
+    return {
+        "source": game.source,
+        "game": None,
+        "move_number": None,
+        "reason": reason,
+        "detail": f"{game.game_id}: {detail}",
+    }
+
+
+def prepare_shard(
+    number: int, first_game: int, games: list[Game], out: str, fractions: tuple[float, float, float]
+) -> dict[str, Any]:
+    """Compute and write one shard (its arrays per split, then its record); return the record.
+
+    A game that fails (an illegal move, an error in the features) is left out and recorded.
+    """
+    started = time.perf_counter()
+    per_split: dict[str, list[dict[str, np.ndarray]]] = {split: [] for split in SPLITS}
+    skipped = []
+    for offset, game in enumerate(games):
+        try:
+            arrays = game_positions(game, first_game + offset)
+        except Exception as error:  # one broken game skips that game only
+            skipped.append(skip_record(game, "features failed", f"{type(error).__name__}: {error}"))
+            continue
+        per_split[split_of(game.game_id, fractions)].append(arrays)
+    name = shard_name(number)
+    positions = {}
+    for split, parts in per_split.items():
+        (Path(out) / split).mkdir(parents=True, exist_ok=True)
+        for array in ("codes", "labels", "games", "plies"):
+            data = np.concatenate([p[array] for p in parts]) if parts else _empty(array)
+            write_atomically(
+                shard_path(Path(out), split, name, array), lambda f, d=data: np.save(f, d)
+            )
+        positions[split] = sum(len(p["labels"]) for p in parts)
+    record = {
+        "shard": name,
+        "first_game": first_game,
+        "game_ids": [game.game_id for game in games],
+        "positions": positions,
+        "games": {split: len(parts) for split, parts in per_split.items()},
+        "skipped": skipped,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    write_json(Path(out) / SHARDS_DIR / f"{name}.json", record)
+    return record
+
+
+def _empty(array: str) -> np.ndarray:
+    """A split with no positions in a shard still gets its (empty) arrays."""
+    if array == "codes":
+        return np.zeros((0, encoding.NUM_POINTS), np.uint16)
+    return np.zeros(0, {"labels": np.int16, "games": np.int32, "plies": np.int16}[array])
+
+
+def unique_games(games: Iterable[Game], duplicates: list[dict[str, Any]]) -> Iterator[Game]:
+    """The games whose id was not seen before; the others are recorded in `duplicates`."""
+    seen: set[str] = set()
+    for game in games:
+        if game.game_id in seen:
+            duplicates.append(skip_record(game, "duplicate", "a game with this id was read before"))
+            continue
+        seen.add(game.game_id)
+        yield game
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """The items in lists of `size` (the last one shorter).
+
+    >>> list(batched(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def count_sgf_files(paths: Iterable[str]) -> int:
+    """How many SGF files the paths hold: the progress bar's total (a file may hold several
+    games, so this is an estimate). Archives are streamed, nothing is parsed."""
+
+    return sum(1 for _ in sgf_files(check_paths(paths)))
+
+
+def check_settings(out: Path, settings: PrepareSettings) -> None:
+    """Record the settings in a new directory, or refuse to mix them with different ones."""
+    path = out / SETTINGS_FILE
+    identity = settings.identity()
+    if path.exists():
+        recorded = json.loads(path.read_text())
+        if recorded != identity:
+            raise ValueError(
+                f"{out} was prepared with other settings ({path}: {recorded}); "
+                f"use another --out, or the same sources and settings to resume"
+            )
+    else:
+        write_json(path, identity)
+
+
+def remove_temporaries(out: Path) -> None:
+    """Remove what an interrupted write left behind (never a finished file)."""
+    for leftover in out.rglob("*.tmp-*"):
+        leftover.unlink()
+
+
+class ShardRunner:
+    """Runs `prepare_shard` in a pool of processes (or inline for one worker), keeping at most
+    two shards per worker in flight so that memory stays flat however large the input."""
+
+    def __init__(self, workers: int):
+        self.pool = None
+        if workers > 1:
+            self.pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+        self.limit = 2 * workers
+        self.pending: set[Future] = set()
+
+    def submit(self, *task) -> Iterator[dict[str, Any]]:
+        """Start a shard; yield the records of shards finished meanwhile."""
+        if self.pool is None:
+            yield prepare_shard(*task)
+            return
+        self.pending.add(self.pool.submit(prepare_shard, *task))
+        while len(self.pending) >= self.limit:
+            yield from self._collect(FIRST_COMPLETED)
+
+    def finish(self) -> Iterator[dict[str, Any]]:
+        while self.pending:
+            yield from self._collect(FIRST_COMPLETED)
+
+    def _collect(self, when: str) -> Iterator[dict[str, Any]]:
+        done, self.pending = wait(self.pending, return_when=when)
+        for future in done:
+            yield future.result()
+
+    def stop(self) -> None:
+        """Let the shards in progress finish (their work is kept), drop those not started."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which lets them finish their shard."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def prepare(
+    settings: PrepareSettings,
+    *,
+    on_shard: Callable[[dict[str, Any]], None] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Prepare (or finish preparing) `settings.out`; return the manifest.
+
+    `on_shard` is called with each finished shard's record (tests interrupt a run through it).
+    """
+
+    check_paths(settings.paths)
+    out = Path(settings.out)
+    (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
+    check_settings(out, settings)
+    remove_temporaries(out)
+    started = time.perf_counter()
+    total = count_sgf_files(settings.paths) if progress else None
+    summary = LoadSummary()
+    duplicates: list[dict[str, Any]] = []
+    records: dict[str, dict[str, Any]] = {}
+    bar = tqdm(total=total, unit="game", disable=not progress, smoothing=0.05)
+    computed = {"positions": 0, "seconds": 0.0}
+
+    def finished(record: dict[str, Any], fresh: bool) -> None:
+        records[record["shard"]] = record
+        bar.update(len(record["game_ids"]))
+        if fresh:
+            computed["positions"] += sum(record["positions"].values())
+            elapsed = time.perf_counter() - started
+            bar.set_postfix_str(f"{computed['positions'] / elapsed:,.0f} positions/s")
+            if on_shard is not None:
+                on_shard(record)
+
+    runner = ShardRunner(settings.workers)
+    try:
+        games = unique_games(read_games(*settings.paths, summary=summary), duplicates)
+        for number, shard in enumerate(batched(games, settings.shard_games)):
+            record_path = out / SHARDS_DIR / f"{shard_name(number)}.json"
+            if record_path.exists():
+                finished(json.loads(record_path.read_text()), fresh=False)
+                continue
+            first_game = number * settings.shard_games
+            task = (number, first_game, shard, str(out), settings.fractions)
+            for record in runner.submit(*task):
+                finished(record, fresh=True)
+        for record in runner.finish():
+            finished(record, fresh=True)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: finishing the shards in progress; {len(records)} shards done")
+        runner.stop()
+        raise
+    runner.stop()
+    bar.close()
+    manifest = build_manifest(settings, [records[k] for k in sorted(records)], summary)
+    manifest["skipped"] += duplicates
+    manifest["run"] = {
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "positions_computed": computed["positions"],
+        "workers": settings.workers,
+    }
+    write_json(out / MANIFEST, manifest)
+    return manifest
+
+
+def build_manifest(
+    settings: PrepareSettings, records: list[dict[str, Any]], summary: LoadSummary
+) -> dict[str, Any]:
+    """What the directory holds: counts and shards per split, sources, settings, game ids, and
+    every game left out with the reason."""
+    splits = {}
+    for split in SPLITS:
+        shards = [
+            {"name": r["shard"], "positions": r["positions"][split]}
+            for r in records
+            if r["positions"][split]
+        ]
+        splits[split] = {
+            "positions": sum(s["positions"] for s in shards),
+            "games": sum(r["games"][split] for r in records),
+            "shards": shards,
+        }
+    skipped = [asdict(skip) for skip in summary.skipped]
+    for record in records:
+        skipped += record["skipped"]
+    return {
+        **settings.identity(),
+        "splits": splits,
+        "games_read": summary.games,
+        "positions": sum(s["positions"] for s in splits.values()),
+        "bytes_per_position": 2 * encoding.NUM_POINTS + 2 + 4 + 2,
+        "game_ids": [game_id for r in records for game_id in r["game_ids"]],
+        "skipped": skipped,
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="directories, .sgf, .zip or tar archives of games"
+    )
+    parser.add_argument("--out", required=True, help="the data directory to write (or resume)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes computing features (default: all cores)",
+    )
+    parser.add_argument(
+        "--shard-games",
+        type=int,
+        default=PrepareSettings.shard_games,
+        help="games per shard, the unit of work and of resuming (default: 64)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = PrepareSettings(tuple(args.paths), args.out, args.workers, args.shard_games)
+    try:
+        manifest = prepare(settings)
+    except KeyboardInterrupt:
+        print(f"stopped; run the same command again to resume into {args.out}")
+        return 130
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}")
+        return 2
+    counts = ", ".join(f"{s} {manifest['splits'][s]['positions']:,}" for s in SPLITS)
+    print(
+        f"{args.out}: {manifest['positions']:,} positions ({counts}) from "
+        f"{len(manifest['game_ids']):,} games; {len(manifest['skipped'])} games skipped"
+    )
+    return 0

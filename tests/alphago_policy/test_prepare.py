@@ -1,0 +1,140 @@
+"""`prepare`: positions and labels of real games, the split, the manifest, interrupt and resume."""
+
+import json
+import shutil
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alphago_policy import encoding
+from alphago_policy.__main__ import main
+from alphago_policy.dataset import SPLITS, shard_path, split_of
+from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
+from sgf_data.coords import to_index
+from sgf_data.features import planes
+from sgf_data.reader import read_games
+
+
+@pytest.fixture(scope="module")
+def sources(fixtures_dir) -> tuple[str, ...]:
+    """Seven real games, from both servers."""
+    files = sorted((fixtures_dir / "games").glob("*.sgf"))
+    return tuple(str(path) for path in files[:4] + files[-3:])
+
+
+def settings_for(sources, out: Path, **options) -> PrepareSettings:
+    return PrepareSettings(sources, str(out), **{"workers": 1, "shard_games": 2, **options})
+
+
+def read_output(out: Path) -> dict[str, bytes]:
+    """Every file of a data directory but the run's timing, by relative path."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            data = json.loads(path.read_text()) if path.suffix == ".json" else path.read_bytes()
+            if isinstance(data, dict):
+                data.pop("run", None)
+                data.pop("seconds", None)
+            files[str(path.relative_to(out))] = data
+    return files
+
+
+@pytest.fixture(scope="module")
+def prepared(sources, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("prepared")
+    prepare(settings_for(sources, out), progress=False)
+    return out
+
+
+def test_every_move_but_passes_becomes_a_position_of_its_games_split(sources, prepared):
+    manifest = json.loads((prepared / MANIFEST).read_text())
+    games = list(read_games(*sources))
+    assert manifest["game_ids"] == [game.game_id for game in games]
+    expected = {split: 0 for split in SPLITS}
+    for game in games:
+        expected[split_of(game.game_id)] += sum(point is not None for _, point in game.moves)
+    assert {s: manifest["splits"][s]["positions"] for s in SPLITS} == expected
+    assert manifest["positions"] == sum(expected.values())
+    assert manifest["skipped"] == []
+    assert manifest["encoding_version"] == encoding.ENCODING_VERSION
+    assert manifest["shard_games"] == 2 and manifest["fractions"] == [0.9, 0.05, 0.05]
+
+
+def test_stored_codes_and_labels_are_the_games_positions(sources, prepared):
+    manifest = json.loads((prepared / MANIFEST).read_text())
+    games = {game.game_id: game for game in read_games(*sources)}
+    checked = 0
+    for split in SPLITS:
+        for shard in manifest["splits"][split]["shards"]:
+            arrays = {
+                name: np.load(shard_path(prepared, split, shard["name"], name))
+                for name in ("codes", "labels", "games", "plies")
+            }
+            assert arrays["codes"].dtype == np.uint16 and arrays["labels"].dtype == np.int16
+            for row in range(0, len(arrays["labels"]), 37):
+                game = games[manifest["game_ids"][arrays["games"][row]]]
+                assert split_of(game.game_id) == split
+                ply = int(arrays["plies"][row])
+                position, (_, point) = next(islice(game.replay(), ply, None))
+                assert arrays["labels"][row] == to_index(point)
+                np.testing.assert_array_equal(
+                    encoding.decode(arrays["codes"][row]), planes(position)
+                )
+                checked += 1
+    assert checked > 30
+
+
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(sources, prepared, tmp_path):
+    class Interrupt(KeyboardInterrupt):
+        pass
+
+    def interrupt_after_two(record):
+        done.append(record["shard"])
+        if len(done) == 2:
+            raise Interrupt
+
+    done: list[str] = []
+    with pytest.raises(Interrupt):
+        prepare(settings_for(sources, tmp_path), on_shard=interrupt_after_two, progress=False)
+    assert not (tmp_path / MANIFEST).exists()
+    assert sorted(p.stem for p in (tmp_path / "shards").glob("*.json")) == ["000000", "000001"]
+    (tmp_path / "train" / "000002.codes.npy.tmp-1234").write_bytes(b"half a file")
+
+    resumed: list[str] = []
+    manifest = prepare(settings_for(sources, tmp_path), on_shard=resumed.append, progress=False)
+    assert [record["shard"] for record in resumed] == ["000002", "000003"]
+    assert manifest["run"]["positions_computed"] < manifest["positions"]
+    assert read_output(tmp_path) == read_output(prepared)
+
+
+def test_worker_processes_give_the_same_result(sources, prepared, tmp_path):
+    prepare(settings_for(sources, tmp_path, workers=2), progress=False)
+    assert read_output(tmp_path) == read_output(prepared)
+
+
+def test_other_settings_in_the_same_directory_are_refused(sources, prepared, tmp_path):
+    shutil.copytree(prepared, tmp_path, dirs_exist_ok=True)
+    with pytest.raises(ValueError, match="prepared with other settings"):
+        prepare(settings_for(sources, tmp_path, shard_games=3), progress=False)
+
+
+def test_bad_and_duplicate_games_are_skipped_and_recorded(fixtures_dir, tmp_path):
+    games = tmp_path / "games"
+    games.mkdir()
+    original = fixtures_dir / "games" / "tom-354460.sgf"
+    shutil.copy(original, games / "a.sgf")
+    shutil.copy(original, games / "b-copy.sgf")
+    (games / "c-broken.sgf").write_text("(;SZ[19];B[dd];W[dd])")
+    manifest = prepare(settings_for((str(games),), tmp_path / "out"), progress=False)
+    reasons = sorted(skip["reason"] for skip in manifest["skipped"])
+    assert reasons == ["duplicate", "move on an occupied point"]
+    assert manifest["game_ids"] == ["tom-354460"]
+
+
+def test_command_line(fixtures_dir, tmp_path, capsys):
+    game = str(fixtures_dir / "games" / "tygem-407331168.sgf")
+    assert main(["prepare", game, "--out", str(tmp_path), "--workers", "1"]) == 0
+    assert "positions" in capsys.readouterr().out
+    assert main(["prepare", str(tmp_path / "missing.sgf"), "--out", str(tmp_path)]) == 2
