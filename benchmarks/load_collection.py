@@ -1,0 +1,203 @@
+"""Load a whole SGF collection with `sgf_data.read_games` and report what came through, how fast.
+
+    PYTHONPATH=. python benchmarks/load_collection.py [ROOT] [--out FILE]
+
+ROOT (default /work/shared/data/sgf) is searched for archives and SGF files; each top-level
+archive or file is loaded in turn under one tqdm bar. Side by side, on the largest archive, the
+bare sgfmill route (``Sgf_game.from_bytes``, ``get_main_sequence``, ``get_move``; no legality
+check, no metadata) gives the cost of what the loader adds. The result table goes to
+benchmarks/results/load_collection.md (written atomically) with the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sgfmill
+from sgfmill import sgf
+from tqdm import tqdm
+
+from sgf_data import reader
+from sgf_data.archives import check_paths, container_kind, sgf_files
+
+DEFAULT_ROOT = Path("/work/shared/data/sgf")
+DEFAULT_OUT = Path(__file__).parent / "results" / "load_collection.md"
+
+EXPLANATIONS = {
+    reader.UNREADABLE: "the file or archive member could not be read (damaged archive, I/O)",
+    reader.NO_GAME: "the file holds no SGF game tree",
+    reader.UNPARSABLE: "sgfmill cannot parse the game (truncated, malformed)",
+    reader.NOT_19X19: "the board is not 19x19",
+    reader.BAD_VALUE: "a move or setup stone is not a point on the board",
+    reader.BAD_SETUP: "setup stones after the first move, or setup stones that cannot stand",
+    reader.OCCUPIED: "a move on a point that already holds a stone",
+    reader.ILLEGAL: "a move the rules forbid: suicide, or retaking a ko at once",
+    reader.NO_MOVES: "no stone is played",
+}
+
+
+@dataclass
+class Part:
+    """One top-level archive or file of the collection and what loading it gave."""
+
+    path: Path
+    summary: reader.LoadSummary
+    seconds: float
+
+
+def collection_parts(root: Path) -> list[Path]:
+    """The archives and SGF files under root, sorted: each is loaded and reported on its own."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and container_kind(p.name))
+
+
+def count_files(parts: list[Path]) -> int:
+    """How many SGF files the parts hold (a quick pass: it sizes the progress bar)."""
+    return sum(1 for _ in sgf_files(check_paths(parts)))
+
+
+def load(parts: list[Path], total_files: int) -> tuple[list[Part], set[str], int]:
+    """Load every part under one progress bar; the parts, the distinct game ids, all games."""
+    done, ids, games = [], set(), 0
+    with tqdm(total=total_files, unit="file", smoothing=0.05) as bar:
+        for path in parts:
+            summary, files_before = reader.LoadSummary(), bar.n
+            start = time.perf_counter()
+            for game in reader.read_games(path, summary=summary):
+                ids.add(game.game_id)
+                games += 1
+                bar.update(files_before + summary.files - bar.n)
+            done.append(Part(path, summary, time.perf_counter() - start))
+            bar.update(files_before + summary.files - bar.n)
+            bar.set_postfix(games=games, skipped=sum(len(p.summary.skipped) for p in done))
+    return done, ids, games
+
+
+def bare_sgfmill(path: Path) -> tuple[int, int, float]:
+    """Games, moves and seconds for the bare sgfmill route over one archive (the peer)."""
+    games = moves = 0
+    start = time.perf_counter()
+    for file in sgf_files([path]):
+        try:
+            game = sgf.Sgf_game.from_bytes(file.data)
+            moves += sum(node.get_move()[0] is not None for node in game.get_main_sequence())
+        except ValueError:
+            continue
+        games += 1
+    return games, moves, time.perf_counter() - start
+
+
+def machine() -> str:
+    """The CPU model and core count, the OS and the Python that ran the benchmark."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{model}, {os.cpu_count()} cores, no GPU; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, sgfmill {sgfmill.__version__}; one process"
+    )
+
+
+def report(parts: list[Part], ids: set[str], games: int, peer, root: Path) -> str:
+    """The results page in Markdown."""
+    files = sum(p.summary.files for p in parts)
+    moves = sum(p.summary.moves for p in parts)
+    seconds = sum(p.seconds for p in parts)
+    skipped = [skip for p in parts for skip in p.summary.skipped]
+    lines = [
+        "# Loading the training collection",
+        "",
+        f"`PYTHONPATH=. python benchmarks/load_collection.py {root}`: every game read with "
+        "`sgf_data.read_games` (sgfmill parse, main line, metadata, game id, and one legality "
+        "replay of each game through `sgf_data.Position`), archives streamed, nothing extracted.",
+        "",
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        "",
+        "| | files | games | moves | skipped | seconds | games/s | moves/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in parts:
+        s = p.summary
+        lines.append(
+            f"| {p.path.name} | {s.files:,} | {s.games:,} | {s.moves:,} | {len(s.skipped)} | "
+            f"{p.seconds:.1f} | {s.games / p.seconds:,.0f} | {s.moves / p.seconds:,.0f} |"
+        )
+    lines += [
+        f"| **all** | **{files:,}** | **{games:,}** | **{moves:,}** | **{len(skipped)}** | "
+        f"**{seconds:.1f}** | **{games / seconds:,.0f}** | **{moves / seconds:,.0f}** |",
+        "",
+        f"Distinct game ids: {len(ids):,} of {games:,} games "
+        f"({games - len(ids):,} games share an id with another game: the same PC+GN twice).",
+        "",
+    ]
+    if peer is not None:
+        path, (peer_games, peer_moves, peer_seconds) = peer
+        ours = next(p for p in parts if p.path == path)
+        ratio = ours.seconds / peer_seconds
+        lines += [
+            "## Side by side with bare sgfmill",
+            "",
+            f"On {path.name}: bare sgfmill (`Sgf_game.from_bytes`, `get_main_sequence`, "
+            f"`get_move`: no legality check, no metadata, no id) read {peer_games:,} games, "
+            f"{peer_moves:,} moves in {peer_seconds:.1f} s; `read_games` took "
+            f"{ours.seconds:.1f} s for the same archive, {ratio:.2f}x the bare parse, "
+            "legality replay included.",
+            "",
+        ]
+    lines += ["## Skipped games", ""]
+    by_reason = reader.LoadSummary(skipped=skipped).by_reason
+    for reason, count in by_reason.items():
+        lines.append(f"- {reason}: {count} ({EXPLANATIONS[reason]})")
+    if not skipped:
+        lines.append("None.")
+    else:
+        lines += ["", "| source | game | move | reason | detail |", "|---|---:|---:|---|---|"]
+        for skip in skipped:
+            source = skip.source.replace(str(root), "").lstrip("/")
+            lines.append(
+                f"| {source} | {skip.game or ''} | {skip.move_number or ''} | {skip.reason} | "
+                f"{skip.detail} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to path through a temporary file in the same directory and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--no-peer", action="store_true", help="skip the bare sgfmill run")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the skips are listed in the report instead
+    parts = collection_parts(args.root)
+    parts_loaded, ids, games = load(parts, count_files(parts))
+    largest = max(parts, key=lambda path: path.stat().st_size)  # warm by then, unless alone
+    peer = None if args.no_peer else (largest, bare_sgfmill(largest))
+    text = report(parts_loaded, ids, games, peer, args.root)
+    write_atomically(args.out, text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""Read 19x19 game records as users have them: files, collections, directories, archives.
+
+`read_games` streams `Game`s out of ``.sgf`` files (one game or a collection of many),
+directories (recursively) and ``.zip`` / ``.tar.gz`` / ``.tgz`` / ``.tar.bz2`` archives, without
+extracting anything to disk. sgfmill does all the parsing. Each game's main line is replayed once
+through `Position` while loading, so every game that comes out is legal from start to end. A game
+that cannot be used is skipped with one warning naming the file, the game and the move, and is
+recorded in the `LoadSummary`; the rest of the file or archive goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sgfmill import sgf, sgf_grammar, sgf_properties
+
+from sgf_data.archives import SgfFile, check_paths, sgf_files
+from sgf_data.board import IllegalMove, Position
+from sgf_data.coords import BOARD_SIZE, to_sgf
+
+logger = logging.getLogger(__name__)
+
+Point = tuple[int, int]
+Move = tuple[str, Point | None]
+
+# Why a game is skipped: the keys of `LoadSummary.by_reason`.
+UNREADABLE = "unreadable file"  # the file or archive member could not be read
+NO_GAME = "no game in file"  # no SGF game tree at all (empty file, garbage)
+UNPARSABLE = "unparsable SGF"  # sgfmill cannot parse the game tree
+NOT_19X19 = "not 19x19"
+BAD_VALUE = "bad point value"  # a move or setup stone that is not a point on the board
+BAD_SETUP = "bad setup"  # setup stones after the first move, or a setup that cannot stand
+OCCUPIED = "move on an occupied point"
+ILLEGAL = "illegal move"  # suicide or a ko retake
+NO_MOVES = "no moves"  # no stone played on the board
+REASONS = (UNREADABLE, NO_GAME, UNPARSABLE, NOT_19X19, BAD_VALUE, BAD_SETUP, OCCUPIED, ILLEGAL)
+REASONS += (NO_MOVES,)
+
+# Files up to this size are parsed whole in one sgfmill pass; larger collections game by game,
+# so that memory stays bounded by one game, not by the file.
+WHOLE_FILE_LIMIT = 4 << 20
+
+# Setup point lists (AB/AW/AE, compressed or not) are read by sgfmill's Node; they hold no text,
+# so the encoding given here does not matter.
+_PRESENTER = sgf_properties.Presenter(BOARD_SIZE, "UTF-8")
+_BOARD_SIZES = (b"19", b"19:19")
+_GAME_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A game (or a whole file) that was not used, and why.
+
+    ``game`` is the game's 1-based position in its file (None when the file held no game or
+    could not be read); ``move_number`` is the 1-based move at fault (None when no move is).
+    """
+
+    source: str
+    game: int | None
+    move_number: int | None
+    reason: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.game is not None:
+            where += f" game {self.game}"
+        if self.move_number is not None:
+            where += f" move {self.move_number}"
+        return f"{where}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class LoadSummary:
+    """What a `read_games` run read: files, games and moves kept, and every skip."""
+
+    files: int = 0
+    games: int = 0
+    moves: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        """How many skips there were for each reason, most frequent first."""
+        return dict(Counter(skip.reason for skip in self.skipped).most_common())
+
+    def skip(self, skip: Skip) -> None:
+        """Record a skip and log it: one warning line per skipped game or file."""
+        self.skipped.append(skip)
+        logger.warning("skipped %s", skip)
+
+
+@dataclass(frozen=True)
+class Game:
+    """One game's main line and the metadata a trainer or a player wants from it."""
+
+    game_id: str
+    source: str
+    black: str
+    white: str
+    black_rank: str
+    white_rank: str
+    result: str
+    komi: float
+    handicap: int
+    date: str
+    rules: str
+    setup_black: tuple[Point, ...]
+    setup_white: tuple[Point, ...]
+    moves: tuple[Move, ...]
+
+    def start_position(self) -> Position:
+        """The board before the first move: the setup stones, the first mover to play."""
+        to_move = self.moves[0][0] if self.moves else "b"
+        return Position.from_setup(black=self.setup_black, white=self.setup_white, to_move=to_move)
+
+    def replay(self) -> Iterator[tuple[Position, Move]]:
+        """Each move with the position just before it (one Position, mutated between yields).
+
+        The position's ``to_move`` is the colour of the move, also where a record has one side
+        play twice in a row. Once the loop is over, the position holds the final board.
+        """
+        position = self.start_position()
+        for colour, point in self.moves:
+            position.to_move = colour
+            yield position, (colour, point)
+            position.play(colour, point)
+
+
+def read_games(*paths: str | os.PathLike, summary: LoadSummary | None = None) -> Iterator[Game]:
+    """Stream the usable games under the paths; skipped games are logged and put in ``summary``.
+
+    Paths are directories (searched recursively, in sorted order), ``.sgf`` files holding one
+    game or several, and ``.zip`` or tar archives (``.tar.gz``, ``.tgz``, ``.tar.bz2``, ...).
+    A missing path, or a file of another kind, raises at once (FileNotFoundError, ValueError).
+    """
+    files = sgf_files(check_paths(paths))
+    return _games(files, LoadSummary() if summary is None else summary)
+
+
+def _games(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
+    for file in files:
+        summary.files += 1
+        if file.data is None:
+            summary.skip(Skip(file.source, None, None, UNREADABLE, file.error))
+            continue
+        found = False
+        for number, tree in enumerate(game_trees(file.data), start=1):
+            found = True
+            source = file.source if number == 1 else f"{file.source}#{number}"
+            game = _load_game(tree, source, file.source, number)
+            if isinstance(game, Skip):
+                summary.skip(game)
+                continue
+            summary.games += 1
+            summary.moves += len(game.moves)
+            yield game
+        if not found:
+            summary.skip(Skip(file.source, None, None, NO_GAME, "no '(;' game tree found"))
+
+
+def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueError]:
+    """sgfmill's game trees of an SGF file in order, a ValueError in place of each broken one.
+
+    A file up to `WHOLE_FILE_LIMIT` goes through sgfmill's ``parse_sgf_collection`` in one
+    pass. A larger file, or one holding a broken game (which makes that call give up on the
+    whole file), is stepped through game by game: sgfmill's tokeniser finds where each game ends
+    and ``parse_sgf_game`` parses it, so one broken game costs only itself.
+
+    >>> data = b"(;SZ[19];B[pd]) (;B[dd];W) (;SZ[19];W[dp];B[pp])"
+    >>> [tree if isinstance(tree, ValueError) else len(tree.sequence) for tree in game_trees(data)]
+    [2, ValueError('property with no values'), 3]
+    """
+    if len(data) <= WHOLE_FILE_LIMIT:
+        try:
+            trees = sgf_grammar.parse_sgf_collection(data)
+        except ValueError:
+            pass
+        else:
+            yield from trees
+            return
+    position = 0
+    while True:
+        tokens, end = sgf_grammar.tokenise(data, position)
+        if not tokens:
+            return
+        try:
+            yield sgf_grammar.parse_sgf_game(data[position:end])
+        except ValueError as error:
+            yield error
+        position = end
+
+
+class _Unusable(Exception):
+    """Why a game cannot be used: raised while a game is read, turned into a `Skip`."""
+
+    def __init__(self, move_number: int | None, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.move_number, self.reason, self.detail = move_number, reason, detail
+
+
+def _load_game(
+    tree: sgf_grammar.Coarse_game_tree | ValueError, source: str, file: str, number: int
+) -> Game | Skip:
+    """The game in one sgfmill game tree, checked move by move, or why it cannot be used."""
+    try:
+        return _checked_game(tree, source)
+    except _Unusable as problem:
+        return Skip(file, number, problem.move_number, problem.reason, problem.detail)
+
+
+def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) -> Game:
+    if isinstance(tree, ValueError):
+        raise _Unusable(None, UNPARSABLE, str(tree))
+    root = tree.sequence[0]
+    size = root.get("SZ", [b"19"])[0].strip()
+    if size not in _BOARD_SIZES:
+        raise _Unusable(None, NOT_19X19, f"SZ[{size.decode('latin-1')}]")
+    setup_black, setup_white, moves = _main_line(tree)
+    if all(point is None for _, point in moves):
+        raise _Unusable(None, NO_MOVES, f"{len(moves)} passes, no stone played")
+    text = _root_text(root)
+    black, white, date = text("PB"), text("PW"), text("DT")
+    game = Game(
+        game_id=server_game_id(text("PC"), text("GN"))
+        or content_game_id(black, white, date, setup_black, setup_white, moves),
+        source=source,
+        black=black,
+        white=white,
+        black_rank=text("BR"),
+        white_rank=text("WR"),
+        result=text("RE"),
+        komi=_number(root, "KM", sgf_properties.interpret_real, 0.0),
+        handicap=max(0, _number(root, "HA", sgf_properties.interpret_number, 0)),
+        date=date,
+        rules=text("RU"),
+        setup_black=setup_black,
+        setup_white=setup_white,
+        moves=moves,
+    )
+    _check_moves(game)
+    return game
+
+
+def _main_line(tree: sgf_grammar.Coarse_game_tree):
+    """(setup_black, setup_white, moves) of the game's main line.
+
+    The main line is sgfmill's (``main_sequence_iter``, as ``Sgf_game.get_main_sequence``):
+    the first variation at every branch. Setup stones (AB/AW/AE) count in any node up to the
+    first move; setup after that changes the board mid-game, which a `Game` cannot hold.
+    """
+    black: set[Point] = set()
+    white: set[Point] = set()
+    moves: list[Move] = []
+    for properties in sgf_grammar.main_sequence_iter(tree):
+        move_number = len(moves) + 1
+        if "AB" in properties or "AW" in properties or "AE" in properties:
+            if moves:
+                raise _Unusable(move_number, BAD_SETUP, "setup stones after the first move")
+            try:
+                node = sgf.Node(properties, _PRESENTER)
+                added_black, added_white, emptied = node.get_setup_stones()
+            except ValueError as error:
+                raise _Unusable(move_number, BAD_VALUE, f"setup stones: {error}") from None
+            black = (black - added_white - emptied) | added_black
+            white = (white - added_black - emptied) | added_white
+        colour = "b" if "B" in properties else "w" if "W" in properties else None
+        if colour is None:
+            continue
+        raw = properties[colour.upper()][0]
+        try:
+            point = sgf_properties.interpret_go_point(raw, BOARD_SIZE)
+        except ValueError:
+            detail = f"{colour.upper()}[{raw.decode('latin-1')}]"
+            raise _Unusable(move_number, BAD_VALUE, detail) from None
+        moves.append((colour, point))
+    return tuple(sorted(black)), tuple(sorted(white)), tuple(moves)
+
+
+def _check_moves(game: Game) -> None:
+    """Replay the game once through `Position`; raise `_Unusable` at the first move that
+    cannot be played (or for setup stones that cannot stand)."""
+    number, position = 0, None
+    try:
+        for number, (position, _) in enumerate(game.replay(), start=1):  # noqa: B007
+            pass  # replaying is the check; number and position say where it failed
+    except IllegalMove as error:
+        if number == 0:
+            raise _Unusable(None, BAD_SETUP, f"{game.game_id}: {error}") from None
+        _, point = game.moves[number - 1]
+        reason = OCCUPIED if position.colour_at(point) is not None else ILLEGAL
+        raise _Unusable(number, reason, f"{game.game_id}: {error}") from None
+    except ValueError as error:  # from Position.from_setup, before the first move
+        raise _Unusable(None, BAD_SETUP, f"{game.game_id}: {error}") from None
+
+
+def _root_text(root: dict[str, list[bytes]]):
+    """A reader of the root's SimpleText properties as str ('' when absent), see `decode_text`."""
+    charset = None
+    if "CA" in root:
+        try:
+            charset = sgf_properties.normalise_charset_name(root["CA"][0].decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            charset = None
+
+    def text(identifier: str) -> str:
+        if identifier not in root:
+            return ""
+        return decode_text(sgf_grammar.simpletext_value(root[identifier][0]), charset).strip()
+
+    return text
+
+
+def decode_text(raw: bytes, charset: str | None) -> str:
+    """Text in the declared charset (CA); where that is missing or wrong, UTF-8, then Latin-1.
+
+    Real files declare a wrong CA often enough (GB2312 or Latin-1 names under CA[UTF-8]);
+    a name never costs a game, and Latin-1 reads any bytes.
+
+    >>> decode_text("李昌镐".encode("gb2312"), "GB2312")
+    '李昌镐'
+    >>> decode_text("Honinbō".encode("utf-8"), None), decode_text(b"Ren\\xe9", "UTF-8")
+    ('Honinbō', 'René')
+    """
+    for encoding in (charset, "utf-8"):
+        if encoding is not None:
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    return raw.decode("latin-1")
+
+
+def _number(root: dict[str, list[bytes]], identifier: str, interpret, default):
+    """A numeric root property read by sgfmill, or ``default`` when absent or malformed."""
+    try:
+        return interpret(root[identifier][0].strip())
+    except (KeyError, ValueError):
+        return default
+
+
+def server_game_id(place: str, number: str) -> str | None:
+    """The id a server gave a game (PC + GN, as "tygem-407331168"), or None if it gave none.
+
+    GN is taken as a server's game number only when it is one token (no spaces): elsewhere GN
+    is a title ("Honinbo, game 3"), which need not be unique.
+
+    >>> server_game_id("TYGEM", "407331168"), server_game_id("TOM", "354460")
+    ('tygem-407331168', 'tom-354460')
+    >>> server_game_id("The KGS Go Server at http://www.gokgs.com/", "") is None
+    True
+    >>> server_game_id("Nihon Ki-in", "Honinbo game 3") is None
+    True
+    """
+    server = re.sub(r"[^a-z0-9]+", "-", place.lower()).strip("-")
+    if not server or not _GAME_NUMBER.fullmatch(number):
+        return None
+    return f"{server}-{number}"
+
+
+def content_game_id(
+    black: str,
+    white: str,
+    date: str,
+    setup_black: Iterable[Point],
+    setup_white: Iterable[Point],
+    moves: Iterable[Move],
+) -> str:
+    """A stable id from what a game is (players, date, setup, moves): sha1 of a normal form.
+
+    The same game gets the same id on any machine, whatever its file name, encoding, comments,
+    or variations.
+
+    >>> content_game_id("Lee", "Cho", "2001-02-03", [], [], [("b", (15, 15)), ("w", None)])
+    'sha1-3740ba02a6af66f7'
+    """
+    lines = [
+        f"PB {black}",
+        f"PW {white}",
+        f"DT {date}",
+        "AB " + ",".join(sorted(map(to_sgf, setup_black))),
+        "AW " + ",".join(sorted(map(to_sgf, setup_white))),
+        "moves " + ";".join(f"{colour}[{to_sgf(point)}]" for colour, point in moves),
+    ]
+    digest = hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
+    return f"sha1-{digest[:16]}"
