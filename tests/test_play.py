@@ -1,0 +1,187 @@
+"""The pygame board, headless: layout maths, the session's game logic, events and a screenshot."""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported: no window needed
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import numpy as np
+import pygame
+import pytest
+
+from alphago_policy.gtp import Engine
+from alphago_policy.model import load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("play", ROOT / "play.py")
+play = sys.modules["play"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(play)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy()
+
+
+@pytest.fixture
+def session(policy):
+    return play.Session(Engine(policy), human="b")
+
+
+@pytest.fixture
+def app(session):
+    pygame.init()
+    screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
+    yield play.App(screen, session)
+    pygame.quit()
+
+
+def test_doctests():
+    assert doctest.testmod(play).failed == 0
+
+
+@pytest.mark.parametrize("size", [(800, 896), (500, 400), (1280, 700)])
+def test_layout_maps_every_point_to_its_pixel_and_back(size):
+    layout = play.Layout.fit(*size)
+    for row in range(19):
+        for col in range(19):
+            x, y = layout.pixel((row, col))
+            assert layout.point_at(x, y) == (row, col)
+            assert layout.point_at(x + 0.4 * layout.spacing, y - 0.4 * layout.spacing) == (row, col)
+            assert 0 <= x < size[0] and 0 <= y < size[1] - play.PANEL_HEIGHT
+
+
+def test_click_plays_and_the_network_answers(session):
+    session.click((3, 3))
+    assert session.network_to_play and session.update()
+    assert [colour for colour, _ in session.position.history] == ["b", "w"]
+    assert session.position.history[1][1] not in (None, (3, 3))
+    assert session.moves == session.position.history
+    assert not session.update()  # nothing due until the human moves again
+
+
+def test_illegal_click_is_refused_with_the_reason(session):
+    session.click((3, 3))
+    session.update()
+    session.click((3, 3))
+    assert "occupied" in session.message and len(session.position.history) == 2
+    assert not session.network_to_play
+
+
+def test_pass_undo_resign_new_game(session, monkeypatch):
+    session.click((3, 3))
+    session.update()
+    session.undo()
+    assert session.position.history == [] and session.moves == []
+    session.pass_move()
+    monkeypatch.setattr(session.engine, "suggest", lambda colour: None)  # the network passes
+    assert session.update()
+    assert session.result is not None and "area count" in session.message
+    session.click((3, 3))
+    assert "Game over" in session.message
+    assert session.position.history == [("b", None), ("w", None)]
+    session.new_game()
+    assert session.result is None and session.position.history == []
+    session.resign()
+    assert session.result == "W+R"
+
+
+def play_moves(session, count: int) -> None:
+    """The human plays `count` moves on empty points of the 4th line, the network answers."""
+    points = iter((3, col) for col in range(19))
+    for _ in range(count):
+        point = next(p for p in points if session.position.colour_at(p) is None)
+        session.click(point)
+        assert session.update()
+
+
+def test_human_as_white_lets_the_network_open(policy):
+    session = play.Session(Engine(policy), human="w")
+    assert session.update() and session.position.history[0][0] == "b"
+
+
+def test_save_load_and_step_through(session, tmp_path):
+    play_moves(session, 3)
+    path = session.save(tmp_path)
+    loaded = play.Session(Engine(session.engine.policy), human="b")
+    loaded.load(path)
+    assert loaded.moves == session.moves and loaded.cursor == 6
+    loaded.step(-1)
+    loaded.step(-1)
+    assert loaded.cursor == 4 and loaded.next_move == session.moves[4]
+    assert not loaded.update()  # stepping never makes the network move
+    loaded.step(1)
+    assert loaded.cursor == 5 and loaded.position.to_move == "w"
+    loaded.step(-1)
+    loaded.click((9, 9))  # a move before the end of the record replaces the rest
+    assert loaded.moves == [*session.moves[:4], ("b", (9, 9))]
+
+
+def test_load_a_real_game(session, fixtures_dir):
+    session.load(fixtures_dir / "games" / "tom-354460.sgf")
+    assert session.cursor == len(session.moves) > 50
+    probabilities = session.probabilities()
+    assert probabilities.shape == (19, 19) and abs(probabilities.sum() - 1) < 1e-4
+    assert (probabilities[session.position.stones() != 0] == 0).all()
+
+
+def test_start_menu_then_events(policy):
+    pygame.init()
+    try:
+        screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
+        app = play.App(screen, play.Session(Engine(policy)))
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b))
+        app.step()
+        assert app.session.human == "b"
+        x, y = app.layout.pixel((15, 3))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y)))
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_h))
+        app.step()
+        assert app.session.position.history == [("b", (15, 3))] and not app.session.heatmap
+        pygame.display.set_mode((600, 500), pygame.RESIZABLE)
+        pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=(600, 500), w=600, h=500))
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+        app.step()
+        assert app.layout == play.Layout.fit(600, 500) and not app.running
+    finally:
+        pygame.quit()
+
+
+def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
+    session = app.session
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=app.layout.pixel((3, 3))))
+    assert session.update()
+    play_moves(session, 2)
+    app.draw()
+    path = tmp_path / "board.png"
+    pygame.image.save(app.screen, str(path))
+    image = pygame.image.load(str(path))
+
+    def colour(point, dx=0.0, dy=0.0):
+        x, y = app.layout.pixel(point)
+        spacing = app.layout.spacing
+        return tuple(image.get_at((round(x + dx * spacing), round(y + dy * spacing))))[:3]
+
+    black = [move[1] for move in session.position.history if move[0] == "b"]
+    white = [move[1] for move in session.position.history if move[0] == "w"]
+    for point in black:
+        assert max(colour(point, 0.3)) < 60
+    for point in white:
+        assert min(colour(point, 0.3)) > 200
+    probabilities = session.probabilities()
+    best = np.unravel_index(np.argmax(probabilities), probabilities.shape)
+    best = (int(best[0]), int(best[1]))
+    assert colour(best, 0.25, 0.3) != play.WOOD  # the heat map's disc, below its label
+    app.key(pygame.K_h)
+    app.draw()
+    x, y = app.layout.pixel(best)
+    spacing = app.layout.spacing
+    assert tuple(app.screen.get_at((round(x + 0.25 * spacing), round(y + 0.3 * spacing))))[:3] == (
+        play.WOOD
+    )
