@@ -1,7 +1,36 @@
 """A CNN library: the lecture's arithmetic, every classic architecture as data, one registry.
 
 >>> import cnn
->>> model = cnn.build("alexnet")
->>> print(cnn.summary(model).rows[0])
-conv1        55x55x96       34,944     105,415,200
+>>> model = cnn.build("lenet5")
+>>> print(cnn.summary(model).table())  # doctest: +NORMALIZE_WHITESPACE
+lenet5: input 32x32x1
+layer         type                      output        params        mult-adds
+conv1         Conv2d                  28x28x6           156          117,600
+pool1         MaxPool2d               14x14x6             0                0
+conv2         Conv2d                 10x10x16         2,416          240,000
+pool2         MaxPool2d                 5x5x16             0                0
+conv3         Conv2d                 1x1x120        48,120           48,000
+fc4           Linear                        84        10,164           10,080
+fc5           Linear                        10           850              840
+total                                               61,706          416,520
 """
+
+from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
+from cnn.alphago import probabilities
+from cnn.registry import available, build
+from cnn.summary import Row, Summary, summary
+
+__all__ = [
+    "Row",
+    "Summary",
+    "alexnet",
+    "alphago",
+    "available",
+    "build",
+    "googlenet",
+    "lenet",
+    "probabilities",
+    "resnet",
+    "summary",
+    "vgg",
+]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from cnn.arithmetic import conv_output_size, pool_output_size
+from cnn.arithmetic import conv_output_size
 
 Shape = tuple[int, ...]
 
@@ -52,25 +52,31 @@ class Conv:
 
 @dataclass(frozen=True)
 class Pool:
-    """Max (or average) pooling over FxF windows at stride S; no parameters."""
+    """Max (or average) pooling over FxF windows at stride S; no parameters.
+
+    Pools are normally not padded; ``pad`` and ``rounding="ceil"`` (torch's ``ceil_mode``)
+    exist for the published networks that rely on them (ResNet, GoogLeNet).
+    """
 
     size: int
     stride: int
     average: bool = False
-    ceil: bool = False
+    pad: int = 0
+    rounding: str | None = None
     name: str | None = None
     kind = "pool"
     weighted = False
 
     def output(self, shape: Shape) -> Shape:
         d, h, w = _volume(shape, self)
-        rounding = "ceil" if self.ceil else None
-        return (d, *(pool_output_size(n, self.size, self.stride, rounding) for n in (h, w)))
+        f, s, p = self.size, self.stride, self.pad
+        return (d, *(conv_output_size(n, f, s, p, self.rounding) for n in (h, w)))
 
     def build(self, shape: Shape) -> nn.Module:
+        ceil = self.rounding == "ceil"
         if self.average:
-            return nn.AvgPool2d(self.size, self.stride, ceil_mode=self.ceil)
-        return nn.MaxPool2d(self.size, self.stride, ceil_mode=self.ceil)
+            return nn.AvgPool2d(self.size, self.stride, self.pad, ceil_mode=ceil)
+        return nn.MaxPool2d(self.size, self.stride, self.pad, ceil_mode=ceil)
 
 
 @dataclass(frozen=True)
@@ -143,3 +149,19 @@ class FC:
 
     def build(self, shape: Shape) -> nn.Module:
         return nn.Linear(shape[0], self.features)
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Zero a fraction ``p`` of the activations while training (GoogLeNet's, before its FC)."""
+
+    p: float
+    name: str | None = None
+    kind = "dropout"
+    weighted = False
+
+    def output(self, shape: Shape) -> Shape:
+        return shape
+
+    def build(self, shape: Shape) -> nn.Module:
+        return nn.Dropout(self.p)

@@ -71,7 +71,10 @@ def available() -> list[str]:
 
 
 def build(name: str, **options: object) -> nn.Module:
-    """Build the architecture ``name`` with the given options (see ``python -m cnn list``)."""
+    """Build the architecture ``name`` with the given options (see ``python -m cnn list``).
+
+    The model's ``arch`` attribute keeps the name (summaries show it).
+    """
     found = entry(name)
     unknown = set(options) - set(found.options())
     if unknown:
@@ -79,4 +82,6 @@ def build(name: str, **options: object) -> nn.Module:
             f"{name} does not take option(s) {', '.join(sorted(unknown))}; "
             f"its options are: {', '.join(f'{k}={v!r}' for k, v in found.options().items())}"
         )
-    return found.builder(**options)
+    model = found.builder(**options)
+    model.arch = name
+    return model

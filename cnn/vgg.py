@@ -78,7 +78,7 @@ def parse(token: str) -> Conv | Pool | LRN:
     >>> parse("conv3-64")
     Conv(filters=64, size=3, stride=1, pad=1, bias=True, activation=True, rounding=None, name=None)
     >>> parse("maxpool")
-    Pool(size=2, stride=2, average=False, ceil=False, name=None)
+    Pool(size=2, stride=2, average=False, pad=0, rounding=None, name=None)
     """
     if token == "maxpool":
         return Pool(2, 2)

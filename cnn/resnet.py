@@ -1,0 +1,224 @@
+"""Residual networks [He, Zhang, Ren, Sun 2015]: the ImageNet ResNets and the CIFAR ones.
+
+A residual block computes ``relu(F(x) + shortcut(x))``: F is two 3x3 convs (basic block) or
+1x1-3x3-1x1 (bottleneck, four times wider out), each conv followed by batch norm, with no
+conv biases. The first block of a stage halves the size with stride 2 (in its 3x3 conv).
+
+ImageNet (the paper's Table 1; 224x224x3): a 7x7/2 conv, a 3x3/2 max pool, four stages of
+64, 128, 256, 512 filters, global average pool, FC 1000. Where a block changes the shape
+the shortcut is a projection, a 1x1 conv and batch norm (the paper's option B).
+resnet18/34/50/101/152: 11,689,512 / 21,797,672 / 25,557,032 / 44,549,160 / 60,192,808.
+
+CIFAR (the paper's section 4.2; 32x32x3): a 3x3 conv of 16 filters, three stages of n basic
+blocks with 16, 32, 64 filters (6n + 2 weight layers), global average pool, FC 10. The
+shortcuts are parameter-free identities, which subsample and pad the new maps with zeros
+where the shape changes (option A). cifar_resnet20/32/44/56/110: 269,722 / 464,154 /
+658,586 / 853,018 / 1,727,962 parameters (the paper's 0.27M / 0.46M / 0.66M / 0.85M / 1.7M).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnn.arithmetic import conv_output_size
+from cnn.layers import FC, Conv, GlobalAvgPool, Pool, Shape
+from cnn.network import Network, network
+from cnn.registry import register
+
+IMAGENET_INPUT = (3, 224, 224)
+CIFAR_INPUT = (3, 32, 32)
+
+# Blocks per stage of the paper's Table 1.
+IMAGENET_DEPTHS: dict[int, tuple[str, tuple[int, int, int, int]]] = {
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
+EXPANSION = {"basic": 1, "bottleneck": 4}
+
+
+def _conv_bn(inputs: int, filters: int, size: int, stride: int = 1) -> list[nn.Module]:
+    conv = nn.Conv2d(inputs, filters, size, stride, padding=(size - 1) // 2, bias=False)
+    return [conv, nn.BatchNorm2d(filters)]
+
+
+class PadShortcut(nn.Module):
+    """Option A shortcut: take every ``stride``-th pixel, then append all-zero maps."""
+
+    def __init__(self, extra_maps: int, stride: int) -> None:
+        super().__init__()
+        self.extra_maps = extra_maps
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x[:, :, :: self.stride, :: self.stride]
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra_maps))
+
+
+class ResidualBlock(nn.Module):
+    """``relu(body(x) + shortcut(x))``."""
+
+    def __init__(self, body: nn.Sequential, shortcut: nn.Module) -> None:
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A residual block: ``block`` "basic" or "bottleneck", ``planes`` filters of its 3x3."""
+
+    name: str
+    block: str
+    planes: int
+    stride: int = 1
+    shortcut: str = "projection"
+    kind = "block"
+    weighted = False
+
+    def output(self, shape: Shape) -> Shape:
+        size = (conv_output_size(n, 3, self.stride, 1, "floor") for n in shape[1:])
+        return (self.planes * EXPANSION[self.block], *size)
+
+    def build(self, shape: Shape) -> nn.Module:
+        inputs, planes, stride = shape[0], self.planes, self.stride
+        if self.block == "basic":
+            layers = [
+                *_conv_bn(inputs, planes, 3, stride),
+                nn.ReLU(),
+                *_conv_bn(planes, planes, 3),
+            ]
+        else:
+            layers = [
+                *_conv_bn(inputs, planes, 1),
+                nn.ReLU(),
+                *_conv_bn(planes, planes, 3, stride),
+                nn.ReLU(),
+                *_conv_bn(planes, planes * 4, 1),
+            ]
+        return ResidualBlock(nn.Sequential(*layers), self._shortcut(inputs))
+
+    def _shortcut(self, inputs: int) -> nn.Module:
+        outputs = self.planes * EXPANSION[self.block]
+        if self.stride == 1 and inputs == outputs:
+            return nn.Identity()
+        if self.shortcut == "pad":
+            return PadShortcut(outputs - inputs, self.stride)
+        return nn.Sequential(*_conv_bn(inputs, outputs, 1, self.stride))
+
+
+def stages(block: str, blocks: tuple[int, ...], widths: tuple[int, ...], shortcut: str) -> list:
+    """The blocks of all stages, named ``conv2_1`` ... as the paper's ``conv2_x`` layers."""
+    return [
+        Block(f"conv{stage + 2}_{i + 1}", block, width, 2 if i == 0 and stage else 1, shortcut)
+        for stage, (count, width) in enumerate(zip(blocks, widths, strict=True))
+        for i in range(count)
+    ]
+
+
+def _init(model: Network) -> Network:
+    """He initialisation for the convs, as in the paper; batch norm starts as identity."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+    return model
+
+
+def resnet(depth: int, num_classes: int = 1000) -> Network:
+    """The ImageNet ResNet of ``depth`` weight layers (18, 34, 50, 101 or 152)."""
+    if depth not in IMAGENET_DEPTHS:
+        raise ValueError(
+            f"no ImageNet ResNet of depth {depth}; choose from {list(IMAGENET_DEPTHS)}"
+        )
+    block, blocks = IMAGENET_DEPTHS[depth]
+    specs = (
+        Conv(64, 7, stride=2, pad=3, bias=False, rounding="floor"),
+        Pool(3, 2, pad=1, rounding="floor"),
+        *stages(block, blocks, (64, 128, 256, 512), "projection"),
+        GlobalAvgPool(name="avgpool"),
+        FC(num_classes, activation=False, name="fc"),
+    )
+    return _init(network(specs, IMAGENET_INPUT, batch_norm=True))
+
+
+def cifar_resnet(depth: int, num_classes: int = 10) -> Network:
+    """The CIFAR-10 ResNet of ``depth`` = 6n + 2 weight layers, option A shortcuts."""
+    if depth < 8 or (depth - 2) % 6:
+        raise ValueError(f"a CIFAR ResNet has 6n + 2 weight layers (20, 32, 44...), not {depth}")
+    n = (depth - 2) // 6
+    specs = (
+        Conv(16, 3, pad=1, bias=False),
+        *stages("basic", (n, n, n), (16, 32, 64), "pad"),
+        GlobalAvgPool(name="avgpool"),
+        FC(num_classes, activation=False, name="fc"),
+    )
+    return _init(network(specs, CIFAR_INPUT, batch_norm=True))
+
+
+@register("resnet18")
+def resnet18(num_classes: int = 1000) -> Network:
+    """ResNet-18, basic blocks 2-2-2-2 (11,689,512 params)."""
+    return resnet(18, num_classes)
+
+
+@register("resnet34")
+def resnet34(num_classes: int = 1000) -> Network:
+    """ResNet-34, basic blocks 3-4-6-3 (21,797,672 params)."""
+    return resnet(34, num_classes)
+
+
+@register("resnet50")
+def resnet50(num_classes: int = 1000) -> Network:
+    """ResNet-50, bottlenecks 3-4-6-3 (25,557,032 params)."""
+    return resnet(50, num_classes)
+
+
+@register("resnet101")
+def resnet101(num_classes: int = 1000) -> Network:
+    """ResNet-101, bottlenecks 3-4-23-3 (44,549,160 params)."""
+    return resnet(101, num_classes)
+
+
+@register("resnet152")
+def resnet152(num_classes: int = 1000) -> Network:
+    """ResNet-152, bottlenecks 3-8-36-3 (60,192,808 params)."""
+    return resnet(152, num_classes)
+
+
+@register("cifar_resnet20")
+def cifar_resnet20(num_classes: int = 10) -> Network:
+    """CIFAR ResNet-20, n=3, option A shortcuts (269,722 params)."""
+    return cifar_resnet(20, num_classes)
+
+
+@register("cifar_resnet32")
+def cifar_resnet32(num_classes: int = 10) -> Network:
+    """CIFAR ResNet-32, n=5, option A shortcuts (464,154 params)."""
+    return cifar_resnet(32, num_classes)
+
+
+@register("cifar_resnet44")
+def cifar_resnet44(num_classes: int = 10) -> Network:
+    """CIFAR ResNet-44, n=7, option A shortcuts (658,586 params)."""
+    return cifar_resnet(44, num_classes)
+
+
+@register("cifar_resnet56")
+def cifar_resnet56(num_classes: int = 10) -> Network:
+    """CIFAR ResNet-56, n=9, option A shortcuts (853,018 params)."""
+    return cifar_resnet(56, num_classes)
+
+
+@register("cifar_resnet110")
+def cifar_resnet110(num_classes: int = 10) -> Network:
+    """CIFAR ResNet-110, n=18, option A shortcuts (1,727,962 params)."""
+    return cifar_resnet(110, num_classes)

@@ -1,0 +1,160 @@
+"""Per-layer summaries: each unit's output volume, parameters and multiply-adds.
+
+Nothing is typed in by hand: the network runs once on a zero input (on the meta device when
+the network lives there, so even VGG costs nothing) with forward hooks that record what
+each unit produced. Multiply-adds count the convolutions' and fully connected layers' (one
+per weight per output position; the FLOPs of ``torch.utils.flop_counter`` are twice that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from cnn.arithmetic import volume
+from cnn.lenet import ScaledTanh
+from cnn.registry import build
+
+# Units left out of the table unless all_layers: no weights, nothing the lecture's tables show.
+QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten, ScaledTanh)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One unit of the network: its name, module type, output shape (D, H, W) or (N,)."""
+
+    name: str
+    layer: str
+    output: tuple[int, ...]
+    params: int
+    macs: int
+
+    @property
+    def volume(self) -> str:
+        """The lecture's notation: ``55x55x96`` (W x H x D) for a volume, ``4096`` for a vector."""
+        if len(self.output) == 3:
+            depth, height, width = self.output
+            return volume(width, height, depth)
+        return "x".join(str(n) for n in self.output)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The rows of a network's summary, with totals over the whole network."""
+
+    name: str
+    input_size: tuple[int, ...]
+    rows: list[Row] = field(default_factory=list)
+    params: int = 0
+    macs: int = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str) -> Row:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"{self.name} has no unit named {name!r}")
+
+    def table(self) -> str:
+        """The summary as a text table."""
+        d, h, w = self.input_size
+        lines = [
+            f"{self.name}: input {volume(w, h, d)}",
+            f"{'layer':<14}{'type':<18}{'output':>14}{'params':>14}{'mult-adds':>17}",
+        ]
+        for row in self.rows:
+            lines.append(
+                f"{row.name:<14}{row.layer:<18}{row.volume:>14}{row.params:>14,}{row.macs:>17,}"
+            )
+        lines.append(f"{'total':<46}{self.params:>14,}{self.macs:>17,}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _macs(module: nn.Module, output: torch.Tensor) -> int:
+    """Multiply-adds of one call of a conv or linear layer, per sample."""
+    per_output = module.weight[0].numel()  # weights feeding one output value
+    return output[0].numel() * per_output
+
+
+def summary(
+    model_or_name: nn.Module | str,
+    input_size: tuple[int, ...] | None = None,
+    *,
+    all_layers: bool = False,
+    **options: object,
+) -> Summary:
+    """Summarise a network, or the registered architecture of that name built with ``options``.
+
+    ``input_size`` is (depth, height, width) without the batch; by default the network's own
+    ``input_size``. Units are the network's direct children; ``all_layers`` also lists
+    activations, dropouts and flattens.
+    """
+    if isinstance(model_or_name, str):
+        with torch.device("meta"):
+            model = build(model_or_name, **options)
+        name = model_or_name
+    else:
+        model = model_or_name
+        name = getattr(model, "arch", type(model).__name__)
+    size = tuple(input_size or getattr(model, "input_size", ()))
+    if len(size) != 3:
+        raise ValueError(f"{name}: give input_size as (depth, height, width), got {size or None}")
+    reference = next(model.parameters(), torch.empty(0))
+    x = torch.zeros(1, *size, device=reference.device, dtype=reference.dtype)
+
+    outputs: list[tuple[str, nn.Module, tuple[int, ...]]] = []
+    macs: dict[nn.Module, int] = {}
+
+    def record_unit(unit_name: str):
+        def hook(unit: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+            outputs.append((unit_name, unit, tuple(output.shape[1:])))
+
+        return hook
+
+    def record_macs(module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        macs[module] = macs.get(module, 0) + _macs(module, output)
+
+    handles = [unit.register_forward_hook(record_unit(n)) for n, unit in model.named_children()]
+    handles += [
+        m.register_forward_hook(record_macs)
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+
+    rows = [
+        Row(
+            unit_name,
+            type(unit).__name__,
+            shape,
+            sum(p.numel() for p in unit.parameters()),
+            sum(macs.get(m, 0) for m in unit.modules()),
+        )
+        for unit_name, unit, shape in outputs
+    ]
+    shown = [
+        row
+        for row, (_, unit, _) in zip(rows, outputs, strict=True)
+        if all_layers or not isinstance(unit, QUIET)
+    ]
+    total_params = sum(p.numel() for p in model.parameters())
+    return Summary(name, size, shown, total_params, sum(row.macs for row in rows))
