@@ -107,8 +107,23 @@ def percent_label(probability: float) -> str:
     return "<0.1%"
 
 
+def heat_strength(probability: float) -> float:
+    """Where a probability lies on the heat map's log scale: 0.1% -> 0, 100% -> 1.
+
+    An absolute scale, so a flat distribution (an untrained network) looks flat and faint.
+
+    >>> heat_strength(1.0), round(heat_strength(0.01), 3), round(heat_strength(1 / 361), 3)
+    (1.0, 0.333, 0.147)
+    >>> heat_strength(0.0005), heat_strength(0)
+    (0.0, 0.0)
+    """
+    if probability <= 0:
+        return 0.0
+    return float(np.clip(1 + np.log10(probability) / 3, 0.0, 1.0))
+
+
 def heat_colour(strength: float) -> tuple[int, int, int, int]:
-    """RGBA of a heat-map disc: blue and faint for weak moves, red and solid for the best.
+    """RGBA of a heat-map disc: blue and faint for weak moves, red and solid for strong ones.
 
     >>> heat_colour(0.0), heat_colour(1.0)
     ((70, 150, 255, 90), (235, 40, 40, 210))
@@ -304,7 +319,7 @@ class Session:
 
 HELP = (
     "click play  P pass  U undo  G network move  H heat map  N new  R resign  "
-    "S save  L load  \u2190/\u2192 step"
+    "S save  L load  Left/Right step"
 )
 
 
@@ -415,25 +430,24 @@ class App:
                 pygame.draw.circle(self.screen, LINE, layout.pixel((row, col)), radius)
 
     def draw_heatmap(self) -> None:
+        """A disc on every move the network gives 0.1% or more, the top moves labelled in %."""
         probabilities = self.session.probabilities()
-        best = float(probabilities.max())
-        if best <= 0:
-            return
         overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
         radius = self.layout.spacing * 0.46
-        for row, col in zip(*np.nonzero(probabilities), strict=True):
-            strength = float(probabilities[row, col]) / best
+        for row, col in zip(*np.nonzero(probabilities >= 0.001), strict=True):
+            strength = heat_strength(float(probabilities[row, col]))
             centre = self.layout.pixel((int(row), int(col)))
-            disc = radius * (0.35 + 0.65 * np.sqrt(strength))
+            disc = radius * (0.4 + 0.6 * np.sqrt(strength))
             pygame.draw.circle(overlay, heat_colour(strength), centre, round(disc))
         self.screen.blit(overlay, (0, 0))
         top = np.argsort(-probabilities, axis=None, kind="stable")[:LABELLED_MOVES]
         for index in top:
             point = divmod(int(index), BOARD_SIZE)
-            if probabilities[point] <= 0:
+            probability = float(probabilities[point])
+            if probability <= 0:
                 break
-            label = percent_label(float(probabilities[point]))
-            self.text(label, self.small_font, (255, 255, 255), self.layout.pixel(point))
+            colour = WHITE if heat_strength(probability) > 0.5 else BLACK
+            self.text(percent_label(probability), self.small_font, colour, self.layout.pixel(point))
 
     def draw_stones(self) -> None:
         layout, position = self.layout, self.session.position

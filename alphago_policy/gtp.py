@@ -24,12 +24,12 @@ from typing import TextIO
 import numpy as np
 from sgfmill import sgf
 
+from alphago_policy.encoding import SENSIBLE
 from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, from_gtp, to_gtp
 
 Point = tuple[int, int]
 
-SENSIBLE_PLANE = 46  # sgf_data.features plane: legal and not filling one of the player's eyes
 DEFAULT_KOMI = 7.5
 ANALYSIS_MOVES = 20  # candidate moves listed by lz-analyze
 NEUTRAL_WINRATE = 5000  # lz-analyze units of 1/10000: the policy network has no value head
@@ -236,7 +236,7 @@ class Engine:
         from sgf_data.features import planes
 
         position = self.view(colour)
-        sensible = planes(position)[SENSIBLE_PLANE].astype(bool)
+        sensible = planes(position)[SENSIBLE.start].astype(bool)  # legal, not an own eye
         probabilities = self.policy.probabilities(position)
         return choose_point(probabilities, sensible, self.temperature, self.rng)
 
