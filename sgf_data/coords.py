@@ -23,13 +23,18 @@ Point = tuple[int, int]
 
 
 def _check_point(point: object) -> Point:
-    """Return ``point`` if it is a ``(row, col)`` pair on the board, else raise ValueError."""
-    if (
-        isinstance(point, tuple)
-        and len(point) == 2
-        and all(isinstance(v, Integral) and 0 <= v < BOARD_SIZE for v in point)
-    ):
-        return point
+    """Return ``point`` as a pair of ints if it is a ``(row, col)`` on the board, else raise."""
+    if isinstance(point, tuple) and len(point) == 2:
+        row, col = point
+        if (
+            type(row) is int
+            and type(col) is int
+            and 0 <= row < BOARD_SIZE
+            and 0 <= col < BOARD_SIZE
+        ):
+            return point  # the common case, kept fast
+        if all(isinstance(v, Integral) and 0 <= v < BOARD_SIZE for v in point):
+            return int(row), int(col)
     raise ValueError(f"not a point on the {BOARD_SIZE}x{BOARD_SIZE} board: {point!r}")
 
 
@@ -42,7 +47,7 @@ def to_index(point: Point | None) -> int:
     if point is None:
         return PASS_INDEX
     row, col = _check_point(point)
-    return int(row) * BOARD_SIZE + int(col)
+    return row * BOARD_SIZE + col
 
 
 def from_index(index: int) -> Point | None:
