@@ -106,17 +106,17 @@ def _read_plain(path: Path) -> Iterator[SgfFile]:
 
 def _read_tar(path: Path) -> Iterator[SgfFile]:
     """Members of a tar archive in stream mode: one pass, nothing extracted, flat memory."""
-    members = 0
+    read, member = 0, None
     try:
         with tarfile.open(path, mode="r|*") as archive:
             for member in archive:
                 if member.isfile() and is_sgf_member(member.name):
-                    members += 1
                     data = archive.extractfile(member).read()
+                    read += 1
                     yield SgfFile(f"{path}:{member.name}", data)
     except _READ_ERRORS as error:
-        where = f"after {members} SGF files" if members else "before any SGF file"
-        yield SgfFile(str(path), None, f"damaged tar archive, unread {where}: {error!r}")
+        where = f"after {read} SGF files" + (f", at {member.name}" if member else "")
+        yield SgfFile(str(path), None, f"damaged tar archive, the rest unread {where}: {error!r}")
 
 
 def _read_zip(path: Path) -> Iterator[SgfFile]:

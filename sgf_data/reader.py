@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sgfmill import sgf, sgf_grammar, sgf_properties
@@ -100,20 +100,20 @@ class LoadSummary:
 class Game:
     """One game's main line and the metadata a trainer or a player wants from it."""
 
-    game_id: str
-    source: str
-    black: str
+    game_id: str  # the server's PC+GN ("tygem-407331168"), else "sha1-..." of the content
+    source: str  # "dir/archive.tar.gz:member.sgf", with "#n" for the n-th game (n > 1) of a file
+    black: str  # PB, PW, BR, WR, RE, DT, RU as written ('' when absent)
     white: str
     black_rank: str
     white_rank: str
     result: str
-    komi: float
-    handicap: int
+    komi: float  # KM; 0.0 when absent or malformed
+    handicap: int  # HA; 0 when absent or malformed
     date: str
     rules: str
-    setup_black: tuple[Point, ...]
+    setup_black: tuple[Point, ...]  # AB (AW) stones before the first move, sorted
     setup_white: tuple[Point, ...]
-    moves: tuple[Move, ...]
+    moves: tuple[Move, ...]  # the main line, passes as None
 
     def start_position(self) -> Position:
         """The board before the first move: the setup stones, the first mover to play."""
@@ -171,7 +171,9 @@ def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueErro
     A file up to `WHOLE_FILE_LIMIT` goes through sgfmill's ``parse_sgf_collection`` in one
     pass. A larger file, or one holding a broken game (which makes that call give up on the
     whole file), is stepped through game by game: sgfmill's tokeniser finds where each game ends
-    and ``parse_sgf_game`` parses it, so one broken game costs only itself.
+    and ``parse_sgf_game`` parses it, so one broken game costs only itself. (A game whose
+    brackets do not balance, such as a truncated one, runs on into the next game: the grammar
+    gives no way to tell where it was meant to end.)
 
     >>> data = b"(;SZ[19];B[pd]) (;B[dd];W) (;SZ[19];W[dp];B[pp])"
     >>> [tree if isinstance(tree, ValueError) else len(tree.sequence) for tree in game_trees(data)]
@@ -300,7 +302,7 @@ def _check_moves(game: Game) -> None:
         raise _Unusable(None, BAD_SETUP, f"{game.game_id}: {error}") from None
 
 
-def _root_text(root: dict[str, list[bytes]]):
+def _root_text(root: dict[str, list[bytes]]) -> Callable[[str], str]:
     """A reader of the root's SimpleText properties as str ('' when absent), see `decode_text`."""
     charset = None
     if "CA" in root:

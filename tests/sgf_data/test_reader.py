@@ -15,6 +15,7 @@ from sgf_data import reader
 from sgf_data.reader import Game, LoadSummary, read_games
 
 GAMES = Path(__file__).parents[1] / "fixtures" / "games"
+BROKEN = Path(__file__).parents[1] / "fixtures" / "broken"  # real records the servers got wrong
 FIXTURE_FILES = sorted(GAMES.glob("*.sgf"))
 
 KGS_HANDICAP = b"""(;GM[1]FF[4]CA[UTF-8]AP[CGoban:3]ST[2]
@@ -244,3 +245,14 @@ def test_each_skip_is_logged_once_and_counted_by_reason(tmp_path, caplog):
     assert len(caplog.records) == 3
     assert all(record.levelno == logging.WARNING for record in caplog.records)
     assert "b-suicide.sgf game 1 move 4: illegal move" in caplog.messages[1]
+
+
+def test_the_real_broken_records_of_the_training_data_are_skipped_at_the_right_move():
+    games, summary = load(BROKEN)
+    assert games == []
+    assert [(Path(s.source).name, s.game, s.move_number, s.reason) for s in summary.skipped] == [
+        ("tom-21463234.sgf", 1, 2, reader.OCCUPIED),  # ;B[qd];B[qd]: the first move twice
+        ("tom-2627800.sgf", 1, 319, reader.ILLEGAL),  # black retakes a ko at once
+        ("tygem-428829509.sgf", 1, 152, reader.OCCUPIED),  # white plays R11 again
+    ]
+    assert summary.skipped[1].detail == "tom-2627800: b Q3: ko retake"
