@@ -1,0 +1,216 @@
+"""Time `genmove`: how long the network takes to choose a move on this machine, beside GNU Go.
+
+    PYTHONPATH=. python benchmarks/genmove.py [--games 4] [--every 40] [--levels 1 10]
+
+Positions come from the real games in tests/fixtures/games (every `--every`-th position of the
+first `--games` games). For each: the feature planes, the network's probabilities (forward
+pass), the whole in-process `genmove` choice, the same through a `python -m alphago_policy gtp`
+subprocess (what a GUI waits for), and GNU Go's `reg_genmove` on the same position at each
+level. Median, 90th percentile and maximum, with the ratio to GNU Go, are printed and written
+(atomically, with the machine, the load and the date) to benchmarks/results/genmove.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphago_policy.gtp import Engine
+from alphago_policy.model import load_policy
+from sgf_data import Game, read_games
+from sgf_data.coords import to_gtp
+from sgf_data.features import planes
+from sgf_data.gnugo import GnuGo
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "games"
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "genmove.md"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A position to time: the game and how many of its moves are played."""
+
+    game: Game
+    ply: int
+
+    @property
+    def to_move(self) -> str:
+        moves = self.game.moves
+        return moves[self.ply][0] if self.ply < len(moves) else "b"
+
+    def commands(self) -> list[str]:
+        """GTP commands that set the position up on an engine."""
+        setup = [f"set_free_handicap {' '.join(map(to_gtp, self.game.setup_black))}"]
+        return [
+            "clear_board",
+            "komi 7.5",
+            *(setup if self.game.setup_black else []),
+            *(f"play {c} {to_gtp(p)}" for c, p in self.game.moves[: self.ply]),
+        ]
+
+
+class GTPClient:
+    """A GTP engine as a child process: `send` returns the reply's text, raises on `?`."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def send(self, command: str) -> str:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        lines = []
+        while (line := self.process.stdout.readline()) not in ("\n", ""):
+            lines.append(line.rstrip("\n"))
+        reply = "\n".join(lines)
+        if not reply.startswith("="):
+            raise RuntimeError(f"{command!r}: {reply}")
+        return reply[1:].strip()
+
+    def close(self) -> None:
+        self.send("quit")
+        self.process.wait(timeout=30)
+
+
+def samples(games: int, every: int) -> list[Sample]:
+    """Every `every`-th position of the first `games` fixture games (no White setup stones)."""
+    chosen = [g for g in read_games(FIXTURES) if not g.setup_white][:games]
+    return [Sample(g, ply) for g in chosen for ply in range(0, len(g.moves), every)]
+
+
+def timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def time_in_process(engine: Engine, positions: list[Sample]) -> dict[str, list[float]]:
+    """Seconds per position for the planes, the probabilities and the whole move choice."""
+    times: dict[str, list[float]] = {"planes": [], "probabilities": [], "genmove": []}
+    for sample in positions:
+        engine.reset(sample.game.setup_black)
+        for move in sample.game.moves[: sample.ply]:
+            engine.play(*move)
+        view = engine.view(sample.to_move)
+        times["planes"].append(timed(planes, view))
+        times["probabilities"].append(timed(engine.policy.probabilities, view))
+        times["genmove"].append(timed(engine.suggest, sample.to_move))
+    return times
+
+
+def time_gtp(client: GTPClient | GnuGo, positions: list[Sample], genmove: str) -> list[float]:
+    """Seconds per position for one move-generating command sent over GTP, position set up."""
+    times = []
+    for sample in positions:
+        for command in sample.commands():
+            client.send(command)
+        start = time.perf_counter()
+        client.send(f"{genmove} {sample.to_move}")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def machine() -> str:
+    """CPU model, cores and torch threads of this machine."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        model = names[0].split(":", 1)[1].strip() if names else model
+    return (
+        f"{model}, {os.cpu_count()} cores, no GPU; torch {torch.__version__} with "
+        f"{torch.get_num_threads()} threads; Python {platform.python_version()}"
+    )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def row(label: str, seconds: list[float], reference: list[float] | None) -> str:
+    """A table row: median, 90th percentile, max in ms, and GNU Go's median over ours."""
+    ms = 1000 * np.array(seconds)
+    ratio = f"{np.median(reference) / np.median(seconds):.1f}x" if reference else ""
+    return (
+        f"| {label} | {np.median(ms):.1f} | {np.percentile(ms, 90):.1f} | {ms.max():.1f} | "
+        f"{ratio} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--games", type=int, default=4)
+    parser.add_argument("--every", type=int, default=40, help="ply step between positions")
+    parser.add_argument("--levels", type=int, nargs="*", default=[1, 10], help="GNU Go levels")
+    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+
+    positions = samples(args.games, args.every)
+    policy = load_policy(args.weights)
+    engine = Engine(policy)
+    engine.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
+    times = time_in_process(engine, positions)
+    gtp = GTPClient([sys.executable, "-m", "alphago_policy", "gtp", *_weights(args.weights)])
+    gtp.send("genmove b")  # warm-up, as above
+    times["GTP genmove (subprocess)"] = time_gtp(gtp, positions, "genmove")
+    gtp.close()
+    gnugo_times = {}
+    for level in args.levels:
+        with GnuGo(level=level) as gnugo:
+            gnugo.send("boardsize 19")
+            gnugo_times[level] = time_gtp(gnugo, positions, "reg_genmove")
+
+    reference = gnugo_times.get(args.levels[-1]) if args.levels else None
+    lines = [
+        "# genmove latency: the policy network (no search) beside GNU Go",
+        "",
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        f"- load average at the end (other jobs share this machine): "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
+        f"- network: {policy.description}",
+        f"- positions: {len(positions)}, every {args.every}th position of {args.games} games "
+        "from tests/fixtures/games",
+        f"- ratio: GNU Go level {args.levels[-1] if args.levels else '-'} median / ours",
+        "",
+        "| step | median ms | p90 ms | max ms | GNU Go / ours |",
+        "|---|---:|---:|---:|---:|",
+        row("feature planes", times["planes"], None),
+        row("network probabilities (planes + forward pass)", times["probabilities"], None),
+        row("genmove, in process", times["genmove"], reference),
+        row("genmove over GTP (subprocess)", times["GTP genmove (subprocess)"], reference),
+        *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
+        "",
+        "Reproduce: `PYTHONPATH=. python benchmarks/genmove.py`",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    write_atomically(args.out, text)
+    return 0
+
+
+def _weights(path: str | None) -> list[str]:
+    return ["--weights", path] if path else []
+
+
+if __name__ == "__main__":
+    sys.exit(main())

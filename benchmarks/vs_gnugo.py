@@ -1,0 +1,238 @@
+"""Matches between the policy network (no search) and GNU Go: wins, losses, a 95% interval.
+
+    PYTHONPATH=. python benchmarks/vs_gnugo.py [--games 4] [--level 1] [--weights PATH]
+
+19x19, Chinese (area) rules, komi 7.5, colours alternating (the network is Black in odd-
+numbered games). A game runs until two passes in a row, a resignation by GNU Go, or the move
+cap; GNU Go (run with --chinese-rules) then scores it with `final_score`, which removes the
+stones it judges dead. The network plays through our GTP engine's `Engine` in process: its
+most probable sensible move, or a sample with --temperature; it never resigns.
+
+Every game is saved as SGF in --out-dir (default runs/vs_gnugo/level-L); games already there
+are counted again, not replayed, so an interrupted match resumes. The summary (per game and
+in total, with a Wilson 95% interval) is printed and written to benchmarks/results/vs_gnugo.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from sgfmill import sgf
+from tqdm import tqdm
+
+from alphago_policy.gtp import Engine, write_sgf
+from alphago_policy.model import load_policy
+from sgf_data.coords import from_gtp, to_gtp
+from sgf_data.gnugo import GnuGo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark script:
+from genmove import machine, write_atomically
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "vs_gnugo.md"
+KOMI = 7.5
+ANCHORS = (
+    "Published anchors (raw networks, no search, against GNU Go): Maddison et al. 2015, a "
+    "12-layer network, won 97% of games against GNU Go 3.8; AlphaGo's SL policy network "
+    "(k=192) won 99% against GNU Go 3.8 at level 10 (Silver et al. 2016, Extended Data Table 9)."
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    games: int
+    level: int
+    move_cap: int
+    temperature: float
+    seed: int
+    out_dir: Path
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished game as the summary needs it."""
+
+    number: int
+    network: str  # the network's colour
+    moves: int
+    result: str  # SGF RE: B+3.5, W+R, ...
+    end: str  # how it ended: two passes, resignation, move cap
+
+    @property
+    def network_won(self) -> bool:
+        return self.result[:1].lower() == self.network
+
+
+def wilson_interval(wins: int, games: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a win rate (95% for z = 1.96); sound at 0 and at n wins.
+
+    >>> [round(x, 3) for x in wilson_interval(0, 4)]
+    [0.0, 0.49]
+    >>> [round(x, 3) for x in wilson_interval(97, 100)]
+    [0.915, 0.99]
+    """
+    if games == 0:
+        return 0.0, 1.0
+    p = wins / games
+    scale = 1 + z * z / games
+    centre = (p + z * z / (2 * games)) / scale
+    half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / scale
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def network_colour(number: int) -> str:
+    """The network is Black in odd-numbered games, White in even ones.
+
+    >>> network_colour(1), network_colour(2)
+    ('b', 'w')
+    """
+    return "b" if number % 2 else "w"
+
+
+def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[Outcome, float]:
+    """Play one game to two passes, GNU Go's resignation or the cap; save it; return it."""
+    network = network_colour(number)
+    engine.reset()
+    engine.komi = KOMI
+    for command in ("boardsize 19", "clear_board", f"komi {KOMI}"):
+        gnugo.send(command)
+    start, passes, end, result = time.perf_counter(), 0, "move cap", None
+    for ply in range(match.move_cap):
+        colour = "bw"[ply % 2]
+        if colour == network:
+            point = engine.genmove(colour)
+            gnugo.send(f"play {colour} {to_gtp(point)}")
+        else:
+            vertex = gnugo.send(f"genmove {colour}")
+            if vertex.lower() == "resign":
+                end, result = "GNU Go resigned", f"{network.upper()}+R"
+                break
+            point = from_gtp(vertex)
+            engine.play(colour, point)
+        passes = passes + 1 if point is None else 0
+        if passes == 2:
+            end = "two passes"
+            break
+    result = result or gnugo.send("final_score")
+    outcome = Outcome(number, network, len(engine.position.history), result, end)
+    save_game(engine, outcome, match)
+    return outcome, time.perf_counter() - start
+
+
+def game_path(match: Match, number: int) -> Path:
+    return match.out_dir / f"game-{number:03d}.sgf"
+
+
+def save_game(engine: Engine, outcome: Outcome, match: Match) -> None:
+    record = engine.record()
+    root = record.get_root()
+    gnugo_name = f"GNU Go level {match.level}"
+    root.set("PB" if outcome.network == "b" else "PW", engine.name)
+    root.set("PW" if outcome.network == "b" else "PB", gnugo_name)
+    root.set("RE", outcome.result)
+    root.set("GN", f"vs_gnugo game {outcome.number}")
+    root.set("C", f"Ended by {outcome.end}; scored by GNU Go final_score (--chinese-rules).")
+    write_sgf(record, game_path(match, outcome.number))
+
+
+def load_outcome(path: Path, number: int) -> Outcome:
+    """A game saved by an earlier (interrupted) run of the same match."""
+    game = sgf.Sgf_game.from_bytes(path.read_bytes())
+    root, moves = game.get_root(), len(game.get_main_sequence()) - 1
+    end = root.get("C").removeprefix("Ended by ").split(";")[0]
+    return Outcome(number, network_colour(number), moves, root.get("RE"), end)
+
+
+def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
+    wins = sum(o.network_won for o in outcomes)
+    low, high = wilson_interval(wins, len(outcomes))
+    lines = [
+        "# The policy network against GNU Go (no search)",
+        "",
+        *(
+            []
+            if trained
+            else [
+                "**Untrained random network: a baseline for the harness, not a measure of the "
+                "network.** (No trained weights exist in this checkout yet.)",
+                "",
+            ]
+        ),
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        f"- network: {description}; temperature {match.temperature:g}",
+        f"- opponent: GNU Go level {match.level} (--chinese-rules)",
+        f"- rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
+        f"alternating, move cap {match.move_cap}",
+        f"- games saved as SGF in {match.out_dir}",
+        "",
+        f"**Network: {wins} wins, {len(outcomes) - wins} losses of {len(outcomes)} games; "
+        f"win rate {wins / max(len(outcomes), 1):.0%}, 95% Wilson interval "
+        f"[{low:.0%}, {high:.0%}].**",
+        "",
+        "| game | network | moves | result | ended by |",
+        "|---:|---|---:|---|---|",
+        *(
+            f"| {o.number} | {'Black' if o.network == 'b' else 'White'} | {o.moves} | "
+            f"{o.result} | {o.end} |"
+            for o in outcomes
+        ),
+        "",
+        ANCHORS,
+        "",
+        f"Reproduce: `PYTHONPATH=. python benchmarks/vs_gnugo.py --games {match.games} "
+        f"--level {match.level}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--games", type=int, default=4)
+    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10")
+    parser.add_argument("--move-cap", type=int, default=400)
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
+    parser.add_argument("--out-dir", type=Path, help="SGF folder (default runs/vs_gnugo/level-L)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the summary's file")
+    args = parser.parse_args(argv)
+    out_dir = args.out_dir or ROOT / "runs" / "vs_gnugo" / f"level-{args.level}"
+    match = Match(args.games, args.level, args.move_cap, args.temperature, args.seed, out_dir)
+    return match, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    match, args = parse_args(argv)
+    match.out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(match.seed)  # the same random network every run when none is trained
+    policy = load_policy(args.weights)
+    engine = Engine(policy, match.temperature, match.seed)
+    outcomes = []
+    with GnuGo(level=match.level, extra_args=("--chinese-rules",)) as gnugo:
+        bar = tqdm(range(1, match.games + 1), unit="game")
+        for number in bar:
+            path = game_path(match, number)
+            if path.exists():
+                outcomes.append(load_outcome(path, number))
+                continue
+            outcome, seconds = play_game(engine, gnugo, number, match)
+            outcomes.append(outcome)
+            wins = sum(o.network_won for o in outcomes)
+            bar.set_postfix_str(f"{outcome.result} in {seconds:.0f}s; network {wins}/{number}")
+    text = report(outcomes, match, policy.description, policy.trained)
+    print(text)
+    write_atomically(args.out, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
