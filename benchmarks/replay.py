@@ -1,0 +1,306 @@
+"""Games read and moves replayed per second, side by side with RocAlphaGo's pure-Python engine.
+
+Reads the first ``--games`` games of a real SGF archive (tar.gz stream + sgfmill parse), then
+replays every game with this project's `Position.play` and with RocAlphaGo's
+``AlphaGo/go.py`` ``GameState.do_move`` (the last pure-Python version, commit c764b871, run
+from a checkout given by ``--rocalphago``; nothing of it is part of this project), in the same
+process, pinned to one core. Both engines keep liberties incrementally. A second, smaller
+round also lists the legal moves of every position (``legal_points`` against RocAlphaGo's
+``get_legal_moves``). The final boards of both engines are compared game by game.
+
+    git clone https://github.com/Rochester-NRT/RocAlphaGo /tmp/RocAlphaGo
+    git -C /tmp/RocAlphaGo checkout c764b871
+    PYTHONPATH=. python benchmarks/replay.py --rocalphago /tmp/RocAlphaGo
+
+Prints a table and writes it, with the machine and the date, to benchmarks/results/replay.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sgfmill import sgf
+
+from sgf_data.board import IllegalMove, Position
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
+RESULTS = ROOT / "benchmarks" / "results" / "replay.md"
+
+Move = tuple[str, tuple[int, int] | None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: Path
+    games: int
+    legal_games: int
+    rounds: int
+    rocalphago: Path
+    out: Path
+
+
+@dataclass(frozen=True)
+class Record:
+    """The setup stones and main-line moves of one game."""
+
+    black: tuple[tuple[int, int], ...]
+    white: tuple[tuple[int, int], ...]
+    moves: tuple[Move, ...]
+
+
+@dataclass
+class Timing:
+    label: str
+    games: int
+    moves: int
+    seconds: float
+
+    def rate(self, count: int) -> float:
+        return count / self.seconds if self.seconds else float("nan")
+
+
+def read_archive(path: Path, limit: int) -> tuple[list[Record], int]:
+    """The first ``limit`` 19x19 games of a tar archive, and how many files were unreadable."""
+    records, unreadable = [], 0
+    with tarfile.open(path, "r|*") as archive:
+        for member in archive:
+            if len(records) == limit:
+                break
+            if not member.isfile() or not member.name.endswith(".sgf"):
+                continue
+            try:
+                game = sgf.Sgf_game.from_bytes(archive.extractfile(member).read())
+            except ValueError:
+                unreadable += 1
+                continue
+            if game.get_size() != 19:
+                continue
+            black, white, _ = game.get_root().get_setup_stones()
+            moves = tuple(
+                (colour, point)
+                for colour, point in (node.get_move() for node in game.get_main_sequence()[1:])
+                if colour is not None
+            )
+            records.append(Record(tuple(sorted(black)), tuple(sorted(white)), moves))
+    return records, unreadable
+
+
+def replay_ours(record: Record, legal: bool = False) -> np.ndarray:
+    """Replay with this project's engine; the final board as 0 / 1 black / 2 white."""
+    position = Position.from_setup(record.black, record.white)
+    for colour, point in record.moves:
+        if legal:
+            position.legal_points(colour)
+        position.play(colour, point)
+    return position.stones()
+
+
+def load_rocalphago(checkout: Path):
+    """RocAlphaGo's go.py module, loaded from its file with numpy 2 aliases it still uses."""
+    np.int = int  # removed from numpy in 1.24; go.py uses it for dtypes
+    path = checkout / "AlphaGo" / "go.py"
+    if not path.exists():
+        raise SystemExit(f"{path} not found: check out RocAlphaGo commit c764b871 there")
+    spec = importlib.util.spec_from_file_location("rocalphago_go", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rocalphago_replayer(go) -> Callable[[Record, bool], np.ndarray]:
+    colours = {"b": go.BLACK, "w": go.WHITE}
+
+    def replay(record: Record, legal: bool = False) -> np.ndarray:
+        state = go.GameState(size=19)
+        for colour, points in (("b", record.black), ("w", record.white)):
+            for point in points:
+                state.do_move(point, colours[colour])
+        state.history = []
+        state.current_player = go.BLACK
+        for colour, point in record.moves:
+            if legal:
+                state.current_player = colours[colour]
+                state.get_legal_moves()
+            state.do_move(point, colours[colour])
+        board = state.board.astype(np.int8)
+        return np.where(board == go.WHITE, 2, board).astype(np.int8)
+
+    return replay
+
+
+def playable(records: list[Record]) -> tuple[list[Record], int]:
+    """The games our engine accepts whole (the others are left out of both replays)."""
+    good = []
+    for record in records:
+        try:
+            replay_ours(record)
+        except (IllegalMove, ValueError):
+            continue
+        good.append(record)
+    return good, len(records) - len(good)
+
+
+def timed_replay(label, replay, records, rounds, legal=False) -> tuple[Timing, list[np.ndarray]]:
+    """The best of ``rounds`` timed replays of all records (after a warm-up), and the boards."""
+    replay(records[0], legal)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        boards = [replay(record, legal) for record in records]
+        best = min(best, time.perf_counter() - start)
+    moves = sum(len(r.moves) for r in records)
+    return Timing(label, len(records), moves, best), boards
+
+
+def cold_start_seconds() -> tuple[float, float]:
+    """Seconds to import the engine and run every kernel once: empty numba cache, then warm."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        "from sgf_data.board import Position; "
+        "p = Position.from_setup([(3, 3)]); p.play('w', (3, 4)); p.legal_points('b'); "
+        "p.copy().string((3, 3)); print(time.perf_counter() - t)"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
+        times = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", code],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+            for _ in range(2)
+        ]
+    return times[0], times[1]
+
+
+def machine() -> str:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next(
+        (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
+        platform.processor() or "unknown CPU",
+    )
+    python = platform.python_version()
+    return f"{model}, {os.cpu_count()} cores, no GPU; pinned to 1 core; Python {python}"
+
+
+def table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]:
+    lines = [
+        "| stage | games | moves | seconds | games/s | moves/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| {read.label} | {read.games} | {read.moves} | {read.seconds:.2f} | "
+        f"{read.rate(read.games):,.0f} | {read.rate(read.moves):,.0f} | |",
+    ]
+    for ours, theirs in pairs:
+        ratio = theirs.seconds / ours.seconds
+        for timing, note in ((ours, f"**{ratio:.1f}x**"), (theirs, "1.0x")):
+            lines.append(
+                f"| {timing.label} | {timing.games} | {timing.moves} | {timing.seconds:.2f} | "
+                f"{timing.rate(timing.games):,.0f} | {timing.rate(timing.moves):,.0f} | {note} |"
+            )
+    return lines
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
+def run(settings: Settings) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    go = load_rocalphago(settings.rocalphago)
+    theirs_replay = rocalphago_replayer(go)
+    cold, warm = cold_start_seconds()
+
+    start = time.perf_counter()
+    records, unreadable = read_archive(settings.archive, settings.games)
+    read_seconds = time.perf_counter() - start
+    read = Timing(
+        "read: tar.gz + sgfmill parse",
+        len(records),
+        sum(len(r.moves) for r in records),
+        read_seconds,
+    )
+    records, refused = playable(records)
+
+    pairs, disagreements = [], 0
+    for legal, subset, suffix in (
+        (False, records, ""),
+        (True, records[: settings.legal_games], " + all legal moves each position"),
+    ):
+        ours, our_boards = timed_replay(
+            f"replay{suffix}: this project", replay_ours, subset, settings.rounds, legal
+        )
+        theirs, their_boards = timed_replay(
+            f"replay{suffix}: RocAlphaGo go.py", theirs_replay, subset, settings.rounds, legal
+        )
+        disagreements += sum(
+            not np.array_equal(a, b) for a, b in zip(our_boards, their_boards, strict=True)
+        )
+        pairs.append((ours, theirs))
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Replay benchmark",
+        "",
+        f"- date: {now}",
+        f"- machine: {machine()}",
+        f"- data: first {settings.games} games of `{settings.archive.name}` "
+        f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
+        f"- peer: RocAlphaGo `AlphaGo/go.py` at c764b871 (pure Python, incremental liberty "
+        f"sets), same process; best of {settings.rounds} rounds",
+        f"- final boards that differ between the two engines: {disagreements}",
+        f"- first import and one call of each kernel: {cold:.1f} s with an empty numba cache "
+        f"(compilation), {warm:.1f} s with the cache",
+        "",
+        *table(read, pairs),
+        "",
+        "Ratio: RocAlphaGo's time over ours, on the same games. Command: "
+        "`PYTHONPATH=. python benchmarks/replay.py --rocalphago /tmp/RocAlphaGo`.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    write_atomically(settings.out, text)
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    parser.add_argument("--games", type=int, default=2000)
+    parser.add_argument(
+        "--legal-games",
+        type=int,
+        default=50,
+        help="games replayed again listing all legal moves of each position",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rocalphago", type=Path, default=Path("/tmp/RocAlphaGo"))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    return Settings(
+        args.archive, args.games, args.legal_games, args.rounds, args.rocalphago, args.out
+    )
+
+
+if __name__ == "__main__":
+    run(parse_args())
