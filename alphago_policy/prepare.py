@@ -306,8 +306,10 @@ def prepare(
             finished(record, fresh=True)
     except KeyboardInterrupt:
         bar.close()
-        print(f"interrupted: finishing the shards in progress; {len(records)} shards done")
+        print("interrupted: letting the shards in progress finish (their work is kept)")
         runner.stop()
+        done = len(list((out / SHARDS_DIR).glob("*.json")))
+        print(f"{done} shards done in {out}")
         raise
     runner.stop()
     bar.close()
@@ -373,12 +375,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     settings = PrepareSettings(tuple(args.paths), args.out, args.workers, args.shard_games)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` (and batch schedulers) stop it cleanly
     try:
         manifest = prepare(settings)
     except KeyboardInterrupt:
-        print(f"stopped; run the same command again to resume into {args.out}")
+        print("stopped; run the same command again to resume")
         return 130
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}")

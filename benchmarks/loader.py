@@ -1,0 +1,306 @@
+"""Training data: positions per second of the loader, against the alternatives, and what
+`prepare` costs (time and disk), projected to the 24 million positions of /work/shared/data.
+
+Rows, all on the same prepared data (``--data``, made by ``python -m alphago_policy prepare``):
+
+- loader: `make_loader` batches (random gather from the memory-mapped shards + one of the
+  8 symmetries per position + table expansion to float planes), on ``--device``;
+- stored uint8 planes: the usual alternative (one byte per plane and point, as RocAlphaGo's
+  HDF5 files): random gather of 17,328-byte rows + symmetries + float conversion;
+- features on the fly: `sgf_data.features.planes` on the replayed games, one core (what a
+  loader computing features while training would get per core).
+
+    PYTHONPATH=. python benchmarks/loader.py --data data/tom-9d-2003 [--device cuda]
+
+Prints a table and writes it, with the machine and the date, to benchmarks/results/loader.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphago_policy import encoding
+from alphago_policy.dataset import NUM_SYMMETRIES, PositionDataset, make_loader, transform
+from sgf_data.features import planes
+from sgf_data.reader import read_games
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "loader.md"
+ALL_POSITIONS = 24_000_000  # the positions of /work/shared/data (117k games)
+GPU_MACHINE_CORES = 16
+TARGET = 40_000  # positions/s the loader must feed to the GPU
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: Path
+    device: str
+    seconds: float
+    batch_sizes: tuple[int, ...]
+    feature_positions: int
+    out: Path
+
+
+@dataclass
+class Row:
+    label: str
+    positions: int
+    seconds: float
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.positions / self.seconds
+
+
+def synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def timed(label: str, step, batch: int, seconds: float, device: str, note: str = "") -> Row:
+    """Run `step()` (one batch) repeatedly for about `seconds` after two warm-up batches."""
+    step()
+    step()
+    synchronize(device)
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        step()
+        count += 1
+    synchronize(device)
+    return Row(label, count * batch, time.perf_counter() - start, note)
+
+
+def loader_rows(settings: Settings) -> list[Row]:
+    rows = []
+    variants = [
+        ("float32", torch.float32, False),
+        ("float32, channels_last", torch.float32, True),
+        ("bfloat16, channels_last", torch.bfloat16, True),
+    ]
+    for batch in settings.batch_sizes:
+        for name, dtype, channels_last in variants:
+            loader = make_loader(
+                settings.data,
+                "train",
+                batch,
+                seed=0,
+                device=settings.device,
+                dtype=dtype,
+                channels_last=channels_last,
+            )
+            rows.append(
+                timed(
+                    f"loader: batch {batch}, {name}",
+                    lambda loader=loader: next(loader),
+                    batch,
+                    settings.seconds,
+                    settings.device,
+                )
+            )
+    return rows
+
+
+def gather_row(settings: Settings, dataset: PositionDataset, batch: int) -> Row:
+    rng = np.random.default_rng(0)
+
+    def step():
+        indices = rng.integers(0, len(dataset), batch)
+        dataset.gather(indices, "codes")
+        dataset.gather(indices, "labels")
+
+    note = "memory-mapped shards, CPU"
+    return timed(f"gather only: batch {batch}", step, batch, settings.seconds, "cpu", note)
+
+
+def plane_store_row(settings: Settings, dataset: PositionDataset, batch: int) -> Row:
+    """The alternative: positions stored as uint8 planes (memory-mapped), augmented in torch."""
+    count = min(len(dataset), 20_000)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "planes.npy"
+        stored = np.lib.format.open_memmap(path, "w+", np.uint8, (count, 48, 19, 19))
+        for start in range(0, count, 1000):
+            indices = np.arange(start, min(start + 1000, count))
+            stored[indices] = encoding.decode(dataset.gather(indices, "codes"))
+        stored.flush()
+        stored = np.load(path, mmap_mode="r")
+        rng = np.random.default_rng(0)
+        device = settings.device
+
+        def step():
+            indices = np.sort(rng.integers(0, count, batch))
+            x = torch.from_numpy(stored[indices]).to(device).float()
+            ks = rng.integers(0, NUM_SYMMETRIES, batch)
+            for k in range(NUM_SYMMETRIES):
+                chosen = torch.from_numpy(np.flatnonzero(ks == k)).to(device)
+                x[chosen] = transform(x[chosen], k).contiguous()
+            return x
+
+        note = f"{48 * 361:,} bytes/position on disk"
+        label = f"stored uint8 planes: batch {batch}, float32"
+        return timed(label, step, batch, settings.seconds, device, note)
+
+
+def features_row(settings: Settings, manifest: dict) -> Row:
+    """Features computed on the fly from the games, one core."""
+    positions = []
+    for game in read_games(*manifest["sources"]):
+        positions.extend(p.copy() for p, (_, point) in game.replay() if point is not None)
+        if len(positions) >= settings.feature_positions:
+            break
+    positions = positions[: settings.feature_positions]
+    planes(positions[0])
+    start = time.perf_counter()
+    for position in positions:
+        encoding.encode(planes(position))
+    seconds = time.perf_counter() - start
+    note = "planes + encode (what prepare does per position), 1 core"
+    return Row("features on the fly", len(positions), seconds, note)
+
+
+def reader_rate(manifest: dict, games: int = 300) -> tuple[float, float]:
+    """Games and positions per second of read_games (prepare's main process), on one core."""
+    start = time.perf_counter()
+    read = list(islice(read_games(*manifest["sources"]), games))
+    seconds = time.perf_counter() - start
+    return len(read) / seconds, sum(len(g.moves) for g in read) / seconds
+
+
+def prepare_figures(data: Path, manifest: dict) -> list[str]:
+    """Disk bytes, and prepare's rate per worker from the shards' own timings."""
+    disk = sum(
+        p.stat().st_size
+        for split in ("train", "validation", "test")
+        for p in (data / split).glob("*.npy")
+    )
+    records = [json.loads(p.read_text()) for p in (data / "shards").glob("*.json")]
+    worker_seconds = sum(r["seconds"] for r in records)
+    positions = manifest["positions"]
+    per_core = positions / worker_seconds
+    per_position = disk / positions
+    games_s, moves_s = reader_rate(manifest)
+    projected_hours = ALL_POSITIONS / (per_core * GPU_MACHINE_CORES) / 3600
+    splits = ", ".join(f"{k} {v['positions']:,}" for k, v in manifest["splits"].items())
+    return [
+        f"- data: `{data}` from {', '.join(Path(s).name for s in manifest['sources'])}: "
+        f"{len(manifest['game_ids']):,} games, {positions:,} positions "
+        f"({splits}), "
+        f"{len(manifest['skipped'])} games skipped, {len(records)} shards",
+        f"- disk: {disk / 1e6:,.1f} MB, **{per_position:,.0f} bytes/position** "
+        f"(uint16 codes 722 + int16 label + int32 game + int16 move number + .npy headers); "
+        f"as uint8 planes it would be {48 * 361:,}",
+        f"- prepare: {worker_seconds:,.1f} worker-seconds in the shards, "
+        f"**{per_core:,.0f} positions/s per worker process** (replay + planes + encode + write)",
+        f"- read_games in the main process: {games_s:,.0f} games/s, {moves_s:,.0f} moves/s "
+        f"(one core; it feeds the workers, so it bounds prepare at that rate)",
+        f"- projected for all {ALL_POSITIONS / 1e6:.0f}M positions: "
+        f"**{ALL_POSITIONS * per_position / 1e9:,.1f} GB** on disk; "
+        f"{projected_hours:.2f} h on {GPU_MACHINE_CORES} cores if the rate per worker holds "
+        f"(the reader must then deliver {per_core * GPU_MACHINE_CORES:,.0f} moves/s), "
+        f"{ALL_POSITIONS / (per_core * 2) / 3600:.1f} h on this machine's 2",
+    ]
+
+
+def machine(device: str) -> str:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next(
+        (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
+        platform.processor() or "unknown CPU",
+    )
+    gpu = torch.cuda.get_device_name() if device.startswith("cuda") else "no GPU used"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} cores ({torch.get_num_threads()} torch threads), {gpu}; "
+        f"load average {load} (other jobs share the machine); torch {torch.__version__}"
+    )
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [
+        "| pipeline | positions | seconds | positions/s | note |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.label} | {row.positions:,} | {row.seconds:.2f} | {row.rate:,.0f} | "
+            f"{row.note} |"
+        )
+    return lines
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
+def run(settings: Settings) -> None:
+    manifest = json.loads((settings.data / "manifest.json").read_text())
+    dataset = PositionDataset(settings.data, "train")
+    largest = max(settings.batch_sizes)
+    rows = loader_rows(settings)
+    rows.append(gather_row(settings, dataset, largest))
+    rows.append(plane_store_row(settings, dataset, largest))
+    rows.append(features_row(settings, manifest))
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    best = max(r.rate for r in rows if r.label.startswith("loader"))
+    lines = [
+        "# Loader and prepare benchmark",
+        "",
+        f"- date: {now}",
+        f"- machine: {machine(settings.device)}",
+        f"- device: `{settings.device}`; target: {TARGET:,} positions/s to the GPU "
+        f"(best loader row here: {best:,.0f}, "
+        f"{'met' if best >= TARGET else 'not met'} on this device)",
+        "",
+        "## Loader: decode + augment + batch",
+        "",
+        *table(rows),
+        "",
+        "## Prepare",
+        "",
+        *prepare_figures(settings.data, manifest),
+        "",
+        f"Command: `PYTHONPATH=. python benchmarks/loader.py --data {settings.data} "
+        f"--device {settings.device}`.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    write_atomically(settings.out, text)
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "tom-9d-2003")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per row")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 1024])
+    parser.add_argument("--feature-positions", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    return Settings(
+        args.data,
+        args.device,
+        args.seconds,
+        tuple(args.batch_sizes),
+        args.feature_positions,
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    run(parse_args())
