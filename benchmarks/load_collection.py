@@ -16,6 +16,7 @@ import datetime
 import logging
 import os
 import platform
+import resource
 import tempfile
 import time
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Part:
     summary: reader.LoadSummary
     seconds: float  # wall clock
     cpu_seconds: float  # this process's CPU time: what other work on the machine leaves alone
+    peak_rss_mib: float  # the process's peak memory so far: flat when loading streams
 
 
 def collection_parts(root: Path) -> list[Path]:
@@ -78,10 +80,16 @@ def load(parts: list[Path], total_files: int) -> tuple[list[Part], set[str], int
                 games += 1
                 bar.update(files_before + summary.files - bar.n)
             seconds = time.perf_counter() - start
-            done.append(Part(path, summary, seconds, time.process_time() - cpu_start))
+            cpu_seconds = time.process_time() - cpu_start
+            done.append(Part(path, summary, seconds, cpu_seconds, peak_rss_mib()))
             bar.update(files_before + summary.files - bar.n)
             bar.set_postfix(games=games, skipped=sum(len(p.summary.skipped) for p in done))
     return done, ids, games
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bare_sgfmill(path: Path) -> tuple[int, int, float]:
@@ -131,20 +139,21 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
         f"- machine: {machine()}",
         f"- load average (1 min) at the start and the end: {load[0]:.1f}, {load[1]:.1f}",
         "",
-        "| | files | games | moves | skipped | wall s | CPU s | games/CPU s | moves/CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| | files | games | moves | skipped | wall s | CPU s | games/CPU s | moves/CPU s "
+        "| peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in parts:
         s = p.summary
         lines.append(
             f"| {p.path.name} | {s.files:,} | {s.games:,} | {s.moves:,} | {len(s.skipped)} | "
             f"{p.seconds:.1f} | {p.cpu_seconds:.1f} | {s.games / p.cpu_seconds:,.0f} | "
-            f"{s.moves / p.cpu_seconds:,.0f} |"
+            f"{s.moves / p.cpu_seconds:,.0f} | {p.peak_rss_mib:,.0f} |"
         )
     lines += [
         f"| **all** | **{files:,}** | **{games:,}** | **{moves:,}** | **{len(skipped)}** | "
         f"**{seconds:.1f}** | **{cpu_seconds:.1f}** | **{games / cpu_seconds:,.0f}** | "
-        f"**{moves / cpu_seconds:,.0f}** |",
+        f"**{moves / cpu_seconds:,.0f}** | **{parts[-1].peak_rss_mib:,.0f}** |",
         "",
         f"Wall clock: {seconds:.0f} s, {games / seconds:,.0f} games/s, {moves / seconds:,.0f} "
         "moves/s on a shared machine; the CPU columns are this process's own time, which the "

@@ -50,6 +50,8 @@ WHOLE_FILE_LIMIT = 4 << 20
 # so the encoding given here does not matter.
 _PRESENTER = sgf_properties.Presenter(BOARD_SIZE, "UTF-8")
 _BOARD_SIZES = (b"19", b"19:19")
+_SETUP = frozenset(("AB", "AW", "AE"))
+_MOVES = (("B", "b"), ("W", "w"))
 _GAME_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
 
 
@@ -128,7 +130,8 @@ class Game:
         """
         position = self.start_position()
         for colour, point in self.moves:
-            position.to_move = colour
+            if position.to_move != colour:
+                position.to_move = colour
             yield position, (colour, point)
             position.play(colour, point)
 
@@ -262,7 +265,7 @@ def _main_line(tree: sgf_grammar.Coarse_game_tree):
     moves: list[Move] = []
     for properties in sgf_grammar.main_sequence_iter(tree):
         move_number = len(moves) + 1
-        if "AB" in properties or "AW" in properties or "AE" in properties:
+        if not _SETUP.isdisjoint(properties):
             if moves:
                 raise _Unusable(move_number, BAD_SETUP, "setup stones after the first move")
             try:
@@ -272,34 +275,33 @@ def _main_line(tree: sgf_grammar.Coarse_game_tree):
                 raise _Unusable(move_number, BAD_VALUE, f"setup stones: {error}") from None
             black = (black - added_white - emptied) | added_black
             white = (white - added_black - emptied) | added_white
-        colour = "b" if "B" in properties else "w" if "W" in properties else None
-        if colour is None:
-            continue
-        raw = properties[colour.upper()][0]
-        try:
-            point = sgf_properties.interpret_go_point(raw, BOARD_SIZE)
-        except ValueError:
-            detail = f"{colour.upper()}[{raw.decode('latin-1')}]"
-            raise _Unusable(move_number, BAD_VALUE, detail) from None
-        moves.append((colour, point))
+        for identifier, colour in _MOVES:  # B first when a node has both, as sgfmill reads it
+            values = properties.get(identifier)
+            if values is not None:
+                try:
+                    point = sgf_properties.interpret_go_point(values[0], BOARD_SIZE)
+                except ValueError:
+                    detail = f"{identifier}[{values[0].decode('latin-1')}]"
+                    raise _Unusable(move_number, BAD_VALUE, detail) from None
+                moves.append((colour, point))
+                break
     return tuple(sorted(black)), tuple(sorted(white)), tuple(moves)
 
 
 def _check_moves(game: Game) -> None:
-    """Replay the game once through `Position`; raise `_Unusable` at the first move that
-    cannot be played (or for setup stones that cannot stand)."""
-    number, position = 0, None
+    """Play the game once through `Position`; raise `_Unusable` at the first move that cannot
+    be played (or for setup stones that cannot stand). Legality does not depend on whose turn
+    the position says it is, so this plays the moves as `Game.replay` does."""
     try:
-        for number, (position, _) in enumerate(game.replay(), start=1):  # noqa: B007
-            pass  # replaying is the check; number and position say where it failed
-    except IllegalMove as error:
-        if number == 0:
-            raise _Unusable(None, BAD_SETUP, f"{game.game_id}: {error}") from None
-        _, point = game.moves[number - 1]
-        reason = OCCUPIED if position.colour_at(point) is not None else ILLEGAL
-        raise _Unusable(number, reason, f"{game.game_id}: {error}") from None
-    except ValueError as error:  # from Position.from_setup, before the first move
+        position = game.start_position()
+    except ValueError as error:
         raise _Unusable(None, BAD_SETUP, f"{game.game_id}: {error}") from None
+    for number, (colour, point) in enumerate(game.moves, start=1):
+        try:
+            position.play(colour, point)
+        except IllegalMove as error:
+            reason = OCCUPIED if position.colour_at(point) is not None else ILLEGAL
+            raise _Unusable(number, reason, f"{game.game_id}: {error}") from None
 
 
 def _root_text(root: dict[str, list[bytes]]) -> Callable[[str], str]:
