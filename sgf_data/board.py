@@ -12,8 +12,9 @@ next_stone      int16[361]              circular list of the stones of each stri
 size            int16[361]              stones in the string (read at its head)
 liberty_bits    uint64[361, 6]          the string's liberties as a 361-bit set (at head)
 liberty_count   int16[361]              popcount of liberty_bits (at head), kept cached
-placed_at       int32[361]              ply at which the stone was placed (SETUP_PLY for
-                                        setup stones: long ago); meaningless where empty
+placed_at       int32[361]              meta[PLY] when the stone was played (so the last
+                                        move's stone has PLY - 1; SETUP_PLY, long ago, for
+                                        setup stones); meaningless where empty
 meta            int32[6]                PLY (moves and passes played), TO_MOVE, KO (point
                                         or NO_POINT), KO_COLOUR (the colour it forbids),
                                         CAPTURED_BY + colour (two counters)
@@ -74,7 +75,9 @@ def _neighbour_table() -> np.ndarray:
     for point in range(NUM_POINTS):
         row, col = divmod(point, BOARD_SIZE)
         around = [(row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)]
-        on_board = [r * BOARD_SIZE + c for r, c in around if 0 <= r < 19 and 0 <= c < 19]
+        on_board = [
+            r * BOARD_SIZE + c for r, c in around if 0 <= r < BOARD_SIZE and 0 <= c < BOARD_SIZE
+        ]
         table[point, : len(on_board)] = on_board
     return table
 
@@ -118,9 +121,10 @@ def empty_state() -> State:
 kernel = njit(cache=True, _nrt=False)
 """Decorator of the kernels that never allocate: compiled without numba's reference counting.
 
-With it, a kernel receiving a `State` no longer increments and decrements the counts of the
-eight arrays on every call (16 calls into the runtime), which cost more than the kernel's
-own work: `legal_mask` ran 10x slower. Kernels that allocate use plain ``njit(cache=True)``.
+numba's ``_nrt=False`` option: a kernel receiving a `State` then no longer increments and
+decrements the counts of the eight arrays on every call (16 calls into the runtime), which
+cost more than the kernel's own work (`legal_mask` ran 10x slower). Kernels that allocate use
+plain ``njit(cache=True)``; a `kernel` may be called from them, and from other numba code.
 """
 
 _ONE = np.uint64(1)
@@ -564,7 +568,7 @@ class Position:
 
     def copy(self) -> Position:
         """An independent copy."""
-        other = Position.__new__(Position)
+        other = type(self).__new__(type(self))
         other.state = State._make(array.copy() for array in self.state)
         other.history = list(self.history)
         return other
@@ -619,6 +623,3 @@ class Position:
         ]
         letters = "   " + " ".join(to_gtp((0, col))[0] for col in range(BOARD_SIZE))
         return "\n".join([*rows, letters])
-
-
-__all__ = ["IllegalMove", "Position", "State"]

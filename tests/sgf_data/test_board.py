@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numba import njit
 
 from sgf_data import board
 from sgf_data.board import IllegalMove, Position
@@ -115,6 +116,9 @@ def test_capture_that_looks_like_suicide_is_allowed():
     # B1 has no empty neighbour, but the three black strings around it are in atari.
     position = setup(black="A1 B2 C1", white="A2 B3 C2 D1")
     assert position.liberties(from_gtp("A1")) == 1
+    b1 = to_index(from_gtp("B1"))
+    assert board.would_capture(position.state, b1, board.WHITE) == 3
+    assert board.liberties_after(position.state, b1, board.WHITE) == 3
     assert play(position, "W B1") == 3
     assert position.liberties(from_gtp("B1")) == 3
 
@@ -295,3 +299,27 @@ def test_move_queries_agree_with_playing_on_a_copy(seed):
         assert board.would_capture(position.state, index, colour) == captured
         after = state.liberty_count[state.head[index]]
         assert board.liberties_after(position.state, index, colour) == after
+
+
+@njit
+def try_on_copy(state, point, colour):
+    """What numba code such as the features does: play on a copy, read the result."""
+    trial = board.copy_state(state)
+    captured = board.play_stone(trial, point, colour)
+    return captured, trial.liberty_count[trial.head[point]]
+
+
+def test_kernels_are_callable_from_numba_code():
+    position = ko_position()
+    e4 = to_index(from_gtp("E4"))
+    assert try_on_copy(position.state, e4, board.BLACK) == (1, 1)
+    assert position.colour_at(from_gtp("E4")) is None
+    assert try_on_copy(position.state, to_index(from_gtp("C4")), board.WHITE)[0] == -1
+
+
+def test_text_diagram():
+    text = str(setup(black="D4", white="Q16"))
+    lines = text.splitlines()
+    assert lines[-1].split() == list("ABCDEFGHJKLMNOPQRST")
+    assert lines[18 - 3].split()[1 + 3] == "X"
+    assert lines[18 - 15].split()[1 + 15] == "O"
