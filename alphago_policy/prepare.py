@@ -256,6 +256,25 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class Progress:
+    """The progress bar (games, with an ETA) and the positions computed per second."""
+
+    def __init__(self, total: int | None, enabled: bool):
+        self.bar = tqdm(total=total, unit="game", disable=not enabled, smoothing=0.05)
+        self.started = time.perf_counter()
+        self.positions = 0
+
+    def shard(self, record: dict[str, Any], computed: bool) -> None:
+        self.bar.update(len(record["game_ids"]))
+        if computed:
+            self.positions += sum(record["positions"].values())
+            rate = self.positions / (time.perf_counter() - self.started)
+            self.bar.set_postfix_str(f"{rate:,.0f} positions/s")
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def prepare(
     settings: PrepareSettings,
     *,
@@ -264,31 +283,23 @@ def prepare(
 ) -> dict[str, Any]:
     """Prepare (or finish preparing) `settings.out`; return the manifest.
 
-    `on_shard` is called with each finished shard's record (tests interrupt a run through it).
+    `on_shard` is called with the record of each shard computed (tests interrupt a run there).
     """
-
     check_paths(settings.paths)
     out = Path(settings.out)
     (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
     check_settings(out, settings)
     remove_temporaries(out)
-    started = time.perf_counter()
-    total = count_sgf_files(settings.paths) if progress else None
     summary = LoadSummary()
     duplicates: list[dict[str, Any]] = []
     records: dict[str, dict[str, Any]] = {}
-    bar = tqdm(total=total, unit="game", disable=not progress, smoothing=0.05)
-    computed = {"positions": 0, "seconds": 0.0}
+    meter = Progress(count_sgf_files(settings.paths) if progress else None, progress)
 
-    def finished(record: dict[str, Any], fresh: bool) -> None:
+    def finished(record: dict[str, Any], computed: bool = True) -> None:
         records[record["shard"]] = record
-        bar.update(len(record["game_ids"]))
-        if fresh:
-            computed["positions"] += sum(record["positions"].values())
-            elapsed = time.perf_counter() - started
-            bar.set_postfix_str(f"{computed['positions'] / elapsed:,.0f} positions/s")
-            if on_shard is not None:
-                on_shard(record)
+        meter.shard(record, computed)
+        if computed and on_shard is not None:
+            on_shard(record)
 
     runner = ShardRunner(settings.workers)
     try:
@@ -296,29 +307,28 @@ def prepare(
         for number, shard in enumerate(batched(games, settings.shard_games)):
             record_path = out / SHARDS_DIR / f"{shard_name(number)}.json"
             if record_path.exists():
-                finished(json.loads(record_path.read_text()), fresh=False)
+                finished(json.loads(record_path.read_text()), computed=False)
                 continue
-            first_game = number * settings.shard_games
-            task = (number, first_game, shard, str(out), settings.fractions)
+            task = (number, number * settings.shard_games, shard, str(out), settings.fractions)
             for record in runner.submit(*task):
-                finished(record, fresh=True)
+                finished(record)
         for record in runner.finish():
-            finished(record, fresh=True)
+            finished(record)
     except KeyboardInterrupt:
-        bar.close()
+        meter.close()
         print("interrupted: letting the shards in progress finish (their work is kept)")
         runner.stop()
-        done = len(list((out / SHARDS_DIR).glob("*.json")))
-        print(f"{done} shards done in {out}")
+        print(f"{len(list((out / SHARDS_DIR).glob('*.json')))} shards done in {out}")
         raise
-    runner.stop()
-    bar.close()
+    finally:
+        runner.stop()
+        meter.close()
     manifest = build_manifest(settings, [records[k] for k in sorted(records)], summary)
     manifest["skipped"] += duplicates
     manifest["run"] = {
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "positions_computed": computed["positions"],
+        "seconds": round(time.perf_counter() - meter.started, 1),
+        "positions_computed": meter.positions,
         "workers": settings.workers,
     }
     write_json(out / MANIFEST, manifest)
