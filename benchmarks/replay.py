@@ -198,7 +198,11 @@ def machine() -> str:
         platform.processor() or "unknown CPU",
     )
     python = platform.python_version()
-    return f"{model}, {os.cpu_count()} cores, no GPU; pinned to 1 core; Python {python}"
+    load = os.getloadavg()[0]
+    return (
+        f"{model}, {os.cpu_count()} cores, no GPU; pinned to 1 core; Python {python}; "
+        f"load average {load:.1f} at the start (other jobs share the machine)"
+    )
 
 
 def table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]:
@@ -228,6 +232,7 @@ def write_atomically(path: Path, text: str) -> None:
 def run(settings: Settings) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    host = machine()
     go = load_rocalphago(settings.rocalphago)
     theirs_replay = rocalphago_replayer(go)
     cold, warm = cold_start_seconds()
@@ -264,7 +269,7 @@ def run(settings: Settings) -> None:
         "# Replay benchmark",
         "",
         f"- date: {now}",
-        f"- machine: {machine()}",
+        f"- machine: {host}",
         f"- data: first {settings.games} games of `{settings.archive.name}` "
         f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
         f"- peer: RocAlphaGo `AlphaGo/go.py` at c764b871 (pure Python, incremental liberty "
