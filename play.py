@@ -41,7 +41,7 @@ TEXT = (230, 230, 230)
 WARNING = (255, 170, 90)
 LAST_MOVE = (220, 40, 40)
 NEXT_MOVE = (40, 110, 220)
-COLD = np.array([70, 150, 255])
+COLD = np.array([50, 110, 255])
 HOT = np.array([235, 40, 40])
 
 # --- layout: pure geometry -----------------------------------------------------------------
@@ -126,10 +126,10 @@ def heat_colour(strength: float) -> tuple[int, int, int, int]:
     """RGBA of a heat-map disc: blue and faint for weak moves, red and solid for strong ones.
 
     >>> heat_colour(0.0), heat_colour(1.0)
-    ((70, 150, 255, 90), (235, 40, 40, 210))
+    ((50, 110, 255, 130), (235, 40, 40, 220))
     """
     rgb = np.rint(COLD + (HOT - COLD) * strength).astype(int)
-    return (*(int(c) for c in rgb), round(90 + 120 * strength))
+    return (*(int(c) for c in rgb), round(130 + 90 * strength))
 
 
 # --- session: the game and the player's actions, no pygame ---------------------------------
@@ -247,7 +247,8 @@ class Session:
         elif delta > 0 and self.next_move is not None:
             self.engine.play(*self.next_move)
         self.network_to_play = False
-        self.message = f"Move {self.cursor} of {len(self.moves)}."
+        ring = " (ring: the record's next move)" if self.next_move else ""
+        self.message = f"Move {self.cursor} of {len(self.moves)}{ring}."
 
     def ask_network(self) -> None:
         """Let the network play the side to move here (G)."""
@@ -526,7 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(Engine(policy, args.temperature), args.colour)
     if args.sgf:
         session.load(args.sgf)
-    pygame.init()
+    pygame.display.init()  # display and fonts only: no audio device needed
+    pygame.font.init()
     pygame.display.set_caption("AlphaGo SL policy network")
     app = App(pygame.display.set_mode(args.size, pygame.RESIZABLE), session, args.save_dir)
     clock = pygame.time.Clock()

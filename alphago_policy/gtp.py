@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 from sgfmill import sgf
@@ -27,6 +27,10 @@ from sgfmill import sgf
 from alphago_policy.encoding import SENSIBLE
 from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, from_gtp, to_gtp
+from sgf_data.features import planes
+
+if TYPE_CHECKING:
+    from alphago_policy.model import Policy
 
 Point = tuple[int, int]
 
@@ -187,7 +191,7 @@ def write_sgf(game: sgf.Sgf_game, path: str | os.PathLike) -> None:
 class Engine:
     """A game in progress and the network that plays it; one method per thing a GTP command does."""
 
-    policy: object  # alphago_policy.model.Policy
+    policy: Policy
     temperature: float = 0.0
     seed: int | None = None
 
@@ -233,8 +237,6 @@ class Engine:
 
     def suggest(self, colour: str) -> Point | None:
         """The network's move for `colour` without playing it: None (pass) if nothing sensible."""
-        from sgf_data.features import planes
-
         position = self.view(colour)
         sensible = planes(position)[SENSIBLE.start].astype(bool)  # legal, not an own eye
         probabilities = self.policy.probabilities(position)

@@ -36,7 +36,8 @@ def session(policy):
 
 @pytest.fixture
 def app(session):
-    pygame.init()
+    pygame.display.init()
+    pygame.font.init()
     screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
     yield play.App(screen, session)
     pygame.quit()
@@ -132,7 +133,8 @@ def test_load_a_real_game(session, fixtures_dir):
 
 
 def test_start_menu_then_events(policy):
-    pygame.init()
+    pygame.display.init()
+    pygame.font.init()
     try:
         screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
         app = play.App(screen, play.Session(Engine(policy)))
