@@ -1,0 +1,256 @@
+"""Measure how well a policy network predicts expert moves: top-1/top-5 accuracy, mean negative
+log-likelihood, and accuracy by phase of the game.
+
+    python -m alphago_policy evaluate --weights runs/k192/policy_k192.pt games/*.sgf
+    python -m alphago_policy evaluate data/prepared --split test --json
+    python -m alphago_policy evaluate collection.tar.gz --plot accuracy.png
+
+DATA is either game records (SGF files, directories, .zip/.tar.gz archives: anything
+`sgf_data.read_games` reads) or one prepared data directory (with --split). The figures are
+over the network's softmax on all 361 points, as in training and in the paper; pass moves are
+not predicted and are left out. Move numbers count from 1 and include passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from alphago_policy.model import load_policy
+
+PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
+PHASE_ENDS = np.array([50, 150])  # the last move number of each phase but the last
+TOP_K = 5
+
+
+def phase_of(move_numbers: np.ndarray) -> np.ndarray:
+    """The phase index (0, 1, 2) of each move number (counted from 1).
+
+    >>> phase_of(np.array([1, 50, 51, 150, 151, 300])).tolist()
+    [0, 0, 1, 1, 2, 2]
+    """
+    return np.searchsorted(PHASE_ENDS, move_numbers, side="left")
+
+
+@dataclass
+class Tally:
+    """Running sums per phase: positions, top-1 hits, top-5 hits, negative log-likelihood."""
+
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
+    top1: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
+    top5: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
+    nll: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.float64))
+
+    def add(self, logits: torch.Tensor, labels: torch.Tensor, move_numbers: np.ndarray) -> None:
+        """Count one batch: logits (B, 361), labels (B,), move numbers (B,)."""
+        logits = logits.float()
+        ranked = logits.topk(TOP_K, dim=1).indices
+        hit = ranked == labels[:, None]
+        nll = F.cross_entropy(logits, labels, reduction="none")
+        phase = phase_of(np.asarray(move_numbers))
+        per_phase = (
+            np.bincount(phase, weights=v, minlength=len(PHASES))
+            for v in (hit[:, 0].cpu().numpy(), hit.any(1).cpu().numpy(), nll.double().cpu().numpy())
+        )
+        top1, top5, nll_sum = per_phase
+        self.positions += np.bincount(phase, minlength=len(PHASES))
+        self.top1 += top1.astype(np.int64)
+        self.top5 += top5.astype(np.int64)
+        self.nll += nll_sum
+
+    def rows(self) -> list[dict[str, float | int | str]]:
+        """One row per phase, then the whole: positions, top1, top5 (fractions), nll (mean)."""
+        groups = [(name, slice(i, i + 1)) for i, name in enumerate(PHASES)]
+        rows = []
+        for name, part in [*groups, ("all", slice(None))]:
+            n = int(self.positions[part].sum())
+            rows.append(
+                {
+                    "phase": name,
+                    "positions": n,
+                    "top1": float(self.top1[part].sum() / n) if n else float("nan"),
+                    "top5": float(self.top5[part].sum() / n) if n else float("nan"),
+                    "nll": float(self.nll[part].sum() / n) if n else float("nan"),
+                }
+            )
+        return rows
+
+
+Batch = tuple[torch.Tensor, torch.Tensor, np.ndarray]  # x (B,48,19,19), labels (B,), move numbers
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, batches: Iterable[Batch], device: str = "cpu") -> Tally:
+    """Tally the model's predictions over batches of positions."""
+    model.eval()
+    tally = Tally()
+    for x, labels, move_numbers in batches:
+        tally.add(model(x.to(device)), labels.to(device), move_numbers)
+    return tally
+
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # codes (N, 361), labels (N,), plies (N,)
+
+
+def game_arrays(games: Iterable, skipped: list[str]) -> Iterator[Arrays]:
+    """The coded positions of each game, computed as `prepare` does; a game whose features
+    fail is left out and noted in `skipped`."""
+    from alphago_policy.prepare import game_positions
+
+    for index, game in enumerate(games):
+        try:
+            arrays = game_positions(game, index)
+        except Exception as error:  # one broken game skips that game only
+            skipped.append(f"{game.source} ({game.game_id}): {type(error).__name__}: {error}")
+            continue
+        yield arrays["codes"], arrays["labels"], arrays["plies"]
+
+
+def prepared_arrays(data_dir: Path, split: str, size: int) -> Iterator[Arrays]:
+    """A prepared data directory's split, in order, `size` positions at a time."""
+    from alphago_policy.dataset import PositionDataset
+
+    dataset = PositionDataset(data_dir, split)
+    for start in range(0, len(dataset), size):
+        indices = np.arange(start, min(start + size, len(dataset)))
+        yield tuple(dataset.gather(indices, array) for array in ("codes", "labels", "plies"))
+
+
+def rebatched(chunks: Iterable[Arrays], size: int) -> Iterator[Arrays]:
+    """The same positions in batches of exactly `size` (the last may be smaller).
+
+    >>> chunks = [(np.zeros((3, 361)), np.arange(3), np.arange(3)), (np.zeros((2, 361)),
+    ...           np.arange(2), np.arange(2))]
+    >>> [len(labels) for _, labels, _ in rebatched(chunks, 4)]
+    [4, 1]
+    """
+    pending: list[Arrays] = []
+    count = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        count += len(chunk[1])
+        while count >= size:
+            joined = [np.concatenate(parts) for parts in zip(*pending, strict=True)]
+            yield tuple(part[:size] for part in joined)
+            pending = [tuple(part[size:] for part in joined)]
+            count -= size
+    if count:
+        yield tuple(np.concatenate(parts) for parts in zip(*pending, strict=True))
+
+
+def decoded(batches: Iterable[Arrays], device: str) -> Iterator[Batch]:
+    """Coded batches as network input on `device`, with move numbers counted from 1."""
+    from alphago_policy.dataset import Decoder
+
+    decode = Decoder(device)
+    for codes, labels, plies in batches:
+        codes = torch.from_numpy(np.asarray(codes, np.uint16).view(np.int16))
+        x, y = decode(codes, torch.from_numpy(np.asarray(labels, np.int64)), None)
+        yield x, y, np.asarray(plies, np.int64) + 1
+
+
+def format_table(rows: list[dict]) -> str:
+    """The figures as an aligned text table.
+
+    >>> print(format_table([{"phase": "all", "positions": 8, "top1": 0.5, "top5": 0.75,
+    ...                      "nll": 2.0}]))
+    phase           positions   top-1   top-5    NLL
+    all                     8   50.0%   75.0%  2.000
+    """
+    lines = [f"{'phase':<14} {'positions':>10} {'top-1':>7} {'top-5':>7} {'NLL':>6}"]
+    for r in rows:
+        lines.append(
+            f"{r['phase']:<14} {r['positions']:>10,} {100 * r['top1']:>6.1f}% "
+            f"{100 * r['top5']:>6.1f}% {r['nll']:>6.3f}"
+        )
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], title: str, path: str) -> None:
+    """Bar chart of top-1 and top-5 accuracy per phase, written to `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r["phase"] for r in rows]
+    xs = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for offset, key, label in ((-0.2, "top1", "top-1"), (0.2, "top5", "top-5")):
+        bars = ax.bar(xs + offset, [100 * r[key] for r in rows], 0.4, label=label)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks(xs, names)
+    ax.set_ylabel("expert move predicted (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(title, fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "data", nargs="+", help="SGF files, directories, archives, or one prepared data directory"
+    )
+    parser.add_argument(
+        "--weights", help="weights file (default: the shipped weights, else a random network)"
+    )
+    parser.add_argument(
+        "--split", default="test", help="split of a prepared data directory (default: test)"
+    )
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--max-games", type=int, help="only the first N games of game records")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw accuracy by phase")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sgf_data import LoadSummary, read_games
+
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    policy = load_policy(args.weights, device=device)
+    prepared = len(args.data) == 1 and (Path(args.data[0]) / "manifest.json").is_file()
+    summary, skipped = LoadSummary(), []
+    if prepared:
+        chunks = prepared_arrays(Path(args.data[0]), args.split, args.batch_size)
+        source = f"{args.data[0]} ({args.split} split)"
+    else:
+        games = islice(read_games(*args.data, summary=summary), args.max_games)
+        chunks = game_arrays(games, skipped)
+        source = " ".join(args.data)
+    batches = decoded(rebatched(chunks, args.batch_size), device)
+    progress = tqdm(batches, unit="batch", disable=args.json, file=sys.stderr)
+    rows = evaluate(policy.model, progress, device).rows()
+    report = {
+        "weights": str(args.weights or "default"),
+        "network": policy.description,
+        "data": source,
+        "rows": rows,
+    }
+    if not prepared:
+        reasons = [f"{s.source}: {s.reason}" for s in summary.skipped] + skipped
+        report |= {"games": summary.games, "skipped_games": reasons}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{policy.description}\non {source}")
+        if not prepared:
+            print(f"{summary.games} games read, {len(reasons)} skipped")
+        print(format_table(rows))
+    if args.plot:
+        plot(rows, f"{policy.description}\n{source}", args.plot)
+    return 0

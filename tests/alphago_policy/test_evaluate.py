@@ -1,0 +1,96 @@
+import argparse
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from sgfmill import sgf
+
+from alphago_policy import evaluate as ev
+from alphago_policy.model import build, save_weights
+
+GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
+
+
+class Constant(torch.nn.Module):
+    """A 'network' whose logits are the same vector b for every position."""
+
+    def __init__(self, b: np.ndarray):
+        super().__init__()
+        self.b = torch.nn.Parameter(torch.from_numpy(b).float())
+
+    def forward(self, x):
+        return self.b.expand(len(x), 361)
+
+
+def expert_moves(path) -> list[tuple[int, int]]:
+    """(move number, flat label) of each non-pass move, read with sgfmill alone."""
+    game = sgf.Sgf_game.from_bytes(path.read_bytes())
+    moves = [node.get_move() for node in game.get_main_sequence()]
+    points = [point for colour, point in moves if colour is not None]
+    return [(n, p[0] * 19 + p[1]) for n, p in enumerate(points, 1) if p is not None]
+
+
+def test_tally_by_hand():
+    logits = torch.log(torch.tensor([[0.5, 0.25, 0.25] + [0.0] * 358]).clamp_min(1e-30))
+    logits = logits.repeat(3, 1)
+    tally = ev.Tally()
+    tally.add(logits, torch.tensor([0, 1, 200]), np.array([1, 60, 200]))
+    rows = {r["phase"]: r for r in tally.rows()}
+    assert rows["moves 1-50"]["positions"] == 1 and rows["moves 1-50"]["top1"] == 1.0
+    assert rows["moves 1-50"]["nll"] == pytest.approx(math.log(2))
+    assert rows["moves 51-150"]["top1"] == 0.0 and rows["moves 51-150"]["top5"] == 1.0
+    assert rows["moves 51-150"]["nll"] == pytest.approx(math.log(4))
+    assert rows["moves 151+"]["top5"] == 0.0
+    assert rows["all"]["positions"] == 3 and rows["all"]["top1"] == pytest.approx(1 / 3)
+
+
+def test_figures_match_a_hand_computation(fixtures_dir):
+    from sgf_data import read_games
+
+    paths = [fixtures_dir / "games" / name for name in GAMES]
+    expected = [m for path in paths for m in expert_moves(path)]
+    numbers = np.array([n for n, _ in expected])
+    labels = np.array([label for _, label in expected])
+    rng = np.random.default_rng(0)
+    b = np.bincount(labels, minlength=361) + rng.random(361)  # frequent points rank high
+    model = Constant(b)
+
+    skipped = []
+    batches = ev.decoded(ev.rebatched(ev.game_arrays(read_games(*paths), skipped), 64), "cpu")
+    rows = {r["phase"]: r for r in ev.evaluate(model, batches).rows()}
+
+    log_p = b - np.log(np.exp(b - b.max()).sum()) - b.max()
+    top5 = np.argsort(-b)[:5]
+    phases = np.digitize(numbers, [51, 151])
+    for phase, name in enumerate(ev.PHASES):
+        mine = phases == phase
+        assert rows[name]["positions"] == mine.sum()
+        assert rows[name]["top1"] == pytest.approx(np.mean(labels[mine] == np.argmax(b)))
+        assert rows[name]["top5"] == pytest.approx(np.mean(np.isin(labels[mine], top5)))
+        assert rows[name]["nll"] == pytest.approx(-log_p[labels[mine]].mean(), rel=1e-5)
+    assert rows["all"]["positions"] == len(expected) and not skipped
+    assert rows["all"]["top5"] > 0
+
+
+def test_command_line_json_and_plot(tmp_path, fixtures_dir, capsys):
+    torch.manual_seed(0)
+    weights = tmp_path / "tiny.pt"
+    save_weights(build(k=8), weights, {"trained": False})
+    parser = argparse.ArgumentParser()
+    ev.add_arguments(parser)
+    games = [str(fixtures_dir / "games" / GAMES[0])]
+    args = parser.parse_args(
+        ["--weights", str(weights), "--json", "--plot", str(tmp_path / "a.png"), *games]
+    )
+    assert ev.run(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["games"] == 1 and report["skipped_games"] == []
+    assert "untrained" in report["network"]
+    everything = report["rows"][-1]
+    assert everything["phase"] == "all"
+    assert everything["positions"] == len(expert_moves(fixtures_dir / "games" / GAMES[0]))
+    assert 0 <= everything["top1"] <= everything["top5"] <= 1
+    assert everything["nll"] == pytest.approx(math.log(361), rel=0.05)  # near uniform
+    assert (tmp_path / "a.png").stat().st_size > 1000

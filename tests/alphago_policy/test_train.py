@@ -1,0 +1,183 @@
+import argparse
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from alphago_policy import train as tr
+from alphago_policy.model import load_policy
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks train fastest on one thread (and the test machine is shared)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, fixtures_dir):
+    """Six real fixture games prepared into train and validation splits."""
+    from alphago_policy.prepare import PrepareSettings, prepare
+
+    out = tmp_path_factory.mktemp("prepared")
+    games = tuple(str(p) for p in sorted((fixtures_dir / "games").glob("*.sgf"))[:6])
+    prepare(PrepareSettings(games, str(out), 1, fractions=(0.7, 0.3, 0.0)), progress=False)
+    return out
+
+
+def tiny(data_dir, out, **changes) -> tr.Settings:
+    settings = tr.Settings(
+        data=str(data_dir),
+        out=str(out),
+        k=8,
+        batch_size=16,
+        optimizer="momentum",
+        lr=0.01,
+        schedule="cosine",
+        warmup_steps=2,
+        decay_steps=20,
+        max_steps=8,
+        log_every=2,
+        eval_every=4,
+        eval_batches=2,
+        device="cpu",
+    )
+    return dataclasses.replace(settings, **changes)
+
+
+def checkpoint(out) -> dict:
+    return torch.load(Path(out) / tr.CHECKPOINT, weights_only=False)
+
+
+def assert_same_state(a: dict, b: dict) -> None:
+    assert a["step"] == b["step"]
+    for name, tensor in a["model"].items():
+        assert torch.equal(tensor, b["model"][name]), name
+    moments_a = [s["momentum_buffer"] for s in a["optimizer"]["state"].values()]
+    moments_b = [s["momentum_buffer"] for s in b["optimizer"]["state"].values()]
+    assert all(torch.equal(x, y) for x, y in zip(moments_a, moments_b, strict=True))
+    assert a["scheduler"] == b["scheduler"]
+
+
+def test_resumed_run_equals_uninterrupted_run(data_dir, tmp_path):
+    whole = tr.train(tiny(data_dir, tmp_path / "whole"))
+    assert whole["step"] == 8 and whole["reason"] == "max_steps"
+
+    first = tr.train(tiny(data_dir, tmp_path / "parts", max_steps=5))
+    assert first["step"] == 5
+    resumed = tr.train(tiny(data_dir, tmp_path / "parts"), resume=True)
+    assert resumed["step"] == 8
+    assert_same_state(checkpoint(tmp_path / "whole"), checkpoint(tmp_path / "parts"))
+    assert resumed["val_loss"] == whole["val_loss"]
+
+    log = tr.read_log(tmp_path / "parts" / tr.LOG)
+    starts = [r for r in log if r["event"] == "start"]
+    assert [(r["step"], r["resume"]) for r in starts] == [(0, False), (5, True)]
+    assert {r["event"] for r in log} == {"start", "train", "validation", "checkpoint", "end"}
+    assert all(r["positions_per_s"] > 0 for r in log if r["event"] == "train")
+
+    policy = load_policy(tmp_path / "parts" / "policy_k8.pt")
+    assert policy.k == 8 and policy.card["steps"] == 8
+    assert policy.card["validation_accuracy"] == resumed["val_accuracy"]
+
+
+def test_wall_time_budget_stops_with_a_checkpoint(data_dir, tmp_path):
+    result = tr.train(tiny(data_dir, tmp_path, max_steps=10**6, max_minutes=0.002))
+    assert result["reason"] == "max_minutes" and 0 < result["step"] < 10**6
+    assert checkpoint(tmp_path)["step"] == result["step"]
+
+
+def test_existing_run_is_not_overwritten(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path, max_steps=1))
+    with pytest.raises(FileExistsError, match="--resume"):
+        tr.train(tiny(data_dir, tmp_path, max_steps=1))
+
+
+def test_flags_override_settings_and_the_checkpoint(data_dir, tmp_path):
+    parser = argparse.ArgumentParser()
+    tr.add_arguments(parser)
+    args = parser.parse_args(["--batch-size", "32", "--no-bf16", "--optimizer", "adamw"])
+    assert tr.settings_from(args) == tr.Settings(batch_size=32, bf16=False, optimizer="adamw")
+
+    tr.train(tiny(data_dir, tmp_path, max_steps=1))
+    args = parser.parse_args(["--out", str(tmp_path), "--resume", "--max-steps", "3"])
+    assert tr.settings_from(args) == tiny(data_dir, tmp_path, max_steps=3)
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+
+
+def flags(settings: tr.Settings) -> list[str]:
+    pairs = [("--data", settings.data), ("--out", settings.out), ("--k", settings.k)]
+    pairs += [("--batch-size", settings.batch_size), ("--optimizer", settings.optimizer)]
+    pairs += [("--lr", settings.lr), ("--max-steps", settings.max_steps)]
+    pairs += [("--log-every", settings.log_every), ("--eval-every", settings.eval_every)]
+    pairs += [("--eval-batches", settings.eval_batches), ("--device", "cpu")]
+    return [str(part) for pair in pairs for part in pair]
+
+
+def test_sigterm_writes_a_checkpoint_and_the_run_resumes(data_dir, tmp_path):
+    settings = tiny(data_dir, tmp_path, max_steps=10**6, log_every=1, eval_every=0)
+    process = subprocess.Popen(
+        command("-m", "alphago_policy", "train", *flags(settings)),
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    log = tmp_path / tr.LOG
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.exists() and sum(r["event"] == "train" for r in tr.read_log(log)) >= 3:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 0, process.stderr.read().decode()
+    end = tr.read_log(log)[-1]
+    assert end["event"] == "end" and end["reason"] == "SIGTERM" and end["step"] >= 3
+    assert checkpoint(tmp_path)["step"] == end["step"]
+
+    resumed = tr.train(dataclasses.replace(settings, max_steps=end["step"] + 2), resume=True)
+    assert resumed["step"] == end["step"] + 2
+
+
+def test_two_processes_with_ddp_learn_and_stay_in_sync(fixtures_dir, tmp_path):
+    from alphago_policy.prepare import PrepareSettings, prepare
+
+    game = str(fixtures_dir / "games" / "tom-354460.sgf")  # 321 positions, all for training
+    settings = PrepareSettings((game,), str(tmp_path / "data"), 1, fractions=(1.0, 0.0, 0.0))
+    prepare(settings, progress=False)
+    settings = tiny(
+        tmp_path / "data", tmp_path / "run", k=16, batch_size=32, optimizer="adamw",
+        lr=0.003, max_steps=60, log_every=10, eval_every=0,
+    )  # fmt: skip
+    run = subprocess.run(
+        command(
+            "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+            "-m", "alphago_policy", "train", *flags(settings), "--no-augment",
+        ),
+        env=environment(),
+        capture_output=True,
+        timeout=180,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()[-3000:]
+    log = tr.read_log(tmp_path / "run" / tr.LOG)
+    assert log[0]["world_size"] == 2
+    losses = [r["loss"] for r in log if r["event"] == "train"]
+    assert len(losses) == 6 and losses[-1] < losses[0] - 1.0, losses  # it overfits the game
+    assert log[-1]["event"] == "end" and log[-1]["replicas_identical"] is True
