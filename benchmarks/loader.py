@@ -193,6 +193,7 @@ def prepare_figures(data: Path, manifest: dict) -> list[str]:
     per_position = disk / positions
     games_s, moves_s = reader_rate(manifest)
     projected_hours = ALL_POSITIONS / (per_core * GPU_MACHINE_CORES) / 3600
+    run = manifest["run"]
     splits = ", ".join(f"{k} {v['positions']:,}" for k, v in manifest["splits"].items())
     return [
         f"- data: `{data}` from {', '.join(Path(s).name for s in manifest['sources'])}: "
@@ -204,6 +205,9 @@ def prepare_figures(data: Path, manifest: dict) -> list[str]:
         f"as uint8 planes it would be {48 * 361:,}",
         f"- prepare: {worker_seconds:,.1f} worker-seconds in the shards, "
         f"**{per_core:,.0f} positions/s per worker process** (replay + planes + encode + write)",
+        f"- last run of prepare into it: {run['seconds']:.1f} s wall with {run['workers']} "
+        f"workers, computing {run['positions_computed']:,} of the {positions:,} positions "
+        f"(the rest were shards finished before an interruption)",
         f"- read_games in the main process: {games_s:,.0f} games/s, {moves_s:,.0f} moves/s "
         f"(one core; it feeds the workers, so it bounds prepare at that rate)",
         f"- projected for all {ALL_POSITIONS / 1e6:.0f}M positions: "

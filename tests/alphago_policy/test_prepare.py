@@ -1,7 +1,12 @@
 """`prepare`: positions and labels of real games, the split, the manifest, interrupt and resume."""
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from itertools import islice
 from pathlib import Path
 
@@ -15,6 +20,8 @@ from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
 from sgf_data.coords import to_index
 from sgf_data.features import planes
 from sgf_data.reader import read_games
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +114,25 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(sources, prepar
     assert [record["shard"] for record in resumed] == ["000002", "000003"]
     assert manifest["run"]["positions_computed"] < manifest["positions"]
     assert read_output(tmp_path) == read_output(prepared)
+
+
+def test_command_stopped_by_a_signal_resumes_to_the_same_result(sources, prepared, tmp_path):
+    """The real thing: `kill` (SIGTERM) the command after its first shard, run it again."""
+    command = [sys.executable, "-m", "alphago_policy", "prepare", *sources]
+    command += ["--out", str(tmp_path / "out"), "--workers", "1", "--shard-games", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    first_record = tmp_path / "out" / "shards" / "000000.json"
+    while not first_record.exists() and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "run the same command again to resume" in output
+    done = len(list((tmp_path / "out" / "shards").glob("*.json")))
+    assert 1 <= done < 4 and not (tmp_path / "out" / MANIFEST).exists()
+    subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+    assert read_output(tmp_path / "out") == read_output(prepared)
 
 
 def test_worker_processes_give_the_same_result(sources, prepared, tmp_path):
