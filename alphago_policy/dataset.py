@@ -27,13 +27,13 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
+from sgf_data.coords import BOARD_SIZE, NUM_POINTS, PASS_INDEX
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = (0.90, 0.05, 0.05)
 MANIFEST = "manifest.json"
 ARRAYS = ("codes", "labels", "games", "plies")
 NUM_SYMMETRIES = 8
-PASS_INDEX = 361
 
 
 def split_of(game_id: str, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> str:
@@ -76,13 +76,13 @@ def transform(board: np.ndarray, k: int) -> np.ndarray:
 
 def point_permutations() -> tuple[np.ndarray, np.ndarray]:
     """For each symmetry k: GATHER[k][i] = the old flat index that lands on flat index i,
-    and MOVE[k][j] = where old flat index j goes (pass, 361, stays 361)."""
-    grid = np.arange(361).reshape(19, 19)
+    and MOVE[k][j] = where old flat index j goes (a pass, PASS_INDEX, stays a pass)."""
+    grid = np.arange(NUM_POINTS).reshape(BOARD_SIZE, BOARD_SIZE)
     gather = np.stack([transform(grid, k).ravel() for k in range(NUM_SYMMETRIES)])
-    move = np.empty((NUM_SYMMETRIES, 362), np.int64)
-    move[:, 361] = PASS_INDEX
+    move = np.empty((NUM_SYMMETRIES, NUM_POINTS + 1), np.int64)
+    move[:, PASS_INDEX] = PASS_INDEX
     for k in range(NUM_SYMMETRIES):
-        move[k, gather[k]] = np.arange(361)
+        move[k, gather[k]] = np.arange(NUM_POINTS)
     return gather, move
 
 
@@ -216,8 +216,8 @@ class Decoder:
             codes = torch.gather(codes, 1, self.gather[ks])
             labels = self.move[ks, labels]
         batch = len(codes)
-        points = self.table.index_select(0, codes.view(-1)).view(batch, 361, -1)
-        x = points.permute(0, 2, 1).reshape(batch, encoding.NUM_PLANES, 19, 19)
+        points = self.table.index_select(0, codes.view(-1)).view(batch, NUM_POINTS, -1)
+        x = points.permute(0, 2, 1).reshape(batch, encoding.NUM_PLANES, BOARD_SIZE, BOARD_SIZE)
         return (x if self.channels_last else x.contiguous()), labels
 
 

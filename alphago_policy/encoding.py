@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sgf_data.coords import BOARD_SIZE, NUM_POINTS
+from sgf_data.features import NUM_PLANES, PLANE_GROUPS
+
 ENCODING_VERSION = 1
-NUM_PLANES = 48
-NUM_POINTS = 361
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,29 @@ class Group:
     start: int
     size: int
 
+    @classmethod
+    def named(cls, name: str) -> Group:
+        """The group of a feature of `sgf_data.features.PLANE_GROUPS`."""
+        planes = PLANE_GROUPS[name]
+        return cls(planes.start, planes.stop - planes.start)
+
     @property
     def values(self) -> int:
         """How many values the group takes, "none" included."""
         return self.size + 1
 
 
-COLOUR = Group(0, 3)  # player / opponent / empty: exactly one is set
-ONES = 3
-TURNS_SINCE = Group(4, 8)
-LIBERTIES = Group(12, 8)
-CAPTURE_SIZE = Group(20, 8)
-SELF_ATARI = Group(28, 8)
-LIBERTIES_AFTER = Group(36, 8)
-LADDER_CAPTURE = Group(44, 1)
-LADDER_ESCAPE = Group(45, 1)
-SENSIBLE = Group(46, 1)
-ZEROS = 47
+COLOUR = Group.named("stone_colour")  # player / opponent / empty: exactly one is set
+ONES = PLANE_GROUPS["ones"].start
+TURNS_SINCE = Group.named("turns_since")
+LIBERTIES = Group.named("liberties")
+CAPTURE_SIZE = Group.named("capture_size")
+SELF_ATARI = Group.named("self_atari_size")
+LIBERTIES_AFTER = Group.named("liberties_after")
+LADDER_CAPTURE = Group.named("ladder_capture")
+LADDER_ESCAPE = Group.named("ladder_escape")
+SENSIBLE = Group.named("sensibleness")
+ZEROS = PLANE_GROUPS["zeros"].start
 
 STONE_FIELDS = (TURNS_SINCE, LIBERTIES)
 EMPTY_FIELDS = (CAPTURE_SIZE, SELF_ATARI, LIBERTIES_AFTER, LADDER_CAPTURE, LADDER_ESCAPE, SENSIBLE)
@@ -136,7 +143,7 @@ def encode(planes: np.ndarray) -> np.ndarray:
     mismatch = (TABLE[codes] != np.swapaxes(flat, -2, -1)).any(axis=-1)
     if mismatch.any():
         *position, point = np.argwhere(mismatch)[0]
-        row, col = divmod(int(point), 19)
+        row, col = divmod(int(point), BOARD_SIZE)
         raise ValueError(
             f"planes of position {tuple(int(i) for i in position)} are not encodable at point "
             f"(row {row}, col {col}): one-hot groups broken or stone and move features mixed"
@@ -147,4 +154,5 @@ def encode(planes: np.ndarray) -> np.ndarray:
 def decode(codes: np.ndarray) -> np.ndarray:
     """Codes (..., 361) -> planes uint8 (..., 48, 19, 19): the inverse of `encode`."""
     points = TABLE[np.asarray(codes)]
-    return np.moveaxis(points, -1, -2).reshape(*points.shape[:-2], NUM_PLANES, 19, 19)
+    shape = (*points.shape[:-2], NUM_PLANES, BOARD_SIZE, BOARD_SIZE)
+    return np.moveaxis(points, -1, -2).reshape(shape)
