@@ -154,16 +154,29 @@ def playable(records: list[Record]) -> tuple[list[Record], int]:
     return good, len(records) - len(good)
 
 
-def timed_replay(label, replay, records, rounds, legal=False) -> tuple[Timing, list[np.ndarray]]:
-    """The best of ``rounds`` timed replays of all records (after a warm-up), and the boards."""
-    replay(records[0], legal)
-    best = float("inf")
+def side_by_side(
+    replays: dict[str, Callable[[Record, bool], np.ndarray]],
+    records: list[Record],
+    rounds: int,
+    legal: bool,
+) -> tuple[list[Timing], list[list[np.ndarray]]]:
+    """Best of ``rounds`` timed replays of all records by each engine, and their final boards.
+
+    The engines take turns within each round, so that a change in the machine's load
+    during the run weighs on both alike; each is warmed up first.
+    """
+    best = dict.fromkeys(replays, float("inf"))
+    boards = {}
+    for replay in replays.values():
+        replay(records[0], legal)
     for _ in range(rounds):
-        start = time.perf_counter()
-        boards = [replay(record, legal) for record in records]
-        best = min(best, time.perf_counter() - start)
+        for label, replay in replays.items():
+            start = time.perf_counter()
+            boards[label] = [replay(record, legal) for record in records]
+            best[label] = min(best[label], time.perf_counter() - start)
     moves = sum(len(r.moves) for r in records)
-    return Timing(label, len(records), moves, best), boards
+    timings = [Timing(label, len(records), moves, best[label]) for label in replays]
+    return timings, list(boards.values())
 
 
 def cold_start_seconds() -> tuple[float, float]:
@@ -253,11 +266,12 @@ def run(settings: Settings) -> None:
         (False, records, ""),
         (True, records[: settings.legal_games], " + all legal moves each position"),
     ):
-        ours, our_boards = timed_replay(
-            f"replay{suffix}: this project", replay_ours, subset, settings.rounds, legal
-        )
-        theirs, their_boards = timed_replay(
-            f"replay{suffix}: RocAlphaGo go.py", theirs_replay, subset, settings.rounds, legal
+        engines = {
+            f"replay{suffix}: this project": replay_ours,
+            f"replay{suffix}: RocAlphaGo go.py": theirs_replay,
+        }
+        (ours, theirs), (our_boards, their_boards) = side_by_side(
+            engines, subset, settings.rounds, legal
         )
         disagreements += sum(
             not np.array_equal(a, b) for a, b in zip(our_boards, their_boards, strict=True)
@@ -273,7 +287,7 @@ def run(settings: Settings) -> None:
         f"- data: first {settings.games} games of `{settings.archive.name}` "
         f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
         f"- peer: RocAlphaGo `AlphaGo/go.py` at c764b871 (pure Python, incremental liberty "
-        f"sets), same process; best of {settings.rounds} rounds",
+        f"sets), same process; best of {settings.rounds} rounds, the two engines taking turns",
         f"- final boards that differ between the two engines: {disagreements}",
         f"- first import and one call of each kernel: {cold:.1f} s with an empty numba cache "
         f"(compilation), {warm:.1f} s with the cache",
