@@ -32,7 +32,8 @@ from sgf_data.coords import BOARD_SIZE, NUM_POINTS, PASS_INDEX
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = (0.90, 0.05, 0.05)
 MANIFEST = "manifest.json"
-ARRAYS = ("codes", "labels", "games", "plies")
+ARRAY_DTYPES = {"codes": np.uint16, "labels": np.int16, "games": np.int32, "plies": np.int16}
+ARRAYS = tuple(ARRAY_DTYPES)
 NUM_SYMMETRIES = 8
 
 

@@ -29,9 +29,16 @@ import numpy as np
 from tqdm import tqdm
 
 from alphago_policy import encoding
-from alphago_policy.dataset import DEFAULT_FRACTIONS, MANIFEST, SPLITS, shard_path, split_of
+from alphago_policy.dataset import (
+    ARRAY_DTYPES,
+    DEFAULT_FRACTIONS,
+    MANIFEST,
+    SPLITS,
+    shard_path,
+    split_of,
+)
 from sgf_data.archives import check_paths, sgf_files
-from sgf_data.coords import to_index
+from sgf_data.coords import NUM_POINTS, to_index
 from sgf_data.features import planes
 from sgf_data.reader import Game, LoadSummary, read_games
 
@@ -95,12 +102,13 @@ def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
         codes.append(encoding.encode(planes(position)))
         labels.append(to_index(point))
         plies.append(ply)
-    return {
-        "codes": np.array(codes, np.uint16).reshape(-1, encoding.NUM_POINTS),
-        "labels": np.array(labels, np.int16),
-        "games": np.full(len(labels), game_index, np.int32),
-        "plies": np.array(plies, np.int16),
+    arrays = {
+        "codes": np.reshape(codes, (-1, NUM_POINTS)),
+        "labels": labels,
+        "games": np.full(len(labels), game_index),
+        "plies": plies,
     }
+    return {name: np.asarray(data, ARRAY_DTYPES[name]) for name, data in arrays.items()}
 
 
 def skip_record(game: Game, reason: str, detail: str) -> dict[str, Any]:
@@ -135,7 +143,7 @@ def prepare_shard(
     positions = {}
     for split, parts in per_split.items():
         (Path(out) / split).mkdir(parents=True, exist_ok=True)
-        for array in ("codes", "labels", "games", "plies"):
+        for array in ARRAY_DTYPES:
             data = np.concatenate([p[array] for p in parts]) if parts else _empty(array)
             write_atomically(
                 shard_path(Path(out), split, name, array), lambda f, d=data: np.save(f, d)
@@ -156,9 +164,7 @@ def prepare_shard(
 
 def _empty(array: str) -> np.ndarray:
     """A split with no positions in a shard still gets its (empty) arrays."""
-    if array == "codes":
-        return np.zeros((0, encoding.NUM_POINTS), np.uint16)
-    return np.zeros(0, {"labels": np.int16, "games": np.int32, "plies": np.int16}[array])
+    return np.zeros((0, NUM_POINTS) if array == "codes" else 0, ARRAY_DTYPES[array])
 
 
 def unique_games(games: Iterable[Game], duplicates: list[dict[str, Any]]) -> Iterator[Game]:
@@ -191,7 +197,6 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def count_sgf_files(paths: Iterable[str]) -> int:
     """How many SGF files the paths hold: the progress bar's total (a file may hold several
     games, so this is an estimate). Archives are streamed, nothing is parsed."""
-
     return sum(1 for _ in sgf_files(check_paths(paths)))
 
 
