@@ -39,8 +39,17 @@ BAD_SETUP = "bad setup"  # setup stones after the first move, or a setup that ca
 OCCUPIED = "move on an occupied point"
 ILLEGAL = "illegal move"  # suicide or a ko retake
 NO_MOVES = "no moves"  # no stone played on the board
-REASONS = (UNREADABLE, NO_GAME, UNPARSABLE, NOT_19X19, BAD_VALUE, BAD_SETUP, OCCUPIED, ILLEGAL)
-REASONS += (NO_MOVES,)
+REASONS = (
+    UNREADABLE,
+    NO_GAME,
+    UNPARSABLE,
+    NOT_19X19,
+    BAD_VALUE,
+    BAD_SETUP,
+    OCCUPIED,
+    ILLEGAL,
+    NO_MOVES,
+)
 
 # Files up to this size are parsed whole in one sgfmill pass; larger collections game by game,
 # so that memory stays bounded by one game, not by the file.
@@ -61,6 +70,9 @@ class Skip:
 
     ``game`` is the game's 1-based position in its file (None when the file held no game or
     could not be read); ``move_number`` is the 1-based move at fault (None when no move is).
+
+    >>> print(Skip("kgs.zip:2019/a.sgf", 2, 57, ILLEGAL, "w D4: ko retake"))
+    kgs.zip:2019/a.sgf game 2 move 57: illegal move (w D4: ko retake)
     """
 
     source: str
@@ -148,6 +160,7 @@ def read_games(*paths: str | os.PathLike, summary: LoadSummary | None = None) ->
 
 
 def _games(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
+    """The usable games of each file in turn; every file, game, move and skip counted."""
     for file in files:
         summary.files += 1
         if file.data is None:
@@ -221,6 +234,7 @@ def _load_game(
 
 
 def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) -> Game:
+    """The game with its metadata and id; `_Unusable` if it is not a legal 19x19 game."""
     if isinstance(tree, ValueError):
         raise _Unusable(None, UNPARSABLE, str(tree))
     root = tree.sequence[0]
