@@ -101,6 +101,12 @@ def symmetry(planes: np.ndarray, label: int, k: int) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(transform(planes, k)), int(MOVE[k, label])
 
 
+def mapped(path: Path) -> np.ndarray:
+    """An .npy file memory-mapped read-only, as a plain ndarray (np.memmap's per-access
+    bookkeeping would cost more than the read when a batch touches thousands of shards)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 class PositionDataset:
     """One split of a prepared data directory: len() positions, raw codes and labels."""
 
@@ -124,10 +130,7 @@ class PositionDataset:
         self.split = split
         shards = self.manifest["splits"][split]["shards"]
         self._arrays = {
-            array: [
-                np.load(shard_path(self.data_dir, split, s["name"], array), mmap_mode="r")
-                for s in shards
-            ]
+            array: [mapped(shard_path(self.data_dir, split, s["name"], array)) for s in shards]
             for array in ARRAYS
         }
         sizes = [len(codes) for codes in self._arrays["codes"]]
@@ -157,22 +160,26 @@ class PositionDataset:
         game = int(self._arrays["games"][shard][row])
         return self.manifest["game_ids"][game], int(self._arrays["plies"][shard][row])
 
-    def gather(self, indices: np.ndarray, array: str = "codes") -> np.ndarray:
-        """The rows `indices` of one array, in that order, reading each shard once."""
+    def rows(self, indices: np.ndarray, *arrays: str) -> tuple[np.ndarray, ...]:
+        """The rows `indices` (in that order) of each named array, visiting each shard once."""
         indices = np.asarray(indices, np.int64)
         order = np.argsort(indices, kind="stable")
         ordered = indices[order]
         shards = np.searchsorted(self._starts, ordered, side="right") - 1
-        parts = []
-        bounds = np.flatnonzero(np.diff(shards)) + 1
-        for block in np.split(np.arange(len(ordered)), bounds):
-            if len(block):
-                shard = shards[block[0]]
-                rows = ordered[block] - self._starts[shard]
-                parts.append(self._arrays[array][shard][rows])
-        out = np.empty((len(indices), *parts[0].shape[1:]), parts[0].dtype)
-        out[order] = np.concatenate(parts)
-        return out
+        rows = ordered - self._starts[shards]
+        cuts = np.flatnonzero(np.diff(shards)) + 1
+        sources = [self._arrays[array] for array in arrays]
+        outs = [np.empty((len(indices), *s[0].shape[1:]), s[0].dtype) for s in sources]
+        for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(ordered)], strict=True):
+            if end > start:
+                shard, chosen = shards[start], rows[start:end]
+                for out, source in zip(outs, sources, strict=True):
+                    out[order[start:end]] = source[shard][chosen]
+        return tuple(outs)
+
+    def gather(self, indices: np.ndarray, array: str = "codes") -> np.ndarray:
+        """The rows `indices` of one array, in that order."""
+        return self.rows(indices, array)[0]
 
 
 @dataclass(frozen=True)
@@ -278,8 +285,7 @@ class Loader:
         epoch, number = divmod(batch, self.batches_per_epoch)
         size = self.settings.batch_size
         indices = self.rank_indices(epoch)[number * size : (number + 1) * size]
-        codes = self.dataset.gather(indices, "codes")
-        labels = self.dataset.gather(indices, "labels")
+        codes, labels = self.dataset.rows(indices, "codes", "labels")
         ks = None
         if self.settings.augment:
             rng = np.random.default_rng([self.settings.seed, epoch, number, self.settings.rank])

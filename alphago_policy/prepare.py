@@ -54,7 +54,7 @@ class PrepareSettings:
     paths: tuple[str, ...]
     out: str
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    shard_games: int = 64
+    shard_games: int = 128
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
 
     def identity(self) -> dict[str, Any]:
@@ -386,7 +386,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--shard-games",
         type=int,
         default=PrepareSettings.shard_games,
-        help="games per shard, the unit of work and of resuming (default: 64)",
+        help="games per shard, the unit of work and of resuming (default: 128)",
     )
 
 

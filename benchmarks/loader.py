@@ -33,7 +33,14 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
-from alphago_policy.dataset import NUM_SYMMETRIES, PositionDataset, make_loader, transform
+from alphago_policy.dataset import (
+    ARRAY_DTYPES,
+    NUM_SYMMETRIES,
+    PositionDataset,
+    make_loader,
+    shard_path,
+    transform,
+)
 from sgf_data.features import planes
 from sgf_data.reader import read_games
 
@@ -118,12 +125,35 @@ def gather_row(settings: Settings, dataset: PositionDataset, batch: int) -> Row:
     rng = np.random.default_rng(0)
 
     def step():
-        indices = rng.integers(0, len(dataset), batch)
-        dataset.gather(indices, "codes")
-        dataset.gather(indices, "labels")
+        dataset.rows(rng.integers(0, len(dataset), batch), "codes", "labels")
 
     note = "memory-mapped shards, CPU"
     return timed(f"gather only: batch {batch}", step, batch, settings.seconds, "cpu", note)
+
+
+def many_shards_row(settings: Settings, batch: int, shards: int = 1700) -> Row:
+    """Gather from as many shards as the whole data set makes (24M positions, 128 games a
+    shard), each of 200 synthetic positions: the cost is per shard touched, not per byte."""
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as scratch:
+        records = []
+        for number in range(shards):
+            name = f"{number:06d}"
+            for array, dtype in ARRAY_DTYPES.items():
+                path = shard_path(Path(scratch), "train", name, array)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(path, np.zeros((200, 361) if array == "codes" else 200, dtype))
+            records.append({"name": name, "positions": 200})
+        manifest = {"encoding_version": encoding.ENCODING_VERSION, "game_ids": []}
+        manifest["splits"] = {"train": {"shards": records}}
+        (Path(scratch) / "manifest.json").write_text(json.dumps(manifest))
+        dataset = PositionDataset(scratch, "train")
+
+        def step():
+            dataset.rows(rng.integers(0, len(dataset), batch), "codes", "labels")
+
+        label = f"gather only, {shards:,} shards: batch {batch}"
+        return timed(label, step, batch, settings.seconds, "cpu", "synthetic shards, CPU")
 
 
 def plane_store_row(settings: Settings, dataset: PositionDataset, batch: int) -> Row:
@@ -258,6 +288,7 @@ def run(settings: Settings) -> None:
     largest = max(settings.batch_sizes)
     rows = loader_rows(settings)
     rows.append(gather_row(settings, dataset, largest))
+    rows.append(many_shards_row(settings, largest))
     rows.append(plane_store_row(settings, dataset, largest))
     rows.append(features_row(settings, manifest))
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
