@@ -61,7 +61,7 @@ _PRESENTER = sgf_properties.Presenter(BOARD_SIZE, "UTF-8")
 _BOARD_SIZES = (b"19", b"19:19")
 _SETUP = frozenset(("AB", "AW", "AE"))
 _MOVES = (("B", "b"), ("W", "w"))
-_GAME_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*", re.ASCII)
+_GAME_NUMBER = re.compile(r"[0-9]{5,}", re.ASCII)  # a server's serial number, not a round
 
 
 @dataclass(frozen=True)
@@ -366,15 +366,15 @@ def _number(root: dict[str, list[bytes]], identifier: str, interpret, default):
 def server_game_id(place: str, number: str) -> str | None:
     """The id a server gave a game (PC + GN, as "tygem-407331168"), or None if it gave none.
 
-    GN is taken as a server's game number only when it is one token (no spaces): elsewhere GN
-    is a title ("Honinbo, game 3"), which need not be unique.
+    GN counts as a server's game number only when it is a serial number (5 digits or more):
+    elsewhere GN is a title ("Honinbo, game 3") or a round ("1"), which need not be unique.
 
     >>> server_game_id("TYGEM", "407331168"), server_game_id("TOM", "354460")
     ('tygem-407331168', 'tom-354460')
     >>> server_game_id("The KGS Go Server at http://www.gokgs.com/", "") is None
     True
-    >>> server_game_id("Nihon Ki-in", "Honinbo game 3") is None
-    True
+    >>> server_game_id("Nihon Ki-in", "Honinbo game 3"), server_game_id("Tokyo Open", "1")
+    (None, None)
     """
     server = re.sub(r"[^a-z0-9]+", "-", place.lower()).strip("-")
     if not server or not _GAME_NUMBER.fullmatch(number):
