@@ -57,7 +57,7 @@ def latin1_names(data: bytes) -> bytes:
 
 # Usable although odd: these must come through, with every move.
 ODD_BUT_VALID = {
-    "gb18030-under-ca-utf8.sgf": TOM.decode("utf-8").encode("gb18030"),
+    "gb2312-under-ca-utf8.sgf": TOM.decode("utf-8").encode("gb2312"),
     "latin1-under-ca-utf8.sgf": latin1_names(TYGEM),
     "malformed-komi-handicap.sgf": TOM.replace(b"KM[6.5]", b"KM[six]HA[1]ZZ[private]"),
     "unknown-charset.sgf": TYGEM.replace(b"CA[UTF-8]", b"CA[x-klingon]"),
@@ -109,7 +109,8 @@ def pack(kind: str, folder: Path, members: dict[str, bytes]) -> Path:
             for name, data in members.items():
                 archive.writestr(f"games/{name}", data)
         return path
-    with tarfile.open(path, f"w:{kind.split('.')[-1].replace('tgz', 'gz')}") as archive:
+    compression = {"tar.gz": "gz", "tgz": "gz", "tar.bz2": "bz2"}[kind]
+    with tarfile.open(path, f"w:{compression}") as archive:
         archive.addfile(tarfile.TarInfo("games/README.txt"), io.BytesIO(b""))
         for name, data in members.items():
             info = tarfile.TarInfo(f"games/{name}")
