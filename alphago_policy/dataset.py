@@ -90,6 +90,17 @@ def point_permutations() -> tuple[np.ndarray, np.ndarray]:
 GATHER, MOVE = point_permutations()
 
 
+def inverse(k: int) -> int:
+    """The symmetry that undoes symmetry k (to map a network's output on a turned board back,
+    when averaging over the 8 symmetries).
+
+    >>> [inverse(k) for k in range(NUM_SYMMETRIES)]
+    [0, 3, 2, 1, 4, 5, 6, 7]
+    """
+    identity = np.arange(NUM_POINTS)
+    return next(j for j in range(NUM_SYMMETRIES) if (GATHER[k][GATHER[j]] == identity).all())
+
+
 def symmetry(planes: np.ndarray, label: int, k: int) -> tuple[np.ndarray, int]:
     """Symmetry k (0 = identity) of planes (..., 19, 19) and of the move label with them.
 

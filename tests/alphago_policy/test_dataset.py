@@ -15,6 +15,7 @@ from alphago_policy.dataset import (
     MOVE,
     SPLITS,
     PositionDataset,
+    inverse,
     make_loader,
     split_of,
     symmetry,
@@ -58,6 +59,8 @@ def test_the_eight_symmetries_are_distinct_and_labels_follow_the_points():
         board[2, 5] = 1
         turned, label = symmetry(board, to_index((2, 5)), k)
         assert turned.ravel()[label] == 1 and turned.sum() == 1
+        back, label_back = symmetry(turned, label, inverse(k))
+        assert (back == board).all() and label_back == to_index((2, 5))
 
 
 def transformed(point, k):
