@@ -49,6 +49,7 @@ from alphago_policy.model import atomic_save, build, save_weights
 CHECKPOINT = "checkpoint.pt"
 FLAG_TYPES = {"int": int, "float": float, "str": str}
 LOG = "log.jsonl"
+EVAL_BATCH = 512  # validation positions per batch and process
 CARD_NAMES = {  # figures of the log -> their names in the model card
     "loss": "train_loss",
     "accuracy": "train_accuracy",
@@ -85,7 +86,9 @@ class Settings:
     checkpoint_minutes: float = setting(5.0, "minutes between checkpoints")
     log_every: int = setting(100, "steps between training log lines")
     eval_every: int = setting(2000, "steps between validations; 0: only at the end")
-    eval_batches: int = setting(50, "validation batches per validation")
+    eval_positions: int = setting(
+        50_000, "positions per validation (the same for every run: the split's first, seed 0)"
+    )
     augment: bool = setting(True, "a random one of the 8 board symmetries per position")
     seed: int = setting(0, "seed of the initial weights and of the data order")
     device: str = setting("auto", "auto (cuda when available) | cpu | cuda")
@@ -303,16 +306,17 @@ def train_step(net, optimizer, scheduler, x, y, settings: Settings) -> torch.Ten
 
 @torch.inference_mode()
 def validate(model, settings: Settings, cluster: Cluster, device: torch.device) -> dict[str, Any]:
-    """Mean loss and top-1 accuracy on the first `eval_batches` batches of the validation split
-    (nothing when the data has no validation positions)."""
+    """Mean loss and top-1 accuracy on about `eval_positions` positions of the validation split,
+    the same ones whatever the run's batch size and seed (nothing when the split is empty)."""
     if len(PositionDataset(settings.data, "validation")) == 0:
         return {}
+    per_batch = min(EVAL_BATCH, -(-settings.eval_positions // cluster.world_size))
     batches = make_loader(
         settings.data,
         "validation",
-        settings.batch_size // cluster.world_size,
+        per_batch,
         augment=False,
-        seed=settings.seed,
+        seed=0,
         rank=cluster.rank,
         world_size=cluster.world_size,
         epochs=1,
@@ -321,7 +325,7 @@ def validate(model, settings: Settings, cluster: Cluster, device: torch.device) 
     )
     model.eval()
     totals = torch.zeros(3, dtype=torch.float64, device=device)
-    for x, y in islice(batches, settings.eval_batches):
+    for x, y in islice(batches, -(-settings.eval_positions // (per_batch * cluster.world_size))):
         with autocast(device, settings):
             logits = model(x.contiguous(memory_format=memory_format(device, settings))).float()
         totals += batch_figures(F.cross_entropy(logits, y, reduction="sum"), logits, y)
@@ -384,7 +388,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))
     step, elapsed_before = 0, 0.0
     if resume:
-        state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        state = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -445,7 +449,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     stop = StopRequest()
     progress = tqdm(
-        total=settings.max_steps, initial=step, disable=not cluster.main, unit="step", smoothing=0.1
+        total=settings.max_steps, initial=step, disable=not cluster.main, unit="step", mininterval=1
     )
     if log:
         log.write(

@@ -50,7 +50,7 @@ def tiny(data_dir, out, **changes) -> tr.Settings:
         max_steps=8,
         log_every=2,
         eval_every=4,
-        eval_batches=2,
+        eval_positions=64,
         device="cpu",
     )
     return dataclasses.replace(settings, **changes)
@@ -128,7 +128,7 @@ def flags(settings: tr.Settings) -> list[str]:
     pairs += [("--batch-size", settings.batch_size), ("--optimizer", settings.optimizer)]
     pairs += [("--lr", settings.lr), ("--max-steps", settings.max_steps)]
     pairs += [("--log-every", settings.log_every), ("--eval-every", settings.eval_every)]
-    pairs += [("--eval-batches", settings.eval_batches), ("--device", "cpu")]
+    pairs += [("--eval-positions", settings.eval_positions), ("--device", "cpu")]
     return [str(part) for pair in pairs for part in pair]
 
 

@@ -1,0 +1,188 @@
+"""Policy network inference: latency of one position and throughput of a batch, beside the
+paper's 3 ms per evaluation (main text; 4.8 ms for k=192 in Extended Data Table 3, 2015 GPUs).
+
+    PYTHONPATH=. python benchmarks/inference.py [--device cuda] [--k 192] [--batch 256]
+
+Positions are real: every 10th position of the games in tests/fixtures/games. Timed, each as
+the median over repeats after a warm-up:
+- features + forward, batch 1: `Policy.probabilities(position)` (the 48 planes, the network,
+  the softmax over legal points: what a player waits for);
+- forward alone, batch 1;
+- forward at batch `--batch`: positions per second.
+On cuda each runs in float32 and in bfloat16 autocast with channels_last. The network has
+random weights (speed does not depend on them). The results replace this device kind's
+section of benchmarks/results/inference.md (written atomically, with machine, load, date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphago_policy.model import Policy, build
+from sgf_data import read_games
+from sgf_data.features import planes
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "games"
+RESULTS = ROOT / "benchmarks" / "results" / "inference.md"
+PAPER_MS = 3.0
+PAPER_TABLE_MS = 4.8
+
+
+def positions(every: int = 10) -> list:
+    """Every `every`-th position of the fixture games (copies)."""
+    chosen = []
+    for game in read_games(FIXTURES):
+        chosen += [p.copy() for n, (p, _) in enumerate(game.replay()) if n % every == 0]
+    return chosen
+
+
+def median_seconds(function: Callable[[], object], device: torch.device, repeats: int) -> float:
+    """Median wall time of `function()` over `repeats` runs after 3 warm-up runs."""
+
+    def once() -> float:
+        start = time.perf_counter()
+        function()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    for _ in range(3):
+        once()
+    return statistics.median(once() for _ in range(repeats))
+
+
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name()}; torch {torch.__version__}"
+    return (
+        f"{cpu_name()}, {os.cpu_count()} cores, no GPU; "
+        f"torch {torch.__version__} with {torch.get_num_threads()} threads"
+    )
+
+
+def time_one(policy: Policy, boards: list, big: torch.Tensor, fast: bool, repeats: int) -> dict:
+    """The three timings of one network, in float32 or in bf16 autocast with channels_last."""
+    device = policy.device
+    fmt = torch.channels_last if fast else torch.contiguous_format
+    policy.model.to(memory_format=fmt)
+    order = iter(range(10**9))
+
+    def one_position() -> None:
+        policy.probabilities(boards[next(order) % len(boards)])
+
+    @torch.inference_mode()
+    def forward(x: torch.Tensor) -> None:
+        policy.model(x.contiguous(memory_format=fmt))
+
+    with torch.autocast("cuda", dtype=torch.bfloat16) if fast else nullcontext():
+        full = median_seconds(one_position, device, repeats)
+        alone = median_seconds(lambda: forward(big[:1]), device, repeats)
+        batched = median_seconds(lambda: forward(big), device, max(3, repeats // 10))
+    return {
+        "precision": "bf16, channels_last" if fast else "float32",
+        "features_forward_ms": 1000 * full,
+        "forward_ms": 1000 * alone,
+        "batch_positions_per_s": len(big) / batched,
+    }
+
+
+def measure(k: int, device: torch.device, batch: int, repeats: int) -> list[dict]:
+    """One row per precision (float32; also bf16 on cuda)."""
+    boards = positions()
+    stacked = torch.from_numpy(np.stack([planes(p) for p in boards])).float()
+    big = stacked[torch.arange(batch) % len(stacked)].to(device)
+    torch.manual_seed(0)
+    policy = Policy(build(k).to(device).eval(), False, "benchmark", k, {})
+    kinds = [False, True] if device.type == "cuda" else [False]
+    return [time_one(policy, boards, big, fast, repeats) for fast in kinds]
+
+
+def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
+    """This run's results as a markdown section titled by the device kind."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        f"## {device.type}",
+        "",
+        f"- date: {now}",
+        f"- machine: {machine(device)}",
+        f"- load average at the end (other jobs may share this machine): {load}",
+        f"- network: k={k}, random weights; positions: every 10th of the fixture games",
+        f"- paper: {PAPER_MS} ms per evaluation (main text), {PAPER_TABLE_MS} ms for k=192 "
+        "(Extended Data Table 3), on 2015 GPUs",
+        "",
+        "| precision | features + forward, batch 1 (ms) | forward, batch 1 (ms) "
+        f"| ours / paper's 3 ms (batch 1) | forward, batch {batch} (positions/s) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['precision']} | {r['features_forward_ms']:.2f} | {r['forward_ms']:.2f} "
+            f"| {r['forward_ms'] / PAPER_MS:.2f}x | {r['batch_positions_per_s']:,.0f} |"
+        )
+    lines += ["", f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`"]
+    return "\n".join(lines) + "\n"
+
+
+def merge(path: Path, title: str, new: str) -> str:
+    """The results file with the section of `new`'s device kind replaced (others kept)."""
+    old = path.read_text() if path.exists() else ""
+    kept = [part for part in old.split("\n## ")[1:] if not new.startswith("## " + part.split()[0])]
+    return "\n\n".join([title, *("## " + part.strip() for part in kept), new.strip()]) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(temporary, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--k", type=int, default=192)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    rows = measure(args.k, device, args.batch, args.repeats)
+    text = section(device, args.k, args.batch, rows)
+    print(text)
+    title = "# Policy network inference: latency and throughput"
+    write_atomically(args.out, merge(args.out, title, text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""Training speed of the policy network next to its compute roofline, measured in one run.
+
+    PYTHONPATH=. python benchmarks/train_throughput.py [--device cuda] [--batch 256 1024]
+                                                      [--compile] [--data DIR]
+
+A training position costs 3 x 2 x MACs floating-point operations (the forward pass, and the
+backward pass at twice the forward), MACs from `cnn.summary`: 8.4 GFLOP for k=192. The run
+1. measures the device's real matrix rate: a large square matmul (bf16 on cuda, float32 on
+   the CPU), FLOP/s;
+2. times training steps (alphago_policy.train.train_step: the step `train` runs, with bf16
+   autocast and channels_last on cuda, SGD) at each batch size, on a fixed batch of real
+   positions from the fixture games, or with `--data DIR` on batches from the real loader
+   (make_loader, codes expanded on the device) to include its cost;
+3. reports positions/s, the FLOP/s they mean, and their fraction of the matmul rate.
+The results replace this device kind's section of benchmarks/results/train_throughput.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from inference import machine, merge, positions, write_atomically
+
+import cnn
+from alphago_policy import train as tr
+from alphago_policy.model import ARCHITECTURE, build
+from sgf_data.features import planes
+
+RESULTS = Path(__file__).resolve().parent / "results" / "train_throughput.md"
+
+
+def flop_per_position(k: int) -> float:
+    """Training FLOPs per position: forward + backward (2x forward), 2 FLOPs per MAC."""
+    return 3 * 2 * cnn.summary(ARCHITECTURE, (48, 19, 19), k=k).macs
+
+
+def matmul_rate(device: torch.device, size: int, repeats: int = 10) -> tuple[float, str]:
+    """FLOP/s of a size x size matmul: bf16 on cuda, float32 on the CPU."""
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
+    seconds = timed(lambda: a @ b, device, warmup=2, repeats=repeats)
+    return 2 * size**3 / seconds, f"{size}x{size} {str(dtype).removeprefix('torch.')} matmul"
+
+
+def timed(step, device: torch.device, warmup: int, repeats: int) -> float:
+    """Mean seconds of `step()` over `repeats` calls after `warmup` calls."""
+    for _ in range(warmup):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / repeats
+
+
+def batches(settings: tr.Settings, device: torch.device, batch: int, data: str | None):
+    """An endless supply of (x, y): the real loader, or one fixed batch of fixture positions."""
+    if data:
+        return tr.make_loader(data, "train", batch, seed=settings.seed, device=device)
+    boards = positions()
+    x = torch.from_numpy(np.stack([planes(p) for p in boards])).float()
+    rng = np.random.default_rng(0)
+    index = torch.from_numpy(rng.integers(0, len(boards), batch))
+    fixed = (x[index].to(device), torch.from_numpy(rng.integers(0, 361, batch)).to(device))
+    return iter(lambda: fixed, None)
+
+
+def step_rate(settings: tr.Settings, device, batch: int, data, warmup: int, steps: int) -> float:
+    """Training positions per second at this batch size."""
+    torch.manual_seed(0)
+    model = build(settings.k)
+    tr.initialise(model)
+    model = model.to(device, memory_format=tr.memory_format(device, settings))
+    net = torch.compile(model) if settings.compile else model
+    optimizer = tr.make_optimizer(model, settings)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    supply = batches(settings, device, batch, data)
+
+    def step() -> None:
+        tr.train_step(net, optimizer, scheduler, *next(supply), settings)
+
+    return batch / timed(step, device, warmup, steps)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--k", type=int, default=192)
+    parser.add_argument(
+        "--batch", type=int, nargs="+", help="batch sizes (cpu: 16; cuda: 256 1024)"
+    )
+    parser.add_argument("--steps", type=int, help="timed steps per batch size (cpu 3, cuda 30)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the network")
+    parser.add_argument("--data", help="a prepared data directory: time the real loader too")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    gpu = device.type == "cuda"
+    if gpu:
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    sizes = args.batch or ([256, 1024] if gpu else [16])
+    steps = args.steps or (30 if gpu else 3)
+    settings = tr.Settings(k=args.k, compile=args.compile, device=device.type)
+
+    per_position = flop_per_position(args.k)
+    peak, peak_name = matmul_rate(device, 8192 if gpu else 2048)
+    rows = []
+    for batch in sizes:
+        rate = step_rate(settings, device, batch, args.data, 10 if gpu else 1, steps)
+        rows.append((batch, rate, rate * per_position))
+        print(f"batch {batch}: {rate:,.0f} positions/s, {rate * per_position / 1e12:.2f} TFLOP/s")
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    precision = "bf16 autocast, channels_last" if gpu else "float32"
+    lines = [
+        f"## {device.type}",
+        "",
+        f"- date: {now}",
+        f"- machine: {machine(device)}",
+        f"- load average at the end (other jobs may share this machine): {load}",
+        f"- network: k={args.k}; {per_position / 1e9:.2f} GFLOP per training position "
+        "(3 x 2 x cnn.summary multiply-adds)",
+        f"- step: train_step, SGD, {precision}, compile {args.compile}; "
+        f"{'real loader from ' + args.data if args.data else 'a fixed batch of fixture positions'}",
+        f"- matrix rate measured in this run: {peak / 1e12:.2f} TFLOP/s ({peak_name})",
+        "",
+        "| batch | positions/s | TFLOP/s | fraction of the matmul rate |",
+        "|---:|---:|---:|---:|",
+    ]
+    for batch, rate, flops in rows:
+        lines.append(f"| {batch} | {rate:,.1f} | {flops / 1e12:.3f} | {flops / peak:.1%} |")
+    lines += ["", f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    title = "# Policy network training throughput against the FLOP roofline"
+    write_atomically(args.out, merge(args.out, title, text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
