@@ -239,14 +239,15 @@ class ShardRunner:
             return
         self.pending.add(self.pool.submit(prepare_shard, *task))
         while len(self.pending) >= self.limit:
-            yield from self._collect(FIRST_COMPLETED)
+            yield from self._collect()
 
     def finish(self) -> Iterator[dict[str, Any]]:
+        """Yield the records of the shards still in progress as they finish."""
         while self.pending:
-            yield from self._collect(FIRST_COMPLETED)
+            yield from self._collect()
 
-    def _collect(self, when: str) -> Iterator[dict[str, Any]]:
-        done, self.pending = wait(self.pending, return_when=when)
+    def _collect(self) -> Iterator[dict[str, Any]]:
+        done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
         for future in done:
             yield future.result()
 
