@@ -372,6 +372,26 @@ def build_manifest(
     }
 
 
+def split_fractions(text: str) -> tuple[float, float, float]:
+    """Percentages "train,validation,test" (summing to 100) as fractions.
+
+    >>> split_fractions("90,5,5")
+    (0.9, 0.05, 0.05)
+    >>> split_fractions("90,5")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected three percentages summing to 100, like 90,5,5: '90,5'
+    """
+    try:
+        numbers = [float(part) for part in text.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 3 or min(numbers) < 0 or abs(sum(numbers) - 100) > 1e-9:
+        raise argparse.ArgumentTypeError(
+            f"expected three percentages summing to 100, like 90,5,5: {text!r}"
+        )
+    return tuple(number / 100 for number in numbers)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="+", metavar="PATH", help="directories, .sgf, .zip or tar archives of games"
@@ -389,6 +409,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=PrepareSettings.shard_games,
         help="games per shard, the unit of work and of resuming (default: 128)",
     )
+    parser.add_argument(
+        "--split",
+        type=split_fractions,
+        default=DEFAULT_FRACTIONS,
+        metavar="TRAIN,VALIDATION,TEST",
+        help="percentages of games per split, by a hash of the game id (default: 90,5,5)",
+    )
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -396,7 +423,9 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = PrepareSettings(tuple(args.paths), args.out, args.workers, args.shard_games)
+    settings = PrepareSettings(
+        tuple(args.paths), args.out, args.workers, args.shard_games, args.split
+    )
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` (and batch schedulers) stop it cleanly
     try:
         manifest = prepare(settings)

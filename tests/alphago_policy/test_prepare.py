@@ -164,3 +164,7 @@ def test_command_line(fixtures_dir, tmp_path, capsys):
     assert main(["prepare", game, "--out", str(tmp_path), "--workers", "1"]) == 0
     assert "positions" in capsys.readouterr().out
     assert main(["prepare", str(tmp_path / "missing.sgf"), "--out", str(tmp_path)]) == 2
+    other = tmp_path / "all-test"
+    assert main(["prepare", game, "--out", str(other), "--workers", "1", "--split", "0,0,100"]) == 0
+    manifest = json.loads((other / MANIFEST).read_text())
+    assert manifest["fractions"] == [0.0, 0.0, 1.0] and manifest["splits"]["test"]["games"] == 1
