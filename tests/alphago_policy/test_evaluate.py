@@ -9,6 +9,7 @@ from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
 from alphago_policy.model import build, save_weights
+from alphago_policy.train import initialise
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
 
@@ -94,3 +95,47 @@ def test_command_line_json_and_plot(tmp_path, fixtures_dir, capsys):
     assert 0 <= everything["top1"] <= everything["top5"] <= 1
     assert everything["nll"] == pytest.approx(math.log(361), rel=0.05)  # near uniform
     assert (tmp_path / "a.png").stat().st_size > 1000
+
+
+class FirstPlane(torch.nn.Module):
+    """Logits = 3 x plane 0 (the player's stones): turning the board turns the output."""
+
+    def forward(self, x):
+        return 3 * x[:, 0].flatten(1)
+
+
+def test_symmetry_average_of_an_equivariant_model_is_the_model():
+    x = (torch.rand(4, 48, 19, 19) < 0.2).float()
+    plain = FirstPlane()(x).log_softmax(1)
+    assert torch.allclose(ev.SymmetryAveraged(FirstPlane())(x), plain, atol=1e-5)
+
+
+def test_symmetry_average_of_a_constant_model():
+    b = torch.zeros(361)
+    b[3] = 5.0  # D1 (row 0, col 3) is favoured
+    with torch.no_grad():
+        averaged = ev.SymmetryAveraged(Constant(b.numpy()))(torch.zeros(1, 48, 19, 19))[0].exp()
+    images = {(3, 0), (0, 3), (15, 0), (0, 15), (18, 3), (3, 18), (18, 15), (15, 18)}
+    favoured = {divmod(int(i), 19) for i in averaged.topk(8).indices}
+    assert favoured == images  # the 8 images of D1 share its probability
+    assert float(averaged.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_prepared_data_gives_the_same_figures_as_its_games(tmp_path, fixtures_dir, capsys):
+    from alphago_policy.prepare import PrepareSettings, prepare
+
+    game = str(fixtures_dir / "games" / GAMES[1])
+    prepare(PrepareSettings((game,), str(tmp_path / "d"), 1, fractions=(0, 0, 1)), progress=False)
+    torch.manual_seed(0)
+    model = build(k=8)
+    initialise(model)  # outputs that depend on the position
+    save_weights(model, tmp_path / "w.pt", {})
+    parser = argparse.ArgumentParser()
+    ev.add_arguments(parser)
+    reports = []
+    for data in ([str(tmp_path / "d"), "--split", "test"], [game]):
+        args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), "--json", *data])
+        assert ev.run(args) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    prepared, games = (report["rows"] for report in reports)
+    assert prepared == pytest.approx(games)
