@@ -339,11 +339,12 @@ def make_loader(
 
     Endless unless `epochs` is given; batch number b of the stream depends only on (data,
     settings, b), so `start_batch=b` resumes a stream exactly. The returned iterator also
-    tells `batches_per_epoch`. Each of `world_size` ranks gets
-    a disjoint, equal share of every epoch (for DistributedDataParallel). For evaluation:
-    augment=False, shuffle=False, epochs=1, drop_last=False. `device="cuda"` moves the codes
-    (722 bytes a position) and expands them there; `channels_last=True` gives x in that memory
-    layout, which saves a transposition (and is what cuDNN prefers).
+    tells `batches_per_epoch`. Each of `world_size` ranks gets a disjoint, equal share of
+    every epoch, for DistributedDataParallel (so up to world_size - 1 positions an epoch are
+    left out). For evaluation: augment=False, shuffle=False, epochs=1, drop_last=False.
+    `device="cuda"` moves only the codes (722 bytes a position) and expands them there;
+    `channels_last=True` gives x in that memory layout, which saves a transposition (and is
+    what cuDNN prefers).
     """
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
