@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from alphago_policy.gtp import Engine, area_score, format_result, write_sgf
-from sgf_data import IllegalMove
+from alphago_policy.gtp import Engine, format_result, write_sgf
+from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, opponent, to_gtp
 
 Point = tuple[int, int]
@@ -145,6 +145,7 @@ class Session:
 
     def __init__(self, engine: Engine, human: str | None = None) -> None:
         self.engine = engine
+        self.komi = engine.komi  # for every new game; a loaded game brings its own
         self.human = human  # None: the start screen asks
         self.heatmap = True
         self.message = ""
@@ -153,7 +154,7 @@ class Session:
 
     # state
     @property
-    def position(self):
+    def position(self) -> Position:
         return self.engine.position
 
     @property
@@ -187,6 +188,7 @@ class Session:
 
     def new_game(self) -> None:
         self.engine.reset()
+        self.engine.komi = self.komi
         self.moves: list[Move] = []
         self.result: str | None = None
         self.network_to_play = self.human == "w"
@@ -216,12 +218,12 @@ class Session:
         except IllegalMove as error:
             self.message = f"Illegal move: {error}"
             return
-        self._after_move(self.human)
+        self._after_move()
 
     def pass_move(self) -> None:
         if self._may_play():
             self.engine.play(self.human, None)
-            self._after_move(self.human)
+            self._after_move()
 
     def resign(self) -> None:
         if self.human and self.result is None:
@@ -263,7 +265,7 @@ class Session:
         point = self.engine.genmove(colour)
         self.network_to_play = False
         self.message = f"Network: {to_gtp(point)}."
-        self._after_move(colour, answer=False)
+        self._after_move(answer=False)
         return True
 
     def save(self, directory: str | Path = ".") -> Path:
@@ -301,13 +303,13 @@ class Session:
             return True
         return False
 
-    def _after_move(self, colour: str, answer: bool = True) -> None:
+    def _after_move(self, answer: bool = True) -> None:
         """Record the move just played; end the game on two passes; the network answers."""
         move = self.position.history[-1]
         self.moves[self.cursor - 1 :] = [move]
         history = self.position.history
         if len(history) >= 2 and history[-1][1] is None and history[-2][1] is None:
-            self.result = format_result(area_score(self.position.stones(), self.engine.komi))
+            self.result = format_result(self.engine.score())
             self.message = f"Game over: {self.result} (area count, dead stones not removed)."
             return
         if answer:
@@ -327,7 +329,9 @@ HELP = (
 class App:
     """The pygame window: turns events into Session actions and draws the session."""
 
-    def __init__(self, screen: pygame.Surface, session: Session, save_dir: Path = Path(".")):
+    def __init__(
+        self, screen: pygame.Surface, session: Session, save_dir: Path = Path(".")
+    ) -> None:
         self.screen, self.session, self.save_dir = screen, session, save_dir
         self.running = True
         self.relayout()

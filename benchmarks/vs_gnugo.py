@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "vs_gnugo.md"
 KOMI = 7.5
 ANCHORS = (
     "Published anchors (raw networks, no search, against GNU Go): Maddison et al. 2015, a "
-    "12-layer network, won 97% of games against GNU Go 3.8; AlphaGo's SL policy network "
+    "12-layer network, won 97% of games against GNU Go; AlphaGo's SL policy network "
     "(k=192) won 99% against GNU Go 3.8 at level 10 (Silver et al. 2016, Extended Data Table 9)."
 )
 
@@ -64,6 +66,7 @@ class Outcome:
     moves: int
     result: str  # SGF RE: B+3.5, W+R, ...
     end: str  # how it ended: two passes, resignation, move cap
+    digest: str  # of the move sequence: equal digests are repeated games
 
     @property
     def network_won(self) -> bool:
@@ -96,12 +99,23 @@ def network_colour(number: int) -> str:
     return "b" if number % 2 else "w"
 
 
+def game_digest(moves: list[tuple[str, tuple[int, int] | None]]) -> str:
+    """A short fingerprint of a move sequence, to count distinct games.
+
+    >>> game_digest([("b", (3, 3)), ("w", None)])
+    '2cf88157'
+    """
+    text = " ".join(f"{colour}{to_gtp(point)}" for colour, point in moves)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
 def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[Outcome, float]:
     """Play one game to two passes, GNU Go's resignation or the cap; save it; return it."""
     network = network_colour(number)
     engine.reset()
     engine.komi = KOMI
-    for command in ("boardsize 19", "clear_board", f"komi {KOMI}"):
+    seed = f"set_random_seed {match.seed + number}"  # varies GNU Go among equal moves
+    for command in ("boardsize 19", "clear_board", f"komi {KOMI}", seed):
         gnugo.send(command)
     start, passes, end, result = time.perf_counter(), 0, "move cap", None
     for ply in range(match.move_cap):
@@ -121,7 +135,8 @@ def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[
             end = "two passes"
             break
     result = result or gnugo.send("final_score")
-    outcome = Outcome(number, network, len(engine.position.history), result, end)
+    history = engine.position.history
+    outcome = Outcome(number, network, len(history), result, end, game_digest(history))
     save_game(engine, outcome, match)
     return outcome, time.perf_counter() - start
 
@@ -145,9 +160,11 @@ def save_game(engine: Engine, outcome: Outcome, match: Match) -> None:
 def load_outcome(path: Path, number: int) -> Outcome:
     """A game saved by an earlier (interrupted) run of the same match."""
     game = sgf.Sgf_game.from_bytes(path.read_bytes())
-    root, moves = game.get_root(), len(game.get_main_sequence()) - 1
+    root, moves = game.get_root(), [node.get_move() for node in game.get_main_sequence()[1:]]
     end = root.get("C").removeprefix("Ended by ").split(";")[0]
-    return Outcome(number, network_colour(number), moves, root.get("RE"), end)
+    return Outcome(
+        number, network_colour(number), len(moves), root.get("RE"), end, game_digest(moves)
+    )
 
 
 def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
@@ -166,7 +183,8 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
             ]
         ),
         f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {machine()}",
+        f"- machine: {machine()}; load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share it)",
         f"- network: {description}; temperature {match.temperature:g}",
         f"- opponent: GNU Go level {match.level} (--chinese-rules)",
         f"- rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
@@ -175,7 +193,11 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         "",
         f"**Network: {wins} wins, {len(outcomes) - wins} losses of {len(outcomes)} games; "
         f"win rate {wins / max(len(outcomes), 1):.0%}, 95% Wilson interval "
-        f"[{low:.0%}, {high:.0%}].**",
+        f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
+        "",
+        "With temperature 0 the network is deterministic, and GNU Go (random seed set per game)"
+        " varies only among equally valued moves, so games can repeat; --temperature T samples"
+        " the network's moves and makes every game different.",
         "",
         "| game | network | moves | result | ended by |",
         "|---:|---|---:|---|---|",
