@@ -7,7 +7,9 @@ from cnn.lenet import C3_TABLE, ScaledTanh, TableConv2d
 
 
 def layer_params(model: torch.nn.Module) -> dict[str, int]:
-    counts = {name: sum(p.numel() for p in unit.parameters()) for name, unit in model.named_children()}
+    counts = {
+        name: sum(p.numel() for p in unit.parameters()) for name, unit in model.named_children()
+    }
     return {name: n for name, n in counts.items() if n}
 
 

@@ -78,7 +78,12 @@ def test_unknown_option_lists_the_options():
 
 
 def test_options_are_read_from_the_builder():
-    assert entry("alphago_policy").options() == {"k": 192, "layers": 13, "planes": 48, "board_size": 19}
+    assert entry("alphago_policy").options() == {
+        "k": 192,
+        "layers": 13,
+        "planes": 48,
+        "board_size": 19,
+    }
 
 
 def test_names_are_unique_and_builders_documented():

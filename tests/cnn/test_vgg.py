@@ -15,7 +15,8 @@ def meta_vgg(config: str, **options) -> nn.Module:
 
 
 @pytest.mark.parametrize(
-    ("config", "weight_layers"), [("A", 11), ("A-LRN", 11), ("B", 13), ("C", 16), ("D", 16), ("E", 19)]
+    ("config", "weight_layers"),
+    [("A", 11), ("A-LRN", 11), ("B", 13), ("C", 16), ("D", 16), ("E", 19)],
 )
 def test_weight_layers(config, weight_layers):
     model = meta_vgg(config)

@@ -1,0 +1,71 @@
+"""``python -m cnn``: list and summary."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cnn
+from cnn.__main__ import main, parse_options
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == cnn.available()
+    alexnet = next(line for line in lines if line.startswith("alexnet "))
+    assert alexnet.split()[1:3] == ["227x227x3", "62,378,344"]
+
+
+def test_summary_alexnet_is_the_lecture_table(capsys):
+    assert main(["summary", "alexnet"]) == 0
+    assert capsys.readouterr().out == cnn.summary("alexnet").table() + "\n"
+
+
+def test_summary_with_options_and_input(capsys):
+    main(["summary", "alphago_policy", "--k", "128", "--layers", "4", "--board-size", "9"])
+    out = capsys.readouterr().out
+    assert "input 9x9x48" in out
+    assert [line.split()[0] for line in out.splitlines()[2:-1]] == [
+        "conv1",
+        "conv2",
+        "conv3",
+        "conv4",
+        "bias",
+    ]
+    assert "9x9x128" in out
+
+
+def test_boolean_options():
+    assert parse_options("vgg16", ["--batch-norm"]) == {"batch_norm": True}
+    assert parse_options("googlenet", ["--no-aux-logits"]) == {"aux_logits": False}
+    assert parse_options("alexnet", ["--dropout", "0.2"]) == {"dropout": 0.2}
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [(["--depth", "3"], "no option --depth"), (["--k"], "needs a value"), (["k"], "unexpected")],
+)
+def test_bad_options_say_why(words, message):
+    with pytest.raises(SystemExit, match=message):
+        parse_options("alphago_policy", words)
+
+
+def test_bad_input_size(capsys):
+    with pytest.raises(SystemExit):
+        main(["summary", "alexnet", "--input", "227x227"])
+    assert "3x224x224" in capsys.readouterr().err
+
+
+def test_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "cnn", "summary", "lenet5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines()[2].split()[:3] == ["conv1", "Conv2d", "28x28x6"]
