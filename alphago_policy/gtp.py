@@ -102,8 +102,8 @@ def area_score(stones: np.ndarray, komi: float) -> float:
 
     `stones` is 0 empty, 1 black, 2 white. Every stone counts as alive (no dead-stone removal).
 
-    >>> area_score(np.array([[0, 1, 0], [1, 1, 2], [0, 2, 0]]), 0.5)
-    1.5
+    >>> area_score(np.array([[0, 1, 0], [1, 1, 2], [0, 2, 0]]), 0.5)  # 4 points to 3; 2 dame
+    0.5
     >>> area_score(np.zeros((3, 3), dtype=np.int8), 7.5)
     -7.5
     """
