@@ -86,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(list_architectures())
         return 0
     options = parse_options(args.name, extra)
-    print(summary(args.name, args.input, all_layers=args.all, **options).table())
+    try:
+        table = summary(args.name, args.input, all_layers=args.all, **options)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from error
+    print(table.table())
     return 0
 
 

@@ -44,7 +44,17 @@ INCEPTION: dict[str, tuple[int, int, int, int, int, int]] = {
     "5a": (256, 160, 320, 32, 128, 128),
     "5b": (384, 192, 384, 48, 128, 128),
 }
-AUX_AFTER = ("inception4a", "inception4d")
+AUX_AFTER = ("4a", "4d")  # the modules feeding the auxiliary classifiers
+
+
+def inception_depth(label: str) -> int:
+    """Depth of an inception module's output: its four branches stacked.
+
+    >>> inception_depth("3a")
+    256
+    """
+    ones, _, threes, _, fives, pool_proj = INCEPTION[label]
+    return ones + threes + fives + pool_proj
 
 
 def _conv(inputs: int, filters: int, size: int) -> list[nn.Module]:
@@ -80,8 +90,7 @@ class Inception:
         return f"inception{self.label}"
 
     def output(self, shape: Shape) -> Shape:
-        ones, _, threes, _, fives, pool_proj = INCEPTION[self.label]
-        return (ones + threes + fives + pool_proj, *shape[1:])
+        return (inception_depth(self.label), *shape[1:])
 
     def build(self, shape: Shape) -> nn.Module:
         return InceptionModule(shape[0], INCEPTION[self.label])
@@ -152,10 +161,8 @@ def googlenet(num_classes: int = 1000, aux_logits: bool = False, dropout: float 
     units = stack((*STEM, *BODY, *head), INPUT_SIZE)
     aux = {}
     if aux_logits:
-        aux = {name: _aux_head(_depth(name), num_classes) for name in AUX_AFTER}
+        aux = {
+            f"inception{label}": _aux_head(inception_depth(label), num_classes)
+            for label in AUX_AFTER
+        }
     return GoogLeNet(units, INPUT_SIZE, aux)
-
-
-def _depth(unit: str) -> int:
-    ones, _, threes, _, fives, pool_proj = INCEPTION[unit.removeprefix("inception")]
-    return ones + threes + fives + pool_proj

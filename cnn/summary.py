@@ -97,8 +97,9 @@ def summary(
     """Summarise a network, or the registered architecture of that name built with ``options``.
 
     ``input_size`` is (depth, height, width) without the batch; by default the network's own
-    ``input_size``. Units are the network's direct children; ``all_layers`` also lists
-    activations, dropouts and flattens.
+    ``input_size``. Units are the network's direct children, run in eval mode; ``all_layers``
+    also lists activations, dropouts and flattens. Parts that run only in training (GoogLeNet's
+    auxiliary classifiers) have no rows but count in the parameter total.
     """
     if isinstance(model_or_name, str):
         with torch.device("meta"):
@@ -136,6 +137,9 @@ def summary(
         model.eval()
         with torch.no_grad():
             model(x)
+    except RuntimeError as error:
+        d, h, w = size
+        raise ValueError(f"{name} cannot take a {volume(w, h, d)} input: {error}") from error
     finally:
         model.train(was_training)
         for handle in handles:

@@ -60,6 +60,11 @@ def test_bad_input_size(capsys):
     assert "3x224x224" in capsys.readouterr().err
 
 
+def test_input_the_network_cannot_take():
+    with pytest.raises(SystemExit, match="alphago_policy cannot take a 9x9x48 input"):
+        main(["summary", "alphago_policy", "--input", "48x9x9"])
+
+
 def test_runs_as_a_module():
     result = subprocess.run(
         [sys.executable, "-m", "cnn", "summary", "lenet5"],
