@@ -12,7 +12,10 @@ from cnn.layers import FC, Conv, Flatten, Shape
 
 
 class Spec(Protocol):
-    """What ``stack`` needs from a layer spec (see ``cnn.layers`` for the common ones)."""
+    """What ``stack`` needs from a layer spec (see ``cnn.layers`` for the common ones).
+
+    A spec may also have ``activation: bool``: true puts the network's activation after it.
+    """
 
     name: str | None
     kind: str
