@@ -223,6 +223,7 @@ def plot(rows: list[dict], title: str, path: str) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "data", nargs="+", help="SGF files, directories, archives, or one prepared data directory"
     )
@@ -234,7 +235,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--max-games", type=int, help="only the first N games of game records")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--symmetries", action="store_true", help="average the network over the 8 symmetries"
     )

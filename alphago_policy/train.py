@@ -59,9 +59,9 @@ CARD_NAMES = {  # figures of the log -> their names in the model card
 }
 
 
-def setting(default: Any, help: str) -> Any:
-    """A Settings field with its command-line help."""
-    return field(default=default, metadata={"help": help})
+def setting(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
+    """A Settings field with its command-line help (and the values it may take)."""
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 @dataclass
@@ -72,11 +72,13 @@ class Settings:
     out: str = setting("runs/policy_k192", "run directory: checkpoint, weights, log")
     k: int = setting(192, "filters per convolution layer")
     batch_size: int = setting(16, "positions per step, over all processes together")
-    optimizer: str = setting("sgd", "sgd | momentum (SGD, Nesterov) | adamw")
+    optimizer: str = setting("sgd", "momentum: SGD with Nesterov", ("sgd", "momentum", "adamw"))
     lr: float = setting(0.003, "peak learning rate")
     momentum: float = setting(0.9, "momentum, and AdamW's beta1")
     weight_decay: float = setting(0.0, "decoupled for adamw, L2 for sgd/momentum")
-    schedule: str = setting("step", "step (halve every --lr-step-steps) | cosine | constant")
+    schedule: str = setting(
+        "step", "step: halve every --lr-step-steps", ("step", "cosine", "constant")
+    )
     lr_step_steps: int = setting(80_000_000, "step schedule: halve the rate this often")
     warmup_steps: int = setting(0, "linear warm-up from 0 to --lr")
     decay_steps: int = setting(340_000_000, "cosine schedule: steps from --lr to --min-lr")
@@ -91,7 +93,7 @@ class Settings:
     )
     augment: bool = setting(True, "a random one of the 8 board symmetries per position")
     seed: int = setting(0, "seed of the initial weights and of the data order")
-    device: str = setting("auto", "auto (cuda when available) | cpu | cuda")
+    device: str = setting("auto", "auto: cuda when available", ("auto", "cpu", "cuda"))
     bf16: bool = setting(True, "bfloat16 autocast on cuda (ignored on the CPU)")
     channels_last: bool = setting(True, "NHWC memory layout on cuda (ignored on the CPU)")
     compile: bool = setting(False, "torch.compile the network (pays on long GPU runs)")
@@ -519,13 +521,14 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One flag per Settings field (default shown, not applied: unset flags keep the
     checkpoint's value on --resume), plus --resume."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     for option in dataclasses.fields(Settings):
         flag = "--" + option.name.replace("_", "-")
         text = f"{option.metadata['help']} (default: {option.default})"
         if option.type == "bool":
             kind = {"action": argparse.BooleanOptionalAction}
         else:
-            kind = {"type": FLAG_TYPES[option.type]}
+            kind = {"type": FLAG_TYPES[option.type], "choices": option.metadata["choices"]}
         parser.add_argument(flag, default=argparse.SUPPRESS, help=text, **kind)
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"

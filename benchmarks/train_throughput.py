@@ -11,7 +11,8 @@ backward pass at twice the forward), MACs from `cnn.summary`: 8.4 GFLOP for k=19
    autocast and channels_last on cuda, SGD) at each batch size, on a fixed batch of real
    positions from the fixture games, or with `--data DIR` on batches from the real loader
    (make_loader, codes expanded on the device) to include its cost;
-3. reports positions/s, the FLOP/s they mean, and their fraction of the matmul rate.
+3. reports positions/s, the FLOP/s they mean, and their fraction of the matmul rate (the
+   best product timed before and after the steps: other jobs on a shared machine slow both).
 The results replace this device kind's section of benchmarks/results/train_throughput.md.
 """
 
@@ -42,11 +43,12 @@ def flop_per_position(k: int) -> float:
 
 
 def matmul_rate(device: torch.device, size: int, repeats: int = 10) -> tuple[float, str]:
-    """FLOP/s of a size x size matmul: bf16 on cuda, float32 on the CPU."""
+    """FLOP/s of a size x size matmul (bf16 on cuda, float32 on the CPU): the best of
+    `repeats` timed products, the rate the hardware reaches when nothing else interferes."""
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     a = torch.randn(size, size, device=device, dtype=dtype)
     b = torch.randn(size, size, device=device, dtype=dtype)
-    seconds = timed(lambda: a @ b, device, warmup=2, repeats=repeats)
+    seconds = min(timed(lambda: a @ b, device, warmup=1, repeats=1) for _ in range(repeats))
     return 2 * size**3 / seconds, f"{size}x{size} {str(dtype).removeprefix('torch.')} matmul"
 
 
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = step_rate(settings, device, batch, args.data, 10 if gpu else 1, steps)
         rows.append((batch, rate, rate * per_position))
         print(f"batch {batch}: {rate:,.0f} positions/s, {rate * per_position / 1e12:.2f} TFLOP/s")
+    peak = max(peak, matmul_rate(device, 8192 if gpu else 2048)[0])  # before and after: the best
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
