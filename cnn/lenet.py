@@ -93,6 +93,14 @@ class TableConv2d(nn.Module):
         return torch.cat(parts, dim=1)
 
 
+class TrainableSubsampling(nn.Sequential):
+    """2x2 average (the sum over 4, rescaled), then a per-map coefficient and bias: a 1x1
+    depthwise conv has exactly those two numbers per map."""
+
+    def __init__(self, maps: int) -> None:
+        super().__init__(nn.AvgPool2d(2), nn.Conv2d(maps, maps, 1, groups=maps))
+
+
 class EuclideanRBF(nn.Module):
     """Output units scoring the negated squared distance of the input to fixed prototypes."""
 
@@ -123,8 +131,7 @@ class Subsampling:
         return (d, pool_output_size(h, 2, 2), pool_output_size(w, 2, 2))
 
     def build(self, shape: Shape) -> nn.Module:
-        # The average is the sum over 4; the 1x1 depthwise conv is the coefficient and bias.
-        return nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(shape[0], shape[0], 1, groups=shape[0]))
+        return TrainableSubsampling(shape[0])
 
 
 @dataclass(frozen=True)
