@@ -68,13 +68,13 @@ class Summary:
         d, h, w = self.input_size
         lines = [
             f"{self.name}: input {volume(w, h, d)}",
-            f"{'layer':<14}{'type':<18}{'output':>14}{'params':>14}{'mult-adds':>17}",
+            f"{'layer':<14}{'type':<22}{'output':>14}{'params':>14}{'mult-adds':>17}",
         ]
         for row in self.rows:
             lines.append(
-                f"{row.name:<14}{row.layer:<18}{row.volume:>14}{row.params:>14,}{row.macs:>17,}"
+                f"{row.name:<14}{row.layer:<22}{row.volume:>14}{row.params:>14,}{row.macs:>17,}"
             )
-        lines.append(f"{'total':<46}{self.params:>14,}{self.macs:>17,}")
+        lines.append(f"{'total':<50}{self.params:>14,}{self.macs:>17,}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
