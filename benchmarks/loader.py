@@ -209,8 +209,9 @@ def reader_rate(manifest: dict, games: int = 300) -> tuple[float, float]:
     return len(read) / seconds, sum(len(g.moves) for g in read) / seconds
 
 
-def prepare_figures(data: Path, manifest: dict) -> list[str]:
-    """Disk bytes, and prepare's rate per worker from the shards' own timings."""
+def prepare_figures(data: Path, manifest: dict, one_core: float) -> list[str]:
+    """Disk bytes, and prepare's rate per worker from the shards' own timings; projections at
+    that rate and at `one_core`, the features rate measured on one core in this run."""
     disk = sum(
         p.stat().st_size
         for split in ("train", "validation", "test")
@@ -222,8 +223,12 @@ def prepare_figures(data: Path, manifest: dict) -> list[str]:
     per_core = positions / worker_seconds
     per_position = disk / positions
     games_s, moves_s = reader_rate(manifest)
-    projected_hours = ALL_POSITIONS / (per_core * GPU_MACHINE_CORES) / 3600
+
+    def hours(rate: float, cores: int) -> float:
+        return ALL_POSITIONS / (rate * cores) / 3600
+
     run = manifest["run"]
+    resumed = run["positions_computed"] < positions
     splits = ", ".join(f"{k} {v['positions']:,}" for k, v in manifest["splits"].items())
     return [
         f"- data: `{data}` from {', '.join(Path(s).name for s in manifest['sources'])}: "
@@ -234,17 +239,20 @@ def prepare_figures(data: Path, manifest: dict) -> list[str]:
         f"(uint16 codes 722 + int16 label + int32 game + int16 move number + .npy headers); "
         f"as uint8 planes it would be {48 * 361:,}",
         f"- prepare: {worker_seconds:,.1f} worker-seconds in the shards, "
-        f"**{per_core:,.0f} positions/s per worker process** (replay + planes + encode + write)",
+        f"**{per_core:,.0f} positions/s per worker process** (replay + planes + encode + write; "
+        f"wall time inside the workers, with whatever else the machine ran then)",
         f"- last run of prepare into it: {run['seconds']:.1f} s wall with {run['workers']} "
-        f"workers, computing {run['positions_computed']:,} of the {positions:,} positions "
-        f"(the rest were shards finished before an interruption)",
+        f"workers, computing {run['positions_computed']:,} of the {positions:,} positions"
+        + (" (the rest: shards finished before an interruption)" if resumed else ""),
         f"- read_games in the main process: {games_s:,.0f} games/s, {moves_s:,.0f} moves/s "
         f"(one core; it feeds the workers, so it bounds prepare at that rate)",
         f"- projected for all {ALL_POSITIONS / 1e6:.0f}M positions: "
         f"**{ALL_POSITIONS * per_position / 1e9:,.1f} GB** on disk; "
-        f"{projected_hours:.2f} h on {GPU_MACHINE_CORES} cores if the rate per worker holds "
-        f"(the reader must then deliver {per_core * GPU_MACHINE_CORES:,.0f} moves/s), "
-        f"{ALL_POSITIONS / (per_core * 2) / 3600:.1f} h on this machine's 2",
+        f"{hours(per_core, GPU_MACHINE_CORES):.2f} h on {GPU_MACHINE_CORES} cores at the rate "
+        f"per worker above, {hours(one_core, GPU_MACHINE_CORES):.2f} h at the one-core rate of "
+        f"the table ({one_core:,.0f}/s; the reader must then deliver "
+        f"{one_core * GPU_MACHINE_CORES:,.0f} moves/s); "
+        f"{hours(per_core, 2):.1f} h on this machine's 2 cores",
     ]
 
 
@@ -308,7 +316,7 @@ def run(settings: Settings) -> None:
         "",
         "## Prepare",
         "",
-        *prepare_figures(settings.data, manifest),
+        *prepare_figures(settings.data, manifest, rows[-1].rate),
         "",
         f"Command: `PYTHONPATH=. python benchmarks/loader.py --data {settings.data} "
         f"--device {settings.device}`.",
