@@ -489,9 +489,10 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
                     elapsed = round(elapsed_before + now - started, 1)
                     log.write(event="train", step=step, elapsed_s=elapsed, **figures)
             if settings.eval_every and step % settings.eval_every == 0:
-                figures.update(validate(model, settings, cluster, device))
+                validation = validate(model, settings, cluster, device)
+                figures.update(validation)
                 if log:
-                    log.write(event="validation", step=step, **figures)
+                    log.write(event="validation", step=step, **validation)
 
             now = time.monotonic()
             out_of_time = settings.max_minutes > 0 and now - started >= 60 * settings.max_minutes
