@@ -406,3 +406,17 @@ def test_the_view_flips_with_the_player_to_move(colour):
         assert x[0, point[0], point[1]] == 1
     if colour == "w":
         assert x[44].sum() == 0  # black's 4 stones are not attackable; no ladder for white
+
+
+def test_a_ladder_across_the_whole_board_is_read_to_the_end():
+    position = Position.from_setup(black=[(18, 17), (17, 18), (16, 18)], white=[(17, 17)])
+    assert ladder_captures(position, (17, 17)) == [(17, 16)]
+    position = Position.from_setup(black=[(18, 17), (17, 18), (16, 18)], white=[(17, 17), (1, 1)])
+    assert ladder_captures(position, (17, 17)) == []  # broken at the far end
+
+
+def test_ladder_functions_need_a_stone():
+    with pytest.raises(ValueError, match="no stone at D4"):
+        ladder_captures(Position(), (3, 3))
+    with pytest.raises(ValueError, match="no stone at D4"):
+        ladder_escapes(Position(), (3, 3))
