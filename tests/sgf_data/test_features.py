@@ -420,3 +420,11 @@ def test_ladder_functions_need_a_stone():
         ladder_captures(Position(), (3, 3))
     with pytest.raises(ValueError, match="no stone at D4"):
         ladder_escapes(Position(), (3, 3))
+
+
+def test_planes_leave_the_position_unchanged():
+    position = Position.from_setup(black=[*LADDER["black"], (9, 8)], white=LADDER["white"])
+    position.play("w", (8, 9))  # runs: black reads the ladder on copies
+    before = [array.copy() for array in position.state]
+    planes(position)
+    assert all(np.array_equal(a, b) for a, b in zip(before, position.state, strict=True))
