@@ -1,6 +1,6 @@
 """Play Go against the AlphaGo SL policy network on a pygame board, with its move probabilities.
 
-    python play.py [--colour b|w] [--weights PATH] [--sgf FILE] [--temperature T]
+    python play.py [--colour b|w] [--weights PATH] [--sgf FILE] [--temperature T] [--threads N]
 
 Click an intersection to play. Keys: H heat map, P pass, U undo, G let the network move here,
 N new game, R resign, S save the game (SGF), L load one, Left/Right step through the game,
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pygame
+import torch
 
 from alphago_policy.gtp import Engine, format_result, write_sgf
 from sgf_data import IllegalMove, Position
@@ -514,6 +515,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--weights", help="weights file (default: the shipped weights)")
     parser.add_argument("--sgf", help="an SGF game to load, step through and continue")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 plays the best move")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest)")
     parser.add_argument("--save-dir", type=Path, default=Path("."), help="where S saves games")
     parser.add_argument("--size", type=int, nargs=2, default=(800, 896), metavar=("W", "H"))
     return parser.parse_args(argv)
@@ -523,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     from alphago_policy.model import WeightsError, load_policy
 
     args = parse_args(argv)
+    torch.set_num_threads(args.threads)  # one position at a time: more threads only wait
     try:
         policy = load_policy(args.weights)
     except WeightsError as error:

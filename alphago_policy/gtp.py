@@ -545,11 +545,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="0 plays the most probable move; T > 0 samples from p^(1/T) (default 0)",
     )
     parser.add_argument("--seed", type=int, help="random seed for --temperature sampling")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads; 1 is fastest for one position at a time (default 1; "
+        "see benchmarks/results/genmove.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from alphago_policy.model import WeightsError, load_policy
 
+    torch.set_num_threads(args.threads)
     try:
         policy = load_policy(args.weights)
     except WeightsError as error:

@@ -1,13 +1,14 @@
 """Time `genmove`: how long the network takes to choose a move on this machine, beside GNU Go.
 
-    PYTHONPATH=. python benchmarks/genmove.py [--games 4] [--every 40] [--levels 1 10]
+    PYTHONPATH=. python benchmarks/genmove.py [--games 4] [--every 40] [--levels 1 10] [--threads 1 2]
 
 Positions come from the real games in tests/fixtures/games (every `--every`-th position of the
 first `--games` games). For each: the feature planes, the network's probabilities (forward
-pass), the whole in-process `genmove` choice, the same through a `python -m alphago_policy gtp`
-subprocess (what a GUI waits for), and GNU Go's `reg_genmove` on the same position at each
-level. Median, 90th percentile and maximum, with the ratio to GNU Go, are printed and written
-(atomically, with the machine, the load and the date) to benchmarks/results/genmove.md.
+pass) and the whole in-process `genmove` choice with each torch thread count, the same
+through a `python -m alphago_policy gtp` subprocess (what a GUI waits for), and GNU Go's
+`reg_genmove` on the same position at each level. Median, 90th percentile and maximum, with
+the ratio to GNU Go, are printed and written (atomically, with the machine, the load and the
+date) to benchmarks/results/genmove.md.
 """
 
 from __future__ import annotations
@@ -160,17 +161,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=40, help="ply step between positions")
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 10], help="GNU Go levels")
     parser.add_argument("--weights", help="weights file (default: shipped, else random)")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 
     positions = samples(args.games, args.every)
     policy = load_policy(args.weights)
     engine = Engine(policy)
-    engine.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
-    times = time_in_process(engine, positions)
-    gtp = GTPClient([sys.executable, "-m", "alphago_policy", "gtp", *_weights(args.weights)])
+    in_process = {}
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        engine.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
+        in_process[threads] = time_in_process(engine, positions)
+    command = [sys.executable, "-m", "alphago_policy", "gtp", *_weights(args.weights)]
+    gtp = GTPClient([*command, "--threads", str(args.threads[0])])
     gtp.send("genmove b")  # warm-up, as above
-    times["GTP genmove (subprocess)"] = time_gtp(gtp, positions, "genmove")
+    over_gtp = time_gtp(gtp, positions, "genmove")
     gtp.close()
     gnugo_times = {}
     for level in args.levels:
@@ -193,10 +201,16 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "| step | median ms | p90 ms | max ms | GNU Go / ours |",
         "|---|---:|---:|---:|---:|",
-        row("feature planes", times["planes"], None),
-        row("network probabilities (planes + forward pass)", times["probabilities"], None),
-        row("genmove, in process", times["genmove"], reference),
-        row("genmove over GTP (subprocess)", times["GTP genmove (subprocess)"], reference),
+        row("feature planes", in_process[args.threads[0]]["planes"], None),
+        *(
+            row(f"{label}, {threads} torch thread(s)", times[key], reference)
+            for threads, times in in_process.items()
+            for key, label in (
+                ("probabilities", "network probabilities (planes + forward pass)"),
+                ("genmove", "genmove, in process"),
+            )
+        ),
+        row(f"genmove over GTP (subprocess, --threads {args.threads[0]})", over_gtp, reference),
         *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
         "",
         "Reproduce: `PYTHONPATH=. python benchmarks/genmove.py`",

@@ -189,7 +189,7 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         f"- opponent: GNU Go level {match.level} (--chinese-rules)",
         f"- rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
         f"alternating, move cap {match.move_cap}",
-        f"- games saved as SGF in {match.out_dir}",
+        f"- games saved as SGF in {_shown(match.out_dir)}",
         "",
         f"**Network: {wins} wins, {len(outcomes) - wins} losses of {len(outcomes)} games; "
         f"win rate {wins / max(len(outcomes), 1):.0%}, 95% Wilson interval "
@@ -216,6 +216,11 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> Path:
+    """A path relative to the checkout when it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=int, default=4)
@@ -224,6 +229,7 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", help="weights file (default: shipped, else random)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out-dir", type=Path, help="SGF folder (default runs/vs_gnugo/level-L)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the summary's file")
     args = parser.parse_args(argv)
@@ -235,6 +241,7 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
 def main(argv: list[str] | None = None) -> int:
     match, args = parse_args(argv)
     match.out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(match.seed)  # the same random network every run when none is trained
     policy = load_policy(args.weights)
     engine = Engine(policy, match.temperature, match.seed)
