@@ -1,6 +1,6 @@
 """Time `genmove`: how long the network takes to choose a move on this machine, beside GNU Go.
 
-    PYTHONPATH=. python benchmarks/genmove.py [--games 4] [--every 40] [--levels 1 10] [--threads 1 2]
+    PYTHONPATH=. python benchmarks/genmove.py [--games N] [--levels 1 10] [--threads 1 2]
 
 Positions come from the real games in tests/fixtures/games (every `--every`-th position of the
 first `--games` games). For each: the feature planes, the network's probabilities (forward
