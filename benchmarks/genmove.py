@@ -132,8 +132,8 @@ def machine() -> str:
         names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
         model = names[0].split(":", 1)[1].strip() if names else model
     return (
-        f"{model}, {os.cpu_count()} cores, no GPU; torch {torch.__version__} with "
-        f"{torch.get_num_threads()} threads; Python {platform.python_version()}"
+        f"{model}, {os.cpu_count()} cores, no GPU; torch {torch.__version__}; "
+        f"Python {platform.python_version()}"
     )
 
 
@@ -150,7 +150,7 @@ def row(label: str, seconds: list[float], reference: list[float] | None) -> str:
     ms = 1000 * np.array(seconds)
     ratio = f"{np.median(reference) / np.median(seconds):.1f}x" if reference else ""
     return (
-        f"| {label} | {np.median(ms):.1f} | {np.percentile(ms, 90):.1f} | {ms.max():.1f} | "
+        f"| {label} | {np.median(ms):.2f} | {np.percentile(ms, 90):.2f} | {ms.max():.2f} | "
         f"{ratio} |"
     )
 
@@ -203,15 +203,21 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---:|",
         row("feature planes", in_process[args.threads[0]]["planes"], None),
         *(
-            row(f"{label}, {threads} torch thread(s)", times[key], reference)
+            row(f"{label}, {threads} torch thread(s)", times[key], ratio)
             for threads, times in in_process.items()
-            for key, label in (
-                ("probabilities", "network probabilities (planes + forward pass)"),
-                ("genmove", "genmove, in process"),
+            for key, label, ratio in (
+                ("probabilities", "network probabilities (planes + forward pass)", None),
+                ("genmove", "genmove, in process", reference),
             )
         ),
         row(f"genmove over GTP (subprocess, --threads {args.threads[0]})", over_gtp, reference),
         *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
+        "",
+        "One position at a time is a batch of one: torch's threads split each small convolution"
+        " and wait for each other. On an idle machine two threads are faster; when another job"
+        " holds a core they can be many times slower (compare the load average). play.py, the"
+        " GTP engine and the match harness default to one thread, the robust choice"
+        " (`--threads N` changes it).",
         "",
         "Reproduce: `PYTHONPATH=. python benchmarks/genmove.py`",
         "",
