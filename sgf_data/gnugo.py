@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -58,10 +59,8 @@ class GnuGo:
 
     def close(self) -> None:
         if self._process.poll() is None:
-            try:
+            with contextlib.suppress(GTPError, BrokenPipeError):
                 self.send("quit")
-            except (GTPError, BrokenPipeError):
-                pass
             self._process.wait(timeout=10)
 
     def __enter__(self) -> GnuGo:
