@@ -246,11 +246,11 @@ def test_undo_without_moves_is_an_error(policy):
 
 @pytest.mark.gnugo
 def test_a_game_gnugo_accepts_move_by_move(policy, gnugo):
-    """Our engine plays both sides for 20 moves; GNU Go, the rules oracle, takes every move."""
+    """Our engine plays both sides for 60 moves; GNU Go, the rules oracle, takes every move."""
     gnugo.send("boardsize 19")
     gnugo.send("clear_board")
     engine = Engine(policy, temperature=1.0, seed=3)
-    for ply in range(20):
+    for ply in range(60):
         colour = "bw"[ply % 2]
         gnugo.send(f"play {colour} {to_gtp(engine.genmove(colour))}")
     for colour, name in (("b", "black"), ("w", "white")):
