@@ -1,6 +1,6 @@
 """Play the policy network through GTP (version 2), the text protocol of Go GUIs and servers.
 
-    python -m alphago_policy gtp [--weights PATH] [--temperature T]
+    python -m alphago_policy gtp [--weights PATH] [--temperature T] [--threads N]
 
 Sabaki, Lizzie, GoGui or a Go server start this command and talk to it on stdin/stdout.
 Besides every required GTP command it answers `undo`, `showboard`, `final_score` (area
