@@ -19,7 +19,6 @@ Prints a table and writes it, with the machine and the date, to benchmarks/resul
 from __future__ import annotations
 
 import argparse
-import datetime
 import itertools
 import os
 import subprocess
@@ -31,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from replay import machine, write_atomically
 
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
@@ -69,11 +68,17 @@ class Timing:
     cpu: float
     wall: float
 
-    def row(self, ratio: str) -> str:
-        return (
-            f"| {self.label} | {self.positions} | {self.cpu:.2f} | {self.wall:.2f} | "
-            f"{self.positions / self.cpu:,.0f} | {self.positions / self.wall:,.0f} | {ratio} |"
-        )
+    def cells(self, ratio: str) -> list[str]:
+        """This timing's row of the results table."""
+        return [
+            self.label,
+            str(self.positions),
+            f"{self.cpu:.2f}",
+            f"{self.wall:.2f}",
+            f"{self.positions / self.cpu:,.0f}",
+            f"{self.positions / self.wall:,.0f}",
+            ratio,
+        ]
 
 
 def sample(games: list[Game], every: int) -> list[Sample]:
@@ -139,11 +144,11 @@ def time_rocalphago(
 
 def agreement(ours: list[np.ndarray], theirs: list[np.ndarray]) -> list[str]:
     """Per feature: the share of positions whose planes are identical in both."""
-    lines = ["| feature | planes | positions identical |", "|---|---|---:|"]
+    rows = []
     for name, group in PLANE_GROUPS.items():
         same = sum(np.array_equal(a[group], b[group]) for a, b in zip(ours, theirs, strict=True))
-        lines.append(f"| {name} | {group.start}-{group.stop - 1} | {100 * same / len(ours):.1f}% |")
-    return lines
+        rows.append([name, f"{group.start}-{group.stop - 1}", f"{100 * same / len(ours):.1f}%"])
+    return table(["feature", "planes", "positions identical"], rows, align="llr")
 
 
 def first_call_seconds() -> tuple[float, float]:
@@ -166,7 +171,7 @@ def first_call_seconds() -> tuple[float, float]:
 def run(settings: Settings) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    host = machine()
+    host = machine("cpu", "pinned to 1 core; load average taken at the start")
     go, preprocess = load_rocalphago(settings.rocalphago)
     cold, warm = first_call_seconds()
     games = list(itertools.islice(read_games(settings.archive), settings.games))
@@ -180,11 +185,10 @@ def run(settings: Settings) -> None:
     assert all(p.shape == (NUM_PLANES, 19, 19) for p in their_planes)
     ratio = theirs.cpu / ours_shared.cpu
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Feature planes benchmark",
         "",
-        f"- date: {now}",
+        f"- date: {utc_now()}",
         f"- machine: {host}",
         f"- data: {len(samples)} positions, every {settings.every}th move of the first "
         f"{len(games)} games of `{settings.archive.name}`; the peer computes the first "
@@ -196,12 +200,18 @@ def run(settings: Settings) -> None:
         f"- first call (import + one position): {cold:.1f} s with an empty numba cache "
         f"(compilation), {warm:.1f} s with the cache",
         "",
-        "| features | positions | CPU s | wall s | positions/s (CPU) | positions/s (wall) "
-        "| ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        ours_all.row(""),
-        ours_shared.row(f"**{ratio:,.0f}x**"),
-        theirs.row("1.0x"),
+        *table(
+            [
+                "features",
+                "positions",
+                "CPU s",
+                "wall s",
+                "positions/s (CPU)",
+                "positions/s (wall)",
+                "ratio",
+            ],
+            [ours_all.cells(""), ours_shared.cells(f"**{ratio:,.0f}x**"), theirs.cells("1.0x")],
+        ),
         "",
         "Ratio: RocAlphaGo's CPU time over ours on the same positions. Agreement with "
         "RocAlphaGo's planes on those positions. They differ by definition on eyes "

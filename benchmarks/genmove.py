@@ -14,12 +14,8 @@ date) to benchmarks/results/genmove.md.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +25,7 @@ import torch
 
 from alphago_policy.gtp import Engine
 from alphago_policy.model import load_policy
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data import Game, read_games
 from sgf_data.coords import to_gtp
 from sgf_data.features import planes
@@ -124,35 +121,11 @@ def time_gtp(client: GTPClient | GnuGo, positions: list[Sample], genmove: str) -
     return times
 
 
-def machine() -> str:
-    """CPU model, cores and torch threads of this machine."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        model = names[0].split(":", 1)[1].strip() if names else model
-    return (
-        f"{model}, {os.cpu_count()} cores, no GPU; torch {torch.__version__}; "
-        f"Python {platform.python_version()}"
-    )
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def row(label: str, seconds: list[float], reference: list[float] | None) -> str:
+def row(label: str, seconds: list[float], reference: list[float] | None) -> list[str]:
     """A table row: median, 90th percentile, max in ms, and GNU Go's median over ours."""
     ms = 1000 * np.array(seconds)
     ratio = f"{np.median(reference) / np.median(seconds):.1f}x" if reference else ""
-    return (
-        f"| {label} | {np.median(ms):.2f} | {np.percentile(ms, 90):.2f} | {ms.max():.2f} | "
-        f"{ratio} |"
-    )
+    return [label, f"{np.median(ms):.2f}", f"{np.percentile(ms, 90):.2f}", f"{ms.max():.2f}", ratio]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,28 +163,33 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# genmove latency: the policy network (no search) beside GNU Go",
         "",
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {utc_now()}",
         f"- machine: {machine()}",
-        f"- load average at the end (other jobs share this machine): "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- network: {policy.description}",
         f"- positions: {len(positions)}, every {args.every}th position of {args.games} games "
         "from tests/fixtures/games",
         f"- ratio: GNU Go level {args.levels[-1] if args.levels else '-'} median / ours",
         "",
-        "| step | median ms | p90 ms | max ms | GNU Go / ours |",
-        "|---|---:|---:|---:|---:|",
-        row("feature planes", in_process[args.threads[0]]["planes"], None),
-        *(
-            row(f"{label}, {threads} torch thread(s)", times[key], ratio)
-            for threads, times in in_process.items()
-            for key, label, ratio in (
-                ("probabilities", "network probabilities (planes + forward pass)", None),
-                ("genmove", "genmove, in process", reference),
-            )
+        *table(
+            ["step", "median ms", "p90 ms", "max ms", "GNU Go / ours"],
+            [
+                row("feature planes", in_process[args.threads[0]]["planes"], None),
+                *(
+                    row(f"{label}, {threads} torch thread(s)", times[key], ratio)
+                    for threads, times in in_process.items()
+                    for key, label, ratio in (
+                        ("probabilities", "network probabilities (planes + forward pass)", None),
+                        ("genmove", "genmove, in process", reference),
+                    )
+                ),
+                row(
+                    f"genmove over GTP (subprocess, --threads {args.threads[0]})",
+                    over_gtp,
+                    reference,
+                ),
+                *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
+            ],
         ),
-        row(f"genmove over GTP (subprocess, --threads {args.threads[0]})", over_gtp, reference),
-        *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
         "",
         "One position at a time is a batch of one: torch's threads split each small convolution"
         " and wait for each other. On an idle machine two threads are faster; when another job"

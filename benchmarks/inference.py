@@ -17,12 +17,8 @@ section of benchmarks/results/inference.md (written atomically, with machine, lo
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -32,6 +28,7 @@ import numpy as np
 import torch
 
 from alphago_policy.model import Policy, build
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data import read_games
 from sgf_data.features import planes
 
@@ -63,25 +60,6 @@ def median_seconds(function: Callable[[], object], device: torch.device, repeats
     for _ in range(3):
         once()
     return statistics.median(once() for _ in range(repeats))
-
-
-def cpu_name() -> str:
-    """The processor's model name (from /proc/cpuinfo on Linux)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def machine(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name()}; torch {torch.__version__}"
-    return (
-        f"{cpu_name()}, {os.cpu_count()} cores, no GPU; "
-        f"torch {torch.__version__} with {torch.get_num_threads()} threads"
-    )
 
 
 def time_one(policy: Policy, boards: list, big: torch.Tensor, fast: bool, repeats: int) -> dict:
@@ -123,28 +101,37 @@ def measure(k: int, device: torch.device, batch: int, repeats: int) -> list[dict
 
 def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
     """This run's results as a markdown section titled by the device kind."""
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"## {device.type}",
         "",
-        f"- date: {now}",
-        f"- machine: {machine(device)}",
-        f"- load average at the end (other jobs may share this machine): {load}",
+        f"- date: {utc_now()}",
+        f"- machine: {machine(device.type)}",
         f"- network: k={k}, random weights; positions: every 10th of the fixture games",
         f"- paper: {PAPER_MS} ms per evaluation (main text), {PAPER_TABLE_MS} ms for k=192 "
         "(Extended Data Table 3), on 2015 GPUs",
         "",
-        "| precision | features + forward, batch 1 (ms) | forward, batch 1 (ms) "
-        f"| ours / paper's 3 ms (batch 1) | forward, batch {batch} (positions/s) |",
-        "|---|---:|---:|---:|---:|",
+        *table(
+            [
+                "precision",
+                "features + forward, batch 1 (ms)",
+                "forward, batch 1 (ms)",
+                "ours / paper's 3 ms (batch 1)",
+                f"forward, batch {batch} (positions/s)",
+            ],
+            (
+                [
+                    r["precision"],
+                    f"{r['features_forward_ms']:.2f}",
+                    f"{r['forward_ms']:.2f}",
+                    f"{r['forward_ms'] / PAPER_MS:.2f}x",
+                    f"{r['batch_positions_per_s']:,.0f}",
+                ]
+                for r in rows
+            ),
+        ),
+        "",
+        f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['precision']} | {r['features_forward_ms']:.2f} | {r['forward_ms']:.2f} "
-            f"| {r['forward_ms'] / PAPER_MS:.2f}x | {r['batch_positions_per_s']:,.0f} |"
-        )
-    lines += ["", f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`"]
     return "\n".join(lines) + "\n"
 
 
@@ -153,13 +140,6 @@ def merge(path: Path, title: str, new: str) -> str:
     old = path.read_text() if path.exists() else ""
     kept = [part for part in old.split("\n## ")[1:] if not new.startswith("## " + part.split()[0])]
     return "\n\n".join([title, *("## " + part.strip() for part in kept), new.strip()]) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(temporary, path)
 
 
 def main(argv: list[str] | None = None) -> int:

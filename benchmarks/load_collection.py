@@ -12,12 +12,9 @@ benchmarks/results/load_collection.md (written atomically) with the machine and 
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
 import os
-import platform
 import resource
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ import sgfmill
 from sgfmill import sgf
 from tqdm import tqdm
 
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data import reader
 from sgf_data.archives import check_paths, container_kind, sgf_files
 
@@ -106,19 +104,21 @@ def bare_sgfmill(path: Path) -> tuple[int, int, float]:
     return games, moves, time.process_time() - start
 
 
-def machine() -> str:
-    """The CPU model and core count, the OS and the Python that ran the benchmark."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{model}, {os.cpu_count()} cores, no GPU; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}, sgfmill {sgfmill.__version__}; one process"
-    )
+def part_cells(part: Part) -> list[str]:
+    """One archive's row of the results table."""
+    s = part.summary
+    return [
+        part.path.name,
+        f"{s.files:,}",
+        f"{s.games:,}",
+        f"{s.moves:,}",
+        str(len(s.skipped)),
+        f"{part.seconds:.1f}",
+        f"{part.cpu_seconds:.1f}",
+        f"{s.games / part.cpu_seconds:,.0f}",
+        f"{s.moves / part.cpu_seconds:,.0f}",
+        f"{part.peak_rss_mib:,.0f}",
+    ]
 
 
 def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load) -> str:
@@ -135,25 +135,42 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
         "`sgf_data.read_games` (sgfmill parse, main line, metadata, game id, and one legality "
         "replay of each game through `sgf_data.Position`), archives streamed, nothing extracted.",
         "",
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {machine()}",
+        f"- date: {utc_now()}",
+        f"- machine: {machine('cpu', f'sgfmill {sgfmill.__version__}; one process')}",
         f"- load average (1 min) at the start and the end: {load[0]:.1f}, {load[1]:.1f}",
         "",
-        "| | files | games | moves | skipped | wall s | CPU s | games/CPU s | moves/CPU s "
-        "| peak RSS MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for p in parts:
-        s = p.summary
-        lines.append(
-            f"| {p.path.name} | {s.files:,} | {s.games:,} | {s.moves:,} | {len(s.skipped)} | "
-            f"{p.seconds:.1f} | {p.cpu_seconds:.1f} | {s.games / p.cpu_seconds:,.0f} | "
-            f"{s.moves / p.cpu_seconds:,.0f} | {p.peak_rss_mib:,.0f} |"
-        )
-    lines += [
-        f"| **all** | **{files:,}** | **{games:,}** | **{moves:,}** | **{len(skipped)}** | "
-        f"**{seconds:.1f}** | **{cpu_seconds:.1f}** | **{games / cpu_seconds:,.0f}** | "
-        f"**{moves / cpu_seconds:,.0f}** | **{parts[-1].peak_rss_mib:,.0f}** |",
+        *table(
+            [
+                "",
+                "files",
+                "games",
+                "moves",
+                "skipped",
+                "wall s",
+                "CPU s",
+                "games/CPU s",
+                "moves/CPU s",
+                "peak RSS MiB",
+            ],
+            [
+                *(part_cells(p) for p in parts),
+                [
+                    f"**{cell}**"
+                    for cell in (
+                        "all",
+                        f"{files:,}",
+                        f"{games:,}",
+                        f"{moves:,}",
+                        len(skipped),
+                        f"{seconds:.1f}",
+                        f"{cpu_seconds:.1f}",
+                        f"{games / cpu_seconds:,.0f}",
+                        f"{moves / cpu_seconds:,.0f}",
+                        f"{parts[-1].peak_rss_mib:,.0f}",
+                    )
+                ],
+            ],
+        ),
         "",
         f"Wall clock: {seconds:.0f} s, {games / seconds:,.0f} games/s, {moves / seconds:,.0f} "
         "moves/s on a shared machine; the CPU columns are this process's own time, which the "
@@ -184,23 +201,22 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
     if not skipped:
         lines.append("None.")
     else:
-        lines += ["", "| source | game | move | reason | detail |", "|---|---:|---:|---|---|"]
-        for skip in skipped:
-            source = skip.source.replace(str(root), "").lstrip("/")
-            lines.append(
-                f"| {source} | {skip.game or ''} | {skip.move_number or ''} | {skip.reason} | "
-                f"{skip.detail} |"
-            )
+        lines.append("")
+        lines += table(
+            ["source", "game", "move", "reason", "detail"],
+            (
+                [
+                    skip.source.replace(str(root), "").lstrip("/"),
+                    skip.game or "",
+                    skip.move_number or "",
+                    skip.reason,
+                    skip.detail,
+                ]
+                for skip in skipped
+            ),
+            align="lrrll",
+        )
     return "\n".join(lines) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    os.chmod(tmp.name, 0o644)  # a temporary file is private (0600); a result is for everyone
-    os.replace(tmp.name, path)
 
 
 def main() -> None:

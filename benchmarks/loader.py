@@ -22,12 +22,8 @@ Prints a table and writes it, with the machine and the date, to benchmarks/resul
 from __future__ import annotations
 
 import argparse
-import datetime
 import itertools
 import json
-import os
-import platform
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -46,6 +42,7 @@ from alphago_policy.dataset import (
     shard_path,
     transform,
 )
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.features import planes
 from sgf_data.reader import read_games
 
@@ -270,38 +267,12 @@ def prepare_figures(data: Path, manifest: dict, one_core: float) -> list[str]:
     ]
 
 
-def machine(device: str) -> str:
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next(
-        (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
-        platform.processor() or "unknown CPU",
+def results_table(rows: list[Row]) -> list[str]:
+    return table(
+        ["pipeline", "positions", "seconds", "positions/s", "note"],
+        ([r.label, f"{r.positions:,}", f"{r.seconds:.2f}", f"{r.rate:,.0f}", r.note] for r in rows),
+        align="lrrrl",
     )
-    gpu = torch.cuda.get_device_name() if device.startswith("cuda") else "no GPU used"
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{model}, {os.cpu_count()} cores ({torch.get_num_threads()} torch threads), {gpu}; "
-        f"load average {load} (other jobs share the machine); torch {torch.__version__}"
-    )
-
-
-def table(rows: list[Row]) -> list[str]:
-    lines = [
-        "| pipeline | positions | seconds | positions/s | note |",
-        "|---|---:|---:|---:|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row.label} | {row.positions:,} | {row.seconds:.2f} | {row.rate:,.0f} | "
-            f"{row.note} |"
-        )
-    return lines
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
-        f.write(text)
-    os.replace(f.name, path)
 
 
 def run(settings: Settings) -> None:
@@ -314,12 +285,11 @@ def run(settings: Settings) -> None:
     rows.append(many_shards_row(settings, largest))
     rows.append(plane_store_row(settings, dataset, largest))
     rows.append(features_row(settings, manifest))
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     best = max(r.rate for r in rows if r.label.startswith("loader"))
     lines = [
         "# Loader and prepare benchmark",
         "",
-        f"- date: {now}",
+        f"- date: {utc_now()}",
         f"- machine: {machine(settings.device)}",
         f"- device: `{settings.device}`; best loader row: {best:,.0f} positions/s; "
         + (
@@ -335,7 +305,7 @@ def run(settings: Settings) -> None:
         "bfloat16), which a training step reading them would not allow; batch 1024 in float32",
         "is the memory-bound figure.",
         "",
-        *table(rows),
+        *results_table(rows),
         "",
         "## Prepare",
         "",

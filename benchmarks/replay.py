@@ -18,10 +18,8 @@ Prints a table and writes it, with the machine and the date, to benchmarks/resul
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
 import os
-import platform
 import subprocess
 import sys
 import tarfile
@@ -34,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from sgfmill import sgf
 
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.board import IllegalMove, Position
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +70,18 @@ class Timing:
 
     def rate(self, count: int) -> float:
         return count / self.seconds if self.seconds else float("nan")
+
+    def cells(self, ratio: str) -> list[str]:
+        """This timing's row of the results table."""
+        return [
+            self.label,
+            str(self.games),
+            str(self.moves),
+            f"{self.seconds:.2f}",
+            f"{self.rate(self.games):,.0f}",
+            f"{self.rate(self.moves):,.0f}",
+            ratio,
+        ]
 
 
 def read_archive(path: Path, limit: int) -> tuple[list[Record], int]:
@@ -204,48 +215,18 @@ def cold_start_seconds() -> tuple[float, float]:
     return times[0], times[1]
 
 
-def machine() -> str:
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next(
-        (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
-        platform.processor() or "unknown CPU",
-    )
-    python = platform.python_version()
-    load = os.getloadavg()[0]
-    return (
-        f"{model}, {os.cpu_count()} cores, no GPU; pinned to 1 core; Python {python}; "
-        f"load average {load:.1f} at the start (other jobs share the machine)"
-    )
-
-
-def table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]:
-    lines = [
-        "| stage | games | moves | seconds | games/s | moves/s | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        f"| {read.label} | {read.games} | {read.moves} | {read.seconds:.2f} | "
-        f"{read.rate(read.games):,.0f} | {read.rate(read.moves):,.0f} | |",
-    ]
+def results_table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]:
+    rows = [read.cells("")]
     for ours, theirs in pairs:
         ratio = theirs.seconds / ours.seconds
-        for timing, note in ((ours, f"**{ratio:.1f}x**"), (theirs, "1.0x")):
-            lines.append(
-                f"| {timing.label} | {timing.games} | {timing.moves} | {timing.seconds:.2f} | "
-                f"{timing.rate(timing.games):,.0f} | {timing.rate(timing.moves):,.0f} | {note} |"
-            )
-    return lines
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
-        f.write(text)
-    os.replace(f.name, path)
+        rows += [ours.cells(f"**{ratio:.1f}x**"), theirs.cells("1.0x")]
+    return table(["stage", "games", "moves", "seconds", "games/s", "moves/s", "ratio"], rows)
 
 
 def run(settings: Settings) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    host = machine()
+    host = machine("cpu", "pinned to 1 core; load average taken at the start")
     go = load_rocalphago(settings.rocalphago)
     theirs_replay = rocalphago_replayer(go)
     cold, warm = cold_start_seconds()
@@ -278,11 +259,10 @@ def run(settings: Settings) -> None:
         )
         pairs.append((ours, theirs))
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Replay benchmark",
         "",
-        f"- date: {now}",
+        f"- date: {utc_now()}",
         f"- machine: {host}",
         f"- data: first {settings.games} games of `{settings.archive.name}` "
         f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
@@ -292,7 +272,7 @@ def run(settings: Settings) -> None:
         f"- first import and one call of each kernel: {cold:.1f} s with an empty numba cache "
         f"(compilation), {warm:.1f} s with the cache",
         "",
-        *table(read, pairs),
+        *results_table(read, pairs),
         "",
         "Ratio: RocAlphaGo's time over ours, on the same games. Command: "
         "`PYTHONPATH=. python benchmarks/replay.py --rocalphago /tmp/RocAlphaGo`.",

@@ -19,19 +19,18 @@ The results replace this device kind's section of benchmarks/results/train_throu
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from inference import machine, merge, positions, write_atomically
 
 import cnn
 from alphago_policy import train as tr
 from alphago_policy.model import ARCHITECTURE, build
+from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.inference import merge, positions
 from sgf_data.features import planes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "train_throughput.md"
@@ -128,27 +127,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batch {batch}: {rate:,.0f} positions/s, {rate * per_position / 1e12:.2f} TFLOP/s")
     peak = max(peak, matmul_rate(device, 8192 if gpu else 2048)[0])  # before and after: the best
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     precision = "bf16 autocast, channels_last" if gpu else "float32"
     lines = [
         f"## {device.type}",
         "",
-        f"- date: {now}",
-        f"- machine: {machine(device)}",
-        f"- load average at the end (other jobs may share this machine): {load}",
+        f"- date: {utc_now()}",
+        f"- machine: {machine(device.type)}",
         f"- network: k={args.k}; {per_position / 1e9:.2f} GFLOP per training position "
         "(3 x 2 x cnn.summary multiply-adds)",
         f"- step: train_step, SGD, {precision}, compile {args.compile}; "
         f"{'real loader from ' + args.data if args.data else 'a fixed batch of fixture positions'}",
         f"- matrix rate measured in this run: {peak / 1e12:.2f} TFLOP/s ({peak_name})",
         "",
-        "| batch | positions/s | TFLOP/s | fraction of the matmul rate |",
-        "|---:|---:|---:|---:|",
+        *table(
+            ["batch", "positions/s", "TFLOP/s", "fraction of the matmul rate"],
+            (
+                [batch, f"{rate:,.1f}", f"{flops / 1e12:.3f}", f"{flops / peak:.1%}"]
+                for batch, rate, flops in rows
+            ),
+            align="rrrr",
+        ),
+        "",
+        f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`",
     ]
-    for batch, rate, flops in rows:
-        lines.append(f"| {batch} | {rate:,.1f} | {flops / 1e12:.3f} | {flops / peak:.1%} |")
-    lines += ["", f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`"]
     text = "\n".join(lines) + "\n"
     print(text)
     title = "# Policy network training throughput against the FLOP roofline"

@@ -16,10 +16,8 @@ in total, with a Wilson 95% interval) is printed and written to benchmarks/resul
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -31,11 +29,9 @@ from tqdm import tqdm
 
 from alphago_policy.gtp import Engine, write_sgf
 from alphago_policy.model import load_policy
+from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.coords import from_gtp, to_gtp
 from sgf_data.gnugo import GnuGo
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark script:
-from genmove import machine, write_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "vs_gnugo.md"
@@ -182,9 +178,8 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
                 "",
             ]
         ),
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {machine()}; load average at the end "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share it)",
+        f"- date: {utc_now()}",
+        f"- machine: {machine()}",
         f"- network: {description}; temperature {match.temperature:g}",
         f"- opponent: GNU Go level {match.level} (--chinese-rules)",
         f"- rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
@@ -199,12 +194,13 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         " varies only among equally valued moves, so games can repeat; --temperature T samples"
         " the network's moves and makes every game different.",
         "",
-        "| game | network | moves | result | ended by |",
-        "|---:|---|---:|---|---|",
-        *(
-            f"| {o.number} | {'Black' if o.network == 'b' else 'White'} | {o.moves} | "
-            f"{o.result} | {o.end} |"
-            for o in outcomes
+        *table(
+            ["game", "network", "moves", "result", "ended by"],
+            (
+                [o.number, "Black" if o.network == "b" else "White", o.moves, o.result, o.end]
+                for o in outcomes
+            ),
+            align="rlrll",
         ),
         "",
         ANCHORS,

@@ -1,0 +1,94 @@
+"""What every benchmark's results page shares: the machine, the date, the table, the write.
+
+A results page says where and when it was measured, so these live in one place and read
+the same on every page. Run the benchmarks from the checkout's root with
+``PYTHONPATH=. python benchmarks/<name>.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux, else what platform knows)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, e.g. ``0.4, 0.7, 0.9``."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def machine(device: str = "cpu", *notes: str) -> str:
+    """One line naming the CPU, cores, GPU, OS, Python and torch, then `notes`, then the load.
+
+    torch is named (with its thread count) only when the benchmark has imported it, so the
+    benchmarks that do not use it do not pay for its import.
+    """
+    torch = sys.modules.get("torch")
+    gpu = torch.cuda.get_device_name() if torch and device.startswith("cuda") else "no GPU used"
+    parts = [
+        f"{cpu_model()}, {os.cpu_count()} cores, {gpu}",
+        f"{platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}",
+    ]
+    if torch:
+        parts.append(f"torch {torch.__version__} with {torch.get_num_threads()} threads")
+    parts += notes
+    parts.append(f"load average {load_average()} (other jobs may share this machine)")
+    return "; ".join(parts)
+
+
+def utc_now() -> str:
+    """The date and time now, to the minute, in UTC: ``2026-11-25 07:01 UTC``."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[object]], align: str = "") -> list[str]:
+    """A markdown table's lines; `align` has an ``l`` or ``r`` per column (default: ``lrr...``).
+
+    >>> print("\\n".join(table(["stage", "games"], [["read", "1,000"]])))
+    | stage | games |
+    |---|---:|
+    | read | 1,000 |
+    """
+    align = align or "l" + "r" * (len(columns) - 1)
+    if len(align) != len(columns):
+        raise ValueError(f"{len(columns)} columns but alignment {align!r}")
+    rule = "|".join("---:" if a == "r" else "---" for a in align)
+    lines = [f"| {' | '.join(columns)} |", f"|{rule}|"]
+    for row in rows:
+        if len(row) != len(columns):
+            raise ValueError(f"{len(columns)} columns but a row of {len(row)}: {row!r}")
+        lines.append(f"| {' | '.join(str(cell) for cell in row)} |")
+    return lines
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a results file through a temporary file in its directory, then os.replace.
+
+    An interrupted run leaves the previous file whole; the file is readable by all (0644),
+    which a temporary file is not.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
