@@ -122,21 +122,6 @@ def lr_factor(step: int, settings: Settings) -> float:
     raise ValueError(f"unknown schedule {settings.schedule!r}: use step, cosine or constant")
 
 
-def initialise(model: torch.nn.Module) -> None:
-    """He initialisation (fan-in, ReLU gain) of every convolution, zero biases.
-
-    It keeps the signal's scale through the 13 plain ReLU layers; PyTorch's default init
-    shrinks it about 2x per layer, so a fresh network's output would barely depend on its
-    input and plain SGD would take long to get going. (The paper does not say how it
-    initialised.)
-    """
-    for module in model.modules():
-        if isinstance(module, torch.nn.Conv2d):
-            torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            if module.bias is not None:
-                torch.nn.init.zeros_(module.bias)
-
-
 def make_optimizer(model: torch.nn.Module, settings: Settings) -> torch.optim.Optimizer:
     """The optimizer named by the settings, over the model's parameters."""
     params, lr, decay = model.parameters(), settings.lr, settings.weight_decay
@@ -383,8 +368,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
 
     # The network, optimizer and schedule; from the checkpoint when resuming.
     torch.manual_seed(settings.seed)
-    model = build(settings.k)
-    initialise(model)
+    model = build(settings.k)  # He-initialised by its builder
     model = model.to(device, memory_format=memory_format(device, settings))
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))

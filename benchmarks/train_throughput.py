@@ -81,7 +81,6 @@ def step_rate(settings: tr.Settings, device, batch: int, data, warmup: int, step
     """Training positions per second at this batch size."""
     torch.manual_seed(0)
     model = build(settings.k)
-    tr.initialise(model)
     model = model.to(device, memory_format=tr.memory_format(device, settings))
     net = torch.compile(model) if settings.compile else model
     optimizer = tr.make_optimizer(model, settings)

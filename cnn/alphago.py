@@ -11,6 +11,12 @@ the softmax. With k = 192 (the match version): 3,882,793 parameters.
 Options: ``k`` filters per hidden layer (128, 192, 256, 384 in the paper; any k works),
 ``layers`` weight layers in all (13 in the paper; at least 2: the 5x5 and the 1x1),
 ``planes`` input feature planes (48; the paper's value network adds a 49th), ``board_size``.
+
+The network is He-initialised when built (normal weights of variance 2 / fan-in, zero conv
+biases and point biases): that keeps the signal's scale through the 13 plain ReLU layers,
+where PyTorch's default init shrinks it about 2x per layer, so a fresh network's output would
+barely depend on its input and plain SGD would be slow to start. (The paper does not say how
+it initialised.)
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import torch
 from torch import nn
 
 from cnn.layers import Conv, Flatten, Shape
-from cnn.network import Network, network
+from cnn.network import Network, he_initialised, network
 from cnn.registry import register
 
 
@@ -72,8 +78,11 @@ def policy_specs(k: int, layers: int) -> tuple:
 def alphago_policy(
     k: int = 192, layers: int = 13, planes: int = 48, board_size: int = 19
 ) -> Network:
-    """AlphaGo SL policy network, 48x19x19 -> 361 logits (k=192: 3,882,793 params)."""
-    return network(policy_specs(k, layers), (planes, board_size, board_size))
+    """AlphaGo SL policy network, 48x19x19 -> 361 logits (k=192: 3,882,793 params).
+
+    He-initialised (see the module docstring).
+    """
+    return he_initialised(network(policy_specs(k, layers), (planes, board_size, board_size)))
 
 
 def probabilities(logits: torch.Tensor) -> torch.Tensor:

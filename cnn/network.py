@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from torch import nn
 
@@ -91,3 +91,21 @@ def network(
     """``stack`` the specs into a ``Network``."""
     units = stack(specs, input_size, activation=activation, batch_norm=batch_norm)
     return Network(units, input_size)
+
+
+Module = TypeVar("Module", bound=nn.Module)
+
+
+def he_initialised(model: Module, mode: str = "fan_in") -> Module:
+    """He initialisation [He et al. 2015] of every convolution (ReLU gain), zero conv biases.
+
+    Normal weights of variance 2 / fan keep the signal's scale through a stack of ReLU
+    layers; ``mode`` "fan_in" keeps the forward activations' scale, "fan_out" the gradients'.
+    Returns the model, initialised in place.
+    """
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode=mode, nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return model

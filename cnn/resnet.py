@@ -26,7 +26,7 @@ from torch import nn
 
 from cnn.arithmetic import conv_output_size
 from cnn.layers import FC, Conv, GlobalAvgPool, Pool, Shape
-from cnn.network import Network, network
+from cnn.network import Network, he_initialised, network
 from cnn.registry import register
 
 IMAGENET_INPUT = (3, 224, 224)
@@ -125,14 +125,6 @@ def stages(block: str, blocks: tuple[int, ...], widths: tuple[int, ...], shortcu
     ]
 
 
-def _init(model: Network) -> Network:
-    """He initialisation for the convs, as in the paper; batch norm starts as identity."""
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-    return model
-
-
 def resnet(depth: int, num_classes: int = 1000) -> Network:
     """The ImageNet ResNet of ``depth`` weight layers (18, 34, 50, 101 or 152)."""
     if depth not in IMAGENET_DEPTHS:
@@ -147,7 +139,7 @@ def resnet(depth: int, num_classes: int = 1000) -> Network:
         GlobalAvgPool(name="avgpool"),
         FC(num_classes, activation=False, name="fc"),
     )
-    return _init(network(specs, IMAGENET_INPUT, batch_norm=True))
+    return he_initialised(network(specs, IMAGENET_INPUT, batch_norm=True), mode="fan_out")
 
 
 def cifar_resnet(depth: int, num_classes: int = 10) -> Network:
@@ -161,7 +153,7 @@ def cifar_resnet(depth: int, num_classes: int = 10) -> Network:
         GlobalAvgPool(name="avgpool"),
         FC(num_classes, activation=False, name="fc"),
     )
-    return _init(network(specs, CIFAR_INPUT, batch_norm=True))
+    return he_initialised(network(specs, CIFAR_INPUT, batch_norm=True), mode="fan_out")
 
 
 @register("resnet18")

@@ -9,7 +9,6 @@ from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
 from alphago_policy.model import build, save_weights
-from alphago_policy.train import initialise
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
 
@@ -127,8 +126,7 @@ def test_prepared_data_gives_the_same_figures_as_its_games(tmp_path, fixtures_di
     game = str(fixtures_dir / "games" / GAMES[1])
     prepare(PrepareSettings((game,), str(tmp_path / "d"), 1, fractions=(0, 0, 1)), progress=False)
     torch.manual_seed(0)
-    model = build(k=8)
-    initialise(model)  # outputs that depend on the position
+    model = build(k=8)  # He-initialised: outputs that depend on the position
     save_weights(model, tmp_path / "w.pt", {})
     parser = argparse.ArgumentParser()
     ev.add_arguments(parser)

@@ -80,3 +80,23 @@ def test_probabilities_are_a_softmax_outside_forward():
     probs = probabilities(logits)
     assert torch.allclose(probs.sum(dim=1), torch.ones(3))
     assert torch.equal(probs.argmax(dim=1), logits.argmax(dim=1))
+
+
+def test_fresh_network_keeps_the_signal_scale_through_its_relu_layers():
+    """He init: the last hidden layer's RMS stays within 3x of the first's (default init: ~12x
+    smaller), so a fresh network's output depends on its input."""
+    torch.manual_seed(0)
+    model = cnn.build("alphago_policy")
+    rms = {}
+
+    def record(name):
+        def hook(_module, _inputs, out):
+            rms[name] = out.pow(2).mean().sqrt().item()
+
+        return hook
+
+    for name in ("conv1_act", "conv12_act"):
+        getattr(model, name).register_forward_hook(record(name))
+    with torch.no_grad():
+        model((torch.rand(4, 48, 19, 19) < 0.3).float())  # sparse 0/1 planes, like the features
+    assert 1 / 3 < rms["conv12_act"] / rms["conv1_act"] < 3
