@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cpu_model() -> str:
@@ -49,6 +52,20 @@ def machine(device: str = "cpu", *notes: str) -> str:
     parts += notes
     parts.append(f"load average {load_average()} (other jobs may share this machine)")
     return "; ".join(parts)
+
+
+def cold_and_warm_seconds(statements: str) -> tuple[float, float]:
+    """Seconds a fresh interpreter takes to run `statements`: with an empty numba cache
+    (imports and compilation), then again with the cache that first run filled."""
+    code = f"import time; t = time.perf_counter(); {statements}; print(time.perf_counter() - t)"
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
+        run = [sys.executable, "-c", code]
+        cold, warm = (
+            float(subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout)
+            for _ in range(2)
+        )
+    return cold, warm
 
 
 def utc_now() -> str:
@@ -92,3 +109,29 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def merge(old: str, title: str, new: str) -> str:
+    r"""A results page `old` with the section of `new`'s device kind replaced, others kept.
+
+    >>> page = merge("", "# Speed", "## cpu\n\n1 s")
+    >>> print(merge(merge(page, "# Speed", "## cuda\n\n2 ms"), "# Speed", "## cpu\n\n0.9 s"))
+    # Speed
+    <BLANKLINE>
+    ## cuda
+    <BLANKLINE>
+    2 ms
+    <BLANKLINE>
+    ## cpu
+    <BLANKLINE>
+    0.9 s
+    <BLANKLINE>
+    """
+    kept = [part for part in old.split("\n## ")[1:] if not new.startswith("## " + part.split()[0])]
+    return "\n\n".join([title, *("## " + part.strip() for part in kept), new.strip()]) + "\n"
+
+
+def write_section(path: Path, title: str, section: str) -> None:
+    """Put a run's section (``## <device kind>`` ...) into the results page at `path`,
+    replacing that kind's previous section and keeping the others' (a GPU run keeps the CPU's)."""
+    write_atomically(path, merge(path.read_text() if path.exists() else "", title, section))

@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import types
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import cold_and_warm_seconds, machine, table, utc_now, write_atomically
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
@@ -153,19 +151,10 @@ def agreement(ours: list[np.ndarray], theirs: list[np.ndarray]) -> list[str]:
 
 def first_call_seconds() -> tuple[float, float]:
     """Seconds to import the features and compute one position: empty numba cache, then warm."""
-    code = (
-        "import time; t = time.perf_counter(); "
+    return cold_and_warm_seconds(
         "from sgf_data.board import Position; from sgf_data.features import planes; "
-        "planes(Position()); print(time.perf_counter() - t)"
+        "planes(Position())"
     )
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
-        run = [sys.executable, "-c", code]
-        times = [
-            float(subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout)
-            for _ in range(2)
-        ]
-    return times[0], times[1]
 
 
 def run(settings: Settings) -> None:

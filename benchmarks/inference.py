@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from alphago_policy.model import Policy, build
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import machine, table, utc_now, write_section
 from sgf_data import read_games
 from sgf_data.features import planes
 
@@ -135,13 +135,6 @@ def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(path: Path, title: str, new: str) -> str:
-    """The results file with the section of `new`'s device kind replaced (others kept)."""
-    old = path.read_text() if path.exists() else ""
-    kept = [part for part in old.split("\n## ")[1:] if not new.startswith("## " + part.split()[0])]
-    return "\n\n".join([title, *("## " + part.strip() for part in kept), new.strip()]) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
@@ -160,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(device, args.k, args.batch, rows)
     print(text)
     title = "# Policy network inference: latency and throughput"
-    write_atomically(args.out, merge(args.out, title, text))
+    write_section(args.out, title, text)
     return 0
 
 

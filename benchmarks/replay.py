@@ -20,10 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
-import sys
 import tarfile
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from sgfmill import sgf
 
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import cold_and_warm_seconds, machine, table, utc_now, write_atomically
 from sgf_data.board import IllegalMove, Position
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,27 +189,11 @@ def side_by_side(
 
 def cold_start_seconds() -> tuple[float, float]:
     """Seconds to import the engine and run every kernel once: empty numba cache, then warm."""
-    code = (
-        "import time; t = time.perf_counter(); "
+    return cold_and_warm_seconds(
         "from sgf_data.board import Position; "
         "p = Position.from_setup([(3, 3)]); p.play('w', (3, 4)); p.legal_points('b'); "
-        "p.copy().string((3, 3)); print(time.perf_counter() - t)"
+        "p.copy().string((3, 3))"
     )
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
-        times = [
-            float(
-                subprocess.run(
-                    [sys.executable, "-c", code],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-            )
-            for _ in range(2)
-        ]
-    return times[0], times[1]
 
 
 def results_table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]:

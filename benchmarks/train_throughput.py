@@ -29,8 +29,8 @@ import torch
 import cnn
 from alphago_policy import train as tr
 from alphago_policy.model import ARCHITECTURE, build
-from benchmarks.common import machine, table, utc_now, write_atomically
-from benchmarks.inference import merge, positions
+from benchmarks.common import machine, table, utc_now, write_section
+from benchmarks.inference import positions
 from sgf_data.features import planes
 
 RESULTS = Path(__file__).resolve().parent / "results" / "train_throughput.md"
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     title = "# Policy network training throughput against the FLOP roofline"
-    write_atomically(args.out, merge(args.out, title, text))
+    write_section(args.out, title, text)
     return 0
 
 

@@ -59,30 +59,30 @@ def test_corner_and_edge_liberties():
     assert position.liberties(from_gtp("K1")) == 3
 
 
-def test_single_capture_in_the_corner():
-    position = setup(black="A2", white="A1")
-    assert play(position, "B B1") == 1
-    assert position.colour_at(from_gtp("A1")) is None
-    assert position.captures == {"b": 1, "w": 0}
-    assert position.liberties(from_gtp("A2")) == 3
-    assert position.liberties(from_gtp("B1")) == 3
+@pytest.mark.parametrize(
+    ("black", "white", "move", "captured", "emptied", "liberties"),
+    [
+        pytest.param("A2", "A1", "B B1", 1, "A1", {"A2": 3, "B1": 3}, id="corner stone"),
+        pytest.param("C1 C2 D2 E2", "D1 E1", "B F1", 2, "D1 E1", {"F1": 3}, id="edge string"),
+        pytest.param(
+            "A2 C2 D1", "A1 C1", "B B1", 2, "A1 C1", {"B1": 3, "D1": 3}, id="two strings at once"
+        ),
+    ],
+)
+def test_capture(black, white, move, captured, emptied, liberties):
+    position = setup(black, white)
+    assert play(position, move) == captured
+    assert position.captures == {"b": captured, "w": 0}
+    for vertex in emptied.split():
+        assert position.colour_at(from_gtp(vertex)) is None, vertex
+    for vertex, count in liberties.items():
+        assert position.liberties(from_gtp(vertex)) == count, vertex
 
 
-def test_capture_of_an_edge_string():
+def test_string_beside_a_capture_keeps_its_stones_in_order():
     position = setup(black="C1 C2 D2 E2", white="D1 E1")
-    assert play(position, "B F1") == 2
-    assert position.colour_at(from_gtp("D1")) is None
-    assert position.liberties(from_gtp("F1")) == 3
+    play(position, "B F1")
     assert position.string(from_gtp("C2")) == [(0, 2), (1, 2), (1, 3), (1, 4)]
-
-
-def test_one_move_captures_two_strings():
-    position = setup(black="A2 C2 D1", white="A1 C1")
-    assert play(position, "B B1") == 2
-    assert position.colour_at(from_gtp("A1")) is None
-    assert position.colour_at(from_gtp("C1")) is None
-    assert position.liberties(from_gtp("B1")) == 3
-    assert position.liberties(from_gtp("D1")) == 3
 
 
 def test_capture_returns_liberties_to_every_neighbouring_string():

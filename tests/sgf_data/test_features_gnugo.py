@@ -97,6 +97,15 @@ def one_hot(column, first_value=1):
     return set_planes[0] + first_value if set_planes else None
 
 
+def loaded(gnugo, samples):
+    """Each sample, loaded into GNU Go: where it is, the position, the player to move, GNU Go's
+    name for that colour, and our planes."""
+    for game_id, number, moves, position in samples:
+        load(gnugo, moves)
+        player = position.to_move
+        yield f"{game_id} move {number}", position, player, COLOUR_NAMES[player], planes(position)
+
+
 def gnugo_ladder(gnugo, vertex):
     """GNU Go's ladder verdict on the two-liberty string at ``vertex``: 'captured', 'escapes'
     or 'ko', with the attacking vertex when captured."""
@@ -110,12 +119,7 @@ def test_rules_planes_agree_with_gnugo(gnugo, samples):
     """Legality, liberties, capture size, liberties after the move, self-atari size: exact."""
     assert len(samples) >= 40
     checked = 0
-    for game_id, number, moves, position in samples:
-        where = f"{game_id} move {number}"
-        load(gnugo, moves)
-        player = position.to_move
-        name = COLOUR_NAMES[player]
-        x = planes(position)
+    for where, position, _, name, x in loaded(gnugo, samples):
         legal = vertices(gnugo.send(f"all_legal {name}"))
         ours = {(r, c) for r in range(19) for c in range(19) if x[20:28, r, c].any()}
         assert ours == legal, f"{where}: legal points differ: {sorted(ours ^ legal)}"
@@ -150,12 +154,7 @@ def test_rules_planes_agree_with_gnugo(gnugo, samples):
 def test_ladders_agree_with_gnugo(gnugo, samples):
     """Ladder capture and escape, read by our reader and by GNU Go's simple_ladder."""
     agree, differ, ko = 0, [], 0
-    for game_id, number, moves, position in samples:
-        where = f"{game_id} move {number}"
-        load(gnugo, moves)
-        player = position.to_move
-        name = COLOUR_NAMES[player]
-        x = planes(position)
+    for where, position, player, name, x in loaded(gnugo, samples):
         for stone, _ in strings(position, opponent(player)):
             if position.liberties(stone) != 2:
                 continue
