@@ -68,6 +68,15 @@ def cold_and_warm_seconds(statements: str) -> tuple[float, float]:
     return cold, warm
 
 
+def pin_to_one_core() -> str:
+    """Pin this process to one core, so a side-by-side timing is one core against one;
+    returns the note for the machine line."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity here)"
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    return "pinned to 1 core"
+
+
 def utc_now() -> str:
     """The date and time now, to the minute, in UTC: ``2026-11-25 07:01 UTC``."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

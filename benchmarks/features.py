@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 import time
 import types
@@ -29,7 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import cold_and_warm_seconds, machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    cold_and_warm_seconds,
+    machine,
+    pin_to_one_core,
+    table,
+    utc_now,
+    write_atomically,
+)
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
@@ -158,9 +164,7 @@ def first_call_seconds() -> tuple[float, float]:
 
 
 def run(settings: Settings) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    host = machine("cpu", "pinned to 1 core; load average taken at the start")
+    host = machine("cpu", pin_to_one_core(), "load average taken at the start")
     go, preprocess = load_rocalphago(settings.rocalphago)
     cold, warm = first_call_seconds()
     games = list(itertools.islice(read_games(settings.archive), settings.games))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import tarfile
 import time
 from collections.abc import Callable
@@ -29,7 +28,14 @@ from pathlib import Path
 import numpy as np
 from sgfmill import sgf
 
-from benchmarks.common import cold_and_warm_seconds, machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    cold_and_warm_seconds,
+    machine,
+    pin_to_one_core,
+    table,
+    utc_now,
+    write_atomically,
+)
 from sgf_data.board import IllegalMove, Position
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,9 +211,7 @@ def results_table(read: Timing, pairs: list[tuple[Timing, Timing]]) -> list[str]
 
 
 def run(settings: Settings) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    host = machine("cpu", "pinned to 1 core; load average taken at the start")
+    host = machine("cpu", pin_to_one_core(), "load average taken at the start")
     go = load_rocalphago(settings.rocalphago)
     theirs_replay = rocalphago_replayer(go)
     cold, warm = cold_start_seconds()
