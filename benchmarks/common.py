@@ -1,7 +1,8 @@
-"""What every benchmark's results page shares: the machine, the date, the table, the write.
+"""What the benchmarks share: the machine line, the date, tables, results files, timing helpers.
 
 A results page says where and when it was measured, so these live in one place and read
-the same on every page. Run the benchmarks from the checkout's root with
+the same on every page; the side-by-side timings pin to one core and time first calls the
+same way. Run the benchmarks from the checkout's root with
 ``PYTHONPATH=. python benchmarks/<name>.py``.
 """
 
