@@ -52,7 +52,7 @@ def width(model: torch.nn.Module) -> int:
 
 
 def build(k: int = DEFAULT_K) -> torch.nn.Module:
-    """A randomly initialised policy network with k filters, from the `cnn` registry."""
+    """A fresh policy network with k filters from the `cnn` registry, He-initialised by it."""
     return cnn.build(ARCHITECTURE, k=k)
 
 
