@@ -136,4 +136,5 @@ def test_prepared_data_gives_the_same_figures_as_its_games(tmp_path, fixtures_di
         assert ev.run(args) == 0
         reports.append(json.loads(capsys.readouterr().out))
     prepared, games = (report["rows"] for report in reports)
-    assert prepared == pytest.approx(games)
+    for from_prepared, from_games in zip(prepared, games, strict=True):
+        assert from_prepared == pytest.approx(from_games)
