@@ -14,17 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 from sgfmill import sgf
 
 from alphago_policy.encoding import SENSIBLE
+from alphago_policy.files import atomic_open
 from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, from_gtp, to_gtp
 from sgf_data.features import planes
@@ -173,15 +172,8 @@ def choose_point(
 
 def write_sgf(game: sgf.Sgf_game, path: str | os.PathLike) -> None:
     """Write an SGF game record atomically (a temporary file beside `path`, then a rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(game.serialise())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as f:
+        f.write(game.serialise())
 
 
 # --- the engine -------------------------------------------------------------------------------

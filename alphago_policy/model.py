@@ -8,7 +8,6 @@ how well it does) and the state dict in half precision (3.9M parameters, about 8
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 
 import cnn
+from alphago_policy.files import atomic_open
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "policy_k192.pt"
@@ -70,16 +70,8 @@ def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: Mapping[
 
 def atomic_save(obj: Any, path: Path) -> None:
     """`torch.save` to a temporary file beside `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as f:
+        torch.save(obj, f)
 
 
 def read_weights(path: str | os.PathLike) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from alphago_policy.dataset import (
     shard_path,
     split_of,
 )
+from alphago_policy.files import atomic_open
 from sgf_data.archives import check_paths, sgf_files
 from sgf_data.coords import NUM_POINTS, to_index
 from sgf_data.features import planes
@@ -68,20 +69,10 @@ class PrepareSettings:
         }
 
 
-def write_atomically(path: Path, write: Callable[[Any], None], mode: str = "wb") -> None:
-    """Write a file through a temporary file in the same directory, then rename it into place,
-    so that the path holds either nothing or the whole file."""
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(temporary, mode) as file:
-        write(file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-
-
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically."""
-    write_atomically(path, lambda f: json.dump(data, f, indent=1), mode="w")
+    with atomic_open(path, "w") as f:
+        json.dump(data, f, indent=1)
 
 
 def shard_name(number: int) -> str:
@@ -145,9 +136,8 @@ def prepare_shard(
         (Path(out) / split).mkdir(parents=True, exist_ok=True)
         for array in ARRAY_DTYPES:
             data = np.concatenate([p[array] for p in parts]) if parts else _empty(array)
-            write_atomically(
-                shard_path(Path(out), split, name, array), lambda f, d=data: np.save(f, d)
-            )
+            with atomic_open(shard_path(Path(out), split, name, array)) as f:
+                np.save(f, data)
         positions[split] = sum(len(p["labels"]) for p in parts)
     record = {
         "shard": name,

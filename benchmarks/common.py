@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from alphago_policy.files import atomic_open
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -110,15 +112,8 @@ def write_atomically(path: Path, text: str) -> None:
     which a temporary file is not.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w") as f:
+        f.write(text)
 
 
 def merge(old: str, title: str, new: str) -> str:
