@@ -1,6 +1,7 @@
 """Play Go against the AlphaGo SL policy network on a pygame board, with its move probabilities.
 
-    python play.py [--colour b|w] [--weights PATH] [--sgf FILE] [--temperature T] [--threads N]
+    python play.py [--colour b|w] [--weights PATH] [--sgf FILE [--move N]] [--temperature T]
+    SDL_VIDEODRIVER=dummy python play.py --colour b --sgf FILE --move N --screenshot board.png
 
 Click an intersection to play. Keys: H heat map, P pass, U undo, G let the network move here,
 N new game, R resign, S save the game (SGF), L load one, Left/Right step through the game,
@@ -514,6 +515,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
     parser.add_argument("--weights", help="weights file (default: the shipped weights)")
     parser.add_argument("--sgf", help="an SGF game to load, step through and continue")
+    parser.add_argument("--move", type=int, help="show the --sgf game after this many moves")
+    parser.add_argument("--screenshot", type=Path, help="save the first frame as PNG and exit")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 plays the best move")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest)")
     parser.add_argument("--save-dir", type=Path, default=Path("."), help="where S saves games")
@@ -534,10 +537,16 @@ def main(argv: list[str] | None = None) -> int:
     session = Session(Engine(policy, args.temperature), args.colour)
     if args.sgf:
         session.load(args.sgf)
+        for _ in range(len(session.moves) - (args.move or len(session.moves))):
+            session.step(-1)
     pygame.display.init()  # display and fonts only: no audio device needed
     pygame.font.init()
     pygame.display.set_caption("AlphaGo SL policy network")
     app = App(pygame.display.set_mode(args.size, pygame.RESIZABLE), session, args.save_dir)
+    if args.screenshot:
+        app.draw()
+        pygame.image.save(app.screen, str(args.screenshot))
+        app.running = False
     clock = pygame.time.Clock()
     while app.running:
         app.step()

@@ -20,7 +20,7 @@ import cnn
 from alphago_policy.files import atomic_open
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_WEIGHTS = WEIGHTS_DIR / "policy_k192.pt"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "policy.pt"  # the shipped network, whichever k: its card says
 ARCHITECTURE = "alphago_policy"
 FORMAT = "alphago_policy.weights/1"
 DEFAULT_K = 192
@@ -92,7 +92,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise WeightsError(
             f"{path}: not a policy weights file (expected format {FORMAT!r}; a training run "
-            f"writes its weights as RUN_DIR/policy_k192.pt beside checkpoint.pt). {_HOW_TO_GET}"
+            f"writes its weights as RUN_DIR/policy_k<k>.pt beside checkpoint.pt). {_HOW_TO_GET}"
         )
     return payload
 
@@ -147,12 +147,12 @@ def legal_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
 
 
 def describe(k: int, card: Mapping[str, Any]) -> str:
-    """One line for GTP `name` and the board: what network this is and how good it is.
+    """One line for GTP `name` and the board: what network this is, how good, trained where.
 
     >>> describe(192, {"trained": False})
     'AlphaGo SL policy k=192, untrained (random) network'
-    >>> describe(192, {"steps": 1200000, "validation_accuracy": 0.512})
-    'AlphaGo SL policy k=192, 1,200,000 steps, 51.2% validation top-1'
+    >>> describe(64, {"steps": 8000, "validation_accuracy": 0.391, "machine": "a 2-core CPU"})
+    'AlphaGo SL policy k=64, 8,000 steps, 39.1% validation top-1, trained on a 2-core CPU'
     """
     parts = [f"AlphaGo SL policy k={k}"]
     if not card.get("trained", True):
@@ -161,6 +161,8 @@ def describe(k: int, card: Mapping[str, Any]) -> str:
         parts.append(f"{card['steps']:,} steps")
     if "validation_accuracy" in card:
         parts.append(f"{100 * card['validation_accuracy']:.1f}% validation top-1")
+    if "machine" in card:
+        parts.append(f"trained on {card['machine']}")
     return ", ".join(parts)
 
 

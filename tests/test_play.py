@@ -17,6 +17,7 @@ import pytest
 
 from alphago_policy.gtp import Engine
 from alphago_policy.model import load_policy
+from sgf_data import read_games
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("play", ROOT / "play.py")
@@ -189,3 +190,18 @@ def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
     spacing = app.layout.spacing
     pixel = (round(x + 0.12 * spacing), round(y + 0.12 * spacing))
     assert tuple(app.screen.get_at(pixel))[:3] == play.WOOD
+
+
+def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path):
+    record = fixtures_dir / "games" / "tom-354460.sgf"
+    path = tmp_path / "board.png"
+    argv = ["--colour", "b", "--sgf", str(record), "--move", "20", "--screenshot", str(path)]
+    assert play.main([*argv, "--size", "640", "736"]) == 0
+    image = pygame.image.load(str(path))
+    assert image.get_size() == (640, 736)
+    layout = play.Layout.fit(640, 736)
+    moves = [move for move in next(read_games(record)).moves if move[1] is not None]
+    for colour, point in moves[:20]:
+        x, y = layout.pixel(point)
+        shade = max(tuple(image.get_at((round(x + 0.3 * layout.spacing), round(y))))[:3])
+        assert (shade < 60) == (colour == "b"), (colour, point)

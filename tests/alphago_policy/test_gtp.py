@@ -91,10 +91,9 @@ def policy():
     return load_policy()
 
 
-def test_full_session(gtp):
+def test_full_session(gtp, policy):
     assert gtp.send("protocol_version") == (True, "2")
-    ok, name = gtp.send("name")
-    assert ok and name.startswith("AlphaGo SL policy") and "untrained" in name
+    assert gtp.send("name") == (True, policy.description)
     ok, commands = gtp.send("list_commands")
     assert set(REQUIRED) <= set(commands.split("\n"))
     for required in (*REQUIRED, "undo", "showboard", "final_score", "lz-analyze"):
