@@ -1,4 +1,4 @@
-"""`python -m alphago_policy COMMAND`: prepare data, train, evaluate, serve GTP.
+"""`python -m alphago_policy COMMAND`: prepare data, train, evaluate, ship weights, serve GTP.
 
 Each command lives in the module of its name, which provides `add_arguments(parser)` and
 `run(args) -> int`; modules are imported only when their command runs.
@@ -14,6 +14,7 @@ COMMANDS = {
     "prepare": "alphago_policy.prepare",
     "train": "alphago_policy.train",
     "evaluate": "alphago_policy.evaluate",
+    "ship": "alphago_policy.ship",
     "gtp": "alphago_policy.gtp",
 }
 

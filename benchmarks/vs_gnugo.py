@@ -1,6 +1,6 @@
 """Matches between the policy network (no search) and GNU Go: wins, losses, a 95% interval.
 
-    PYTHONPATH=. python benchmarks/vs_gnugo.py [--games 4] [--level 1] [--weights PATH]
+    PYTHONPATH=. python benchmarks/vs_gnugo.py [--games 4] [--level 1] [--weights PATH] [--jobs N]
 
 19x19, Chinese (area) rules, komi 7.5, colours alternating (the network is Black in odd-
 numbered games). A game runs until two passes in a row, a resignation by GNU Go, or the move
@@ -9,7 +9,9 @@ stones it judges dead. The network plays through our GTP engine's `Engine` in pr
 most probable sensible move, or a sample with --temperature; it never resigns.
 
 Every game is saved as SGF in --out-dir (default runs/vs_gnugo/level-L); games already there
-are counted again, not replayed, so an interrupted match resumes. The summary (per game and
+are counted again, not replayed, so an interrupted match resumes. Game n depends only on n and
+--seed (GNU Go's seed and the network's sampling are set per game), so --jobs N processes, each
+with its own GNU Go, play the same games as one. The summary (per game and
 in total, with a Wilson 95% interval) is printed and written to benchmarks/results/vs_gnugo.md.
 """
 
@@ -18,11 +20,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import multiprocessing
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from sgfmill import sgf
 from tqdm import tqdm
@@ -110,6 +115,7 @@ def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[
     network = network_colour(number)
     engine.reset()
     engine.komi = KOMI
+    engine.rng = np.random.default_rng([match.seed, number])  # sampling, when temperature > 0
     seed = f"set_random_seed {match.seed + number}"  # varies GNU Go among equal moves
     for command in ("boardsize 19", "clear_board", f"komi {KOMI}", seed):
         gnugo.send(command)
@@ -174,7 +180,7 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
             if trained
             else [
                 "**Untrained random network: a baseline for the harness, not a measure of the "
-                "network.** (No trained weights exist in this checkout yet.)",
+                "network.**",
                 "",
             ]
         ),
@@ -206,7 +212,7 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         ANCHORS,
         "",
         f"Reproduce: `PYTHONPATH=. python benchmarks/vs_gnugo.py --games {match.games} "
-        f"--level {match.level}`",
+        f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed}`",
         "",
     ]
     return "\n".join(lines)
@@ -225,7 +231,8 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", help="weights file (default: shipped, else random)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
+    parser.add_argument("--jobs", type=int, default=1, help="games played at once")
     parser.add_argument("--out-dir", type=Path, help="SGF folder (default runs/vs_gnugo/level-L)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the summary's file")
     args = parser.parse_args(argv)
@@ -234,25 +241,61 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     return match, args
 
 
+_player: tuple[Engine, GnuGo, Match] | None = None  # one per process
+
+
+def start_player(match: Match, weights: str | None, threads: int) -> None:
+    """This process's network and GNU Go, for the games it will play."""
+    global _player
+    torch.set_num_threads(threads)
+    torch.manual_seed(match.seed)  # the same random network every run when none is trained
+    engine = Engine(load_policy(weights), match.temperature, match.seed)
+    gnugo = GnuGo(level=match.level, extra_args=("--chinese-rules",))
+    _player = engine, gnugo, match
+
+
+def play_numbered(number: int) -> tuple[Outcome, float]:
+    """Game `number`, played by this process's player (see start_player)."""
+    engine, gnugo, match = _player
+    return play_game(engine, gnugo, number, match)
+
+
+def tallied(results: Iterable[tuple[Outcome, float]], total: int) -> Iterator[Outcome]:
+    """The outcomes as they come, with a progress bar that keeps the score."""
+    bar = tqdm(results, total=total, unit="game")
+    wins = 0
+    for outcome, seconds in bar:
+        wins += outcome.network_won
+        bar.set_postfix_str(
+            f"game {outcome.number}: {outcome.result} in {seconds:.0f}s; {wins} won"
+        )
+        yield outcome
+
+
+def played(numbers: list[int], match: Match, args: argparse.Namespace) -> Iterator[Outcome]:
+    """The games numbered `numbers`, as they finish, on --jobs processes."""
+    setup = (match, args.weights, args.threads)
+    if args.jobs == 1:
+        start_player(*setup)
+        try:
+            yield from tallied(map(play_numbered, numbers), len(numbers))
+        finally:
+            _player[1].close()
+        return
+    with multiprocessing.get_context("spawn").Pool(args.jobs, start_player, setup) as pool:
+        yield from tallied(pool.imap_unordered(play_numbered, numbers), len(numbers))
+
+
 def main(argv: list[str] | None = None) -> int:
     match, args = parse_args(argv)
     match.out_dir.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(match.seed)  # the same random network every run when none is trained
+    torch.manual_seed(match.seed)
     policy = load_policy(args.weights)
-    engine = Engine(policy, match.temperature, match.seed)
-    outcomes = []
-    with GnuGo(level=match.level, extra_args=("--chinese-rules",)) as gnugo:
-        bar = tqdm(range(1, match.games + 1), unit="game")
-        for number in bar:
-            path = game_path(match, number)
-            if path.exists():
-                outcomes.append(load_outcome(path, number))
-                continue
-            outcome, seconds = play_game(engine, gnugo, number, match)
-            outcomes.append(outcome)
-            wins = sum(o.network_won for o in outcomes)
-            bar.set_postfix_str(f"{outcome.result} in {seconds:.0f}s; network {wins}/{number}")
+    numbers = range(1, match.games + 1)
+    done = [n for n in numbers if game_path(match, n).exists()]
+    outcomes = [load_outcome(game_path(match, n), n) for n in done]
+    outcomes += played([n for n in numbers if n not in done], match, args)
+    outcomes.sort(key=lambda o: o.number)
     text = report(outcomes, match, policy.description, policy.trained)
     print(text)
     write_atomically(args.out, text)

@@ -1,0 +1,66 @@
+"""Ship a training run's network: measure it on its data's test split, add those figures and
+the training time to its model card, and write it where play.py, gtp and evaluate find it.
+
+    python -m alphago_policy ship runs/k192
+    python -m alphago_policy ship runs/k192 --to elsewhere/policy.pt
+
+The run directory is what `train` wrote: `checkpoint.pt` (settings, steps, training time) and
+`policy_k<k>.pt` (the weights and the card of that checkpoint). The test split is the one of
+the prepared data the run was trained on, so the positions are from games it never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from alphago_policy import evaluate as ev
+from alphago_policy.model import DEFAULT_WEIGHTS, load_policy, save_weights
+from alphago_policy.train import CHECKPOINT
+
+BATCH = 512
+
+
+def ship(run: str | Path, to: str | Path = DEFAULT_WEIGHTS, progress: bool = True) -> dict:
+    """Evaluate the run's weights on the test split and write them with the extended card to
+    `to`; return that card."""
+    run = Path(run)
+    state = torch.load(run / CHECKPOINT, map_location="cpu", weights_only=False)
+    settings = state["settings"]
+    policy = load_policy(run / f"policy_k{settings['k']}.pt")
+    if policy.card.get("steps") != state["step"]:
+        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state['step']}")
+    chunks = ev.prepared_arrays(Path(settings["data"]), "test", BATCH)
+    batches = ev.decoded(ev.rebatched(chunks, BATCH), "cpu")
+    bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
+    rows = ev.evaluate(policy.model, bar).rows()
+    if rows[-1]["positions"] == 0:
+        raise ValueError(f"{settings['data']}: the test split is empty; nothing to measure")
+    card: dict[str, Any] = {
+        **policy.card,
+        "train_seconds": round(state["elapsed_seconds"]),
+        "test": rows,
+    }
+    save_weights(policy.model, to, card)
+    return card
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN", help="a training run's directory (its --out)")
+    parser.add_argument(
+        "--to", default=str(DEFAULT_WEIGHTS), help=f"where to write (default: {DEFAULT_WEIGHTS})"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    card = ship(args.run_dir, args.to)
+    overall = card["test"][-1]
+    print(ev.format_table(card["test"]))
+    print(json.dumps({"to": args.to, "steps": card["steps"], "test_top1": overall["top1"]}))
+    return 0
