@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from sgf_data.gnugo import GnuGo, find_gnugo
 
@@ -28,3 +29,13 @@ def gnugo():
         pytest.skip("GNU Go not installed (apt-get install gnugo)")
     with GnuGo() as engine:
         yield engine
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread while a module runs: small networks and single positions are fastest
+    so, and a second thread only fights other jobs for the test machine's cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

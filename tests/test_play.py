@@ -25,6 +25,9 @@ play = sys.modules["play"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(play)
 
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
 @pytest.fixture(scope="module")
 def policy():
     return load_policy()
@@ -205,3 +208,34 @@ def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_pa
         x, y = layout.pixel(point)
         shade = max(tuple(image.get_at((round(x + 0.3 * layout.spacing), round(y))))[:3])
         assert (shade < 60) == (colour == "b"), (colour, point)
+
+
+@pytest.mark.gnugo
+def test_a_whole_game_on_the_board_with_the_heat_map(app):
+    """GNU Go is the human: its moves are clicks (and P for a pass) on the board, drawn with
+    the heat map after every move, until both sides pass; the board counts the result."""
+    from sgf_data.coords import from_gtp, to_gtp
+    from sgf_data.gnugo import GnuGo
+
+    session = app.session
+    with GnuGo(level=0, extra_args=("--chinese-rules",)) as human:
+        human.send(f"komi {session.engine.komi:g}")
+        for _ in range(400):  # moves by each side, at most
+            vertex = human.send("genmove b")
+            point = None if vertex.lower() in ("pass", "resign") else from_gtp(vertex)
+            if point is None:
+                app.key(pygame.K_p)
+            else:
+                event = dict(button=1, pos=app.layout.pixel(point))
+                app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, **event))
+            assert session.position.history[-1] == ("b", point), session.message
+            app.draw()
+            if session.result is None:
+                assert session.update()
+                human.send(f"play w {to_gtp(session.position.history[-1][1])}")
+                app.draw()
+            if session.result is not None:
+                break
+    assert session.result is not None, "no two passes in 800 moves"
+    assert session.result.startswith(("B+", "W+")) and session.result in session.message
+    assert session.moves == session.position.history

@@ -14,19 +14,16 @@ from alphago_policy.ship import ship
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, fixtures_dir):
+def run(tmp_path_factory, fixtures_dir, one_thread):
     """A k=8 network trained for 4 steps on four fixture games, two of them held out for test."""
     data = tmp_path_factory.mktemp("prepared")
     games = tuple(str(p) for p in sorted((fixtures_dir / "games").glob("*.sgf"))[:4])
     prepare(PrepareSettings(games, str(data), 1, fractions=(0.5, 0.0, 0.5)), progress=False)
     out = tmp_path_factory.mktemp("run")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     settings = tr.Settings(
         data=str(data), out=str(out), k=8, batch_size=16, max_steps=4, log_every=2, device="cpu"
     )
     tr.train(settings)
-    torch.set_num_threads(threads)
     return out
 
 
