@@ -244,11 +244,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alphago_policy.train import pick_device
     from sgf_data import LoadSummary, read_games
 
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = pick_device(args.device)
     policy = load_policy(args.weights, device=device)
     prepared = len(args.data) == 1 and (Path(args.data[0]) / "manifest.json").is_file()
     summary, skipped = LoadSummary(), []

@@ -22,24 +22,26 @@ from tqdm import tqdm
 
 from alphago_policy import evaluate as ev
 from alphago_policy.model import DEFAULT_WEIGHTS, load_policy, save_weights
-from alphago_policy.train import CHECKPOINT
+from alphago_policy.train import CHECKPOINT, pick_device
 
 BATCH = 512
 
 
-def ship(run: str | Path, to: str | Path = DEFAULT_WEIGHTS, progress: bool = True) -> dict:
+def ship(
+    run: str | Path, to: str | Path = DEFAULT_WEIGHTS, device: str = "cpu", progress: bool = True
+) -> dict:
     """Evaluate the run's weights on the test split and write them with the extended card to
     `to`; return that card."""
     run = Path(run)
     state = torch.load(run / CHECKPOINT, map_location="cpu", weights_only=False)
     settings = state["settings"]
-    policy = load_policy(run / f"policy_k{settings['k']}.pt")
+    policy = load_policy(run / f"policy_k{settings['k']}.pt", device=device)
     if policy.card.get("steps") != state["step"]:
         raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state['step']}")
     chunks = ev.prepared_arrays(Path(settings["data"]), "test", BATCH)
-    batches = ev.decoded(ev.rebatched(chunks, BATCH), "cpu")
+    batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
     bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
-    rows = ev.evaluate(policy.model, bar).rows()
+    rows = ev.evaluate(policy.model, bar, device).rows()
     if rows[-1]["positions"] == 0:
         raise ValueError(f"{settings['data']}: the test split is empty; nothing to measure")
     card: dict[str, Any] = {
@@ -56,10 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to", default=str(DEFAULT_WEIGHTS), help=f"where to write (default: {DEFAULT_WEIGHTS})"
     )
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
 
 
 def run(args: argparse.Namespace) -> int:
-    card = ship(args.run_dir, args.to)
+    card = ship(args.run_dir, args.to, pick_device(args.device))
     overall = card["test"][-1]
     print(ev.format_table(card["test"]))
     print(json.dumps({"to": args.to, "steps": card["steps"], "test_top1": overall["top1"]}))
