@@ -1,0 +1,51 @@
+"""The shipped network (alphago_policy/weights/policy.pt): present, honest about itself, and
+a Go player: it opens on the corner points and predicts held-out experts' moves."""
+
+import numpy as np
+import pytest
+
+from alphago_policy import evaluate as ev
+from alphago_policy.model import DEFAULT_WEIGHTS, load_policy
+from sgf_data import read_games
+from sgf_data.board import Position
+
+# Games from the Tom server: the shipped network was trained on Tygem games only (see
+# alphago_policy/weights/README.md); a network trained on Tom games needs other held-out games.
+HELD_OUT = "tom-*.sgf"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    assert DEFAULT_WEIGHTS.is_file(), f"{DEFAULT_WEIGHTS} is not in the checkout"
+    return load_policy()
+
+
+def test_the_card_says_what_it_is_and_where_it_was_trained(shipped):
+    card = shipped.card
+    assert shipped.trained and card["steps"] > 0
+    assert card["positions"] == card["steps"] * card["settings"]["batch_size"]
+    assert card["settings"]["k"] == shipped.k
+    assert 0 < card["validation_accuracy"] < 1
+    assert f"trained on {card['machine']}" in shipped.description
+    assert card["train_seconds"] > 0
+    overall = card["test"][-1]  # written by `python -m alphago_policy ship`
+    assert overall["phase"] == "all" and overall["positions"] > 10_000
+    assert 0 < overall["top1"] < overall["top5"] < 1
+
+
+def test_it_opens_on_the_corner_points(shipped):
+    probabilities = shipped.probabilities(Position())
+    top = np.argsort(-probabilities, axis=None)[:8]
+    lines = [sorted(min(v, 18 - v) + 1 for v in divmod(int(i), 19)) for i in top]
+    assert all(line in ([3, 3], [3, 4], [4, 4]) for line in lines), lines
+    assert probabilities.reshape(-1)[top].sum() > 0.5
+
+
+def test_it_predicts_held_out_expert_moves(shipped, fixtures_dir):
+    skipped: list[str] = []
+    games = read_games(*sorted((fixtures_dir / "games").glob(HELD_OUT)))
+    batches = ev.decoded(ev.rebatched(ev.game_arrays(games, skipped), 256), "cpu")
+    overall = ev.evaluate(shipped.model, batches).rows()[-1]
+    assert not skipped and overall["positions"] > 2000
+    # A uniform guess over the legal points gets about 0.5% top-1.
+    assert overall["top1"] > 0.3 and overall["top5"] > 0.6, overall
