@@ -289,6 +289,7 @@ def played(numbers: list[int], match: Match, args: argparse.Namespace) -> Iterat
 def main(argv: list[str] | None = None) -> int:
     match, args = parse_args(argv)
     match.out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)  # as in every job, so the report's machine line says so
     torch.manual_seed(match.seed)
     policy = load_policy(args.weights)
     numbers = range(1, match.games + 1)
