@@ -290,8 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     match, args = parse_args(argv)
     match.out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)  # as in every job, so the report's machine line says so
-    torch.manual_seed(match.seed)
-    policy = load_policy(args.weights)
+    policy = load_policy(args.weights)  # for the report's description; the jobs load their own
     numbers = range(1, match.games + 1)
     done = [n for n in numbers if game_path(match, n).exists()]
     outcomes = [load_outcome(game_path(match, n), n) for n in done]
