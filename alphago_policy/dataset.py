@@ -27,14 +27,14 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
-from sgf_data.coords import BOARD_SIZE, NUM_POINTS, PASS_INDEX
+from alphago_policy.symmetries import GATHER, MOVE, NUM_SYMMETRIES
+from sgf_data.coords import BOARD_SIZE, NUM_POINTS
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = (0.90, 0.05, 0.05)
 MANIFEST = "manifest.json"
 ARRAY_DTYPES = {"codes": np.uint16, "labels": np.int16, "games": np.int32, "plies": np.int16}
 ARRAYS = tuple(ARRAY_DTYPES)
-NUM_SYMMETRIES = 8
 
 
 def split_of(game_id: str, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> str:
@@ -59,57 +59,6 @@ def split_of(game_id: str, fractions: tuple[float, float, float] = DEFAULT_FRACT
 def shard_path(data_dir: Path, split: str, shard: str, array: str) -> Path:
     """Where one array of one shard lives."""
     return Path(data_dir) / split / f"{shard}.{array}.npy"
-
-
-def transform(board: np.ndarray, k: int) -> np.ndarray:
-    """Symmetry k of the board(s) in the last two axes: k % 4 quarter turns, then a
-    transposition when k >= 4. Works on numpy arrays and torch tensors alike.
-
-    >>> transform(np.array([[1, 2], [3, 4]]), 1).tolist()
-    [[2, 4], [1, 3]]
-    """
-    if isinstance(board, torch.Tensor):
-        board = torch.rot90(board, k % 4, dims=(-2, -1))
-        return board.transpose(-2, -1) if k >= 4 else board
-    board = np.rot90(board, k % 4, axes=(-2, -1))
-    return np.swapaxes(board, -2, -1) if k >= 4 else board
-
-
-def point_permutations() -> tuple[np.ndarray, np.ndarray]:
-    """For each symmetry k: GATHER[k][i] = the old flat index that lands on flat index i,
-    and MOVE[k][j] = where old flat index j goes (a pass, PASS_INDEX, stays a pass)."""
-    grid = np.arange(NUM_POINTS).reshape(BOARD_SIZE, BOARD_SIZE)
-    gather = np.stack([transform(grid, k).ravel() for k in range(NUM_SYMMETRIES)])
-    move = np.empty((NUM_SYMMETRIES, NUM_POINTS + 1), np.int64)
-    move[:, PASS_INDEX] = PASS_INDEX
-    for k in range(NUM_SYMMETRIES):
-        move[k, gather[k]] = np.arange(NUM_POINTS)
-    return gather, move
-
-
-GATHER, MOVE = point_permutations()
-
-
-def inverse(k: int) -> int:
-    """The symmetry that undoes symmetry k (to map a network's output on a turned board back,
-    when averaging over the 8 symmetries).
-
-    >>> [inverse(k) for k in range(NUM_SYMMETRIES)]
-    [0, 3, 2, 1, 4, 5, 6, 7]
-    """
-    identity = np.arange(NUM_POINTS)
-    return next(j for j in range(NUM_SYMMETRIES) if (GATHER[k][GATHER[j]] == identity).all())
-
-
-def symmetry(planes: np.ndarray, label: int, k: int) -> tuple[np.ndarray, int]:
-    """Symmetry k (0 = identity) of planes (..., 19, 19) and of the move label with them.
-
-    >>> board = np.zeros((1, 19, 19), np.uint8); board[0, 0, 3] = 1  # D1: row 0, col 3
-    >>> turned, label = symmetry(board, 3, 1)
-    >>> int(np.flatnonzero(turned[0])[0]) == label
-    True
-    """
-    return np.ascontiguousarray(transform(planes, k)), int(MOVE[k, label])
 
 
 def mapped(path: Path) -> np.ndarray:

@@ -93,14 +93,14 @@ class SymmetryAveraged(torch.nn.Module):
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
-        from alphago_policy.dataset import MOVE, NUM_SYMMETRIES
+        from alphago_policy.symmetries import MOVE, NUM_SYMMETRIES
 
         self.model = model
         self.register_buffer("back", torch.from_numpy(MOVE[:, :361]).long())
         self.count = NUM_SYMMETRIES
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        from alphago_policy.dataset import transform
+        from alphago_policy.symmetries import transform
 
         total = 0
         for k in range(self.count):

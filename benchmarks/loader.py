@@ -34,14 +34,8 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
-from alphago_policy.dataset import (
-    ARRAY_DTYPES,
-    NUM_SYMMETRIES,
-    PositionDataset,
-    make_loader,
-    shard_path,
-    transform,
-)
+from alphago_policy.dataset import ARRAY_DTYPES, PositionDataset, make_loader, shard_path
+from alphago_policy.symmetries import NUM_SYMMETRIES, transform
 from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.features import planes
 from sgf_data.reader import read_games
