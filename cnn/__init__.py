@@ -17,6 +17,7 @@ total                                               61,706          416,520
 
 from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
 from cnn.alphago import probabilities
+from cnn.network import fold_batch_norm
 from cnn.registry import available, build
 from cnn.summary import Row, Summary, summary
 
@@ -27,6 +28,7 @@ __all__ = [
     "alphago",
     "available",
     "build",
+    "fold_batch_norm",
     "googlenet",
     "lenet",
     "probabilities",

@@ -10,7 +10,8 @@ the softmax. With k = 192 (the match version): 3,882,793 parameters.
 
 Options: ``k`` filters per hidden layer (128, 192, 256, 384 in the paper; any k works),
 ``layers`` weight layers in all (13 in the paper; at least 2: the 5x5 and the 1x1),
-``planes`` input feature planes (48; the paper's value network adds a 49th), ``board_size``.
+``planes`` input feature planes (48; the paper's value network adds a 49th), ``board_size``,
+``batch_norm`` (not the paper's; for training, folded away before the weights are written).
 
 The network is He-initialised when built (normal weights of variance 2 / fan-in, zero conv
 biases and point biases): that keeps the signal's scale through the 13 plain ReLU layers,
@@ -76,13 +77,20 @@ def policy_specs(k: int, layers: int) -> tuple:
 
 @register("alphago_policy")
 def alphago_policy(
-    k: int = 192, layers: int = 13, planes: int = 48, board_size: int = 19
+    k: int = 192,
+    layers: int = 13,
+    planes: int = 48,
+    board_size: int = 19,
+    batch_norm: bool = False,
 ) -> Network:
     """AlphaGo SL policy network, 48x19x19 -> 361 logits (k=192: 3,882,793 params).
 
-    He-initialised (see the module docstring).
+    He-initialised (see the module docstring). ``batch_norm`` puts a batch norm between each
+    hidden conv and its ReLU, for training only: ``cnn.fold_batch_norm`` turns the trained
+    network back into the paper's architecture.
     """
-    return he_initialised(network(policy_specs(k, layers), (planes, board_size, board_size)))
+    size = (planes, board_size, board_size)
+    return he_initialised(network(policy_specs(k, layers), size, batch_norm=batch_norm))
 
 
 def probabilities(logits: torch.Tensor) -> torch.Tensor:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
+import torch
 from torch import nn
 
 from cnn.layers import FC, Conv, Flatten, Shape
@@ -50,7 +52,7 @@ def stack(
     Units are named as in the lecture: weight layers by their depth in the network (``conv1``
     ... ``fc8``), other layers by their own count (``pool1``, ``norm2``), unless the spec names
     itself. A spec whose ``activation`` is true is followed by ``<name>_act`` (its
-    activation), after ``<name>_bn`` for convs when ``batch_norm``; FC dropout comes last as
+    activation), after ``<name>_bn`` for such convs when ``batch_norm``; FC dropout comes last as
     ``<name>_drop``.
     """
     units: OrderedDict[str, nn.Module] = OrderedDict()
@@ -71,7 +73,7 @@ def stack(
             raise ValueError(f"two units are named {name!r}")
         out = spec.output(shape)
         units[name] = spec.build(shape)
-        if isinstance(spec, Conv) and batch_norm:
+        if isinstance(spec, Conv) and spec.activation and batch_norm:
             units[f"{name}_bn"] = nn.BatchNorm2d(out[0])
         if getattr(spec, "activation", False):
             units[f"{name}_act"] = activation()
@@ -94,6 +96,31 @@ def network(
 
 
 Module = TypeVar("Module", bound=nn.Module)
+
+
+@torch.no_grad()
+def fold_batch_norm(model: Network) -> Network:
+    """The same function as ``model`` in eval mode, without its batch norms: each
+    ``<name>_bn`` unit is folded into the convolution ``<name>`` before it.
+
+    A batch norm in eval mode is the affine map ``y = (x - mean) * g + beta`` with
+    ``g = gamma / sqrt(var + eps)`` per channel, so the conv's weights scale by ``g`` and its
+    bias becomes ``(bias - mean) * g + beta``. The result has the units (and state dict names)
+    of the network built without ``batch_norm``, so a network trained with batch norm ships
+    as the plain architecture.
+    """
+    units: OrderedDict[str, nn.Module] = OrderedDict()
+    for name, unit in model.named_children():
+        if not isinstance(unit, nn.BatchNorm2d):
+            units[name] = copy.deepcopy(unit)
+            continue
+        conv = units[name.removesuffix("_bn")]
+        if not isinstance(conv, nn.Conv2d) or conv.bias is None:
+            raise ValueError(f"{name} does not follow a convolution with a bias")
+        scale = unit.weight / torch.sqrt(unit.running_var + unit.eps)
+        conv.weight.mul_(scale.view(-1, 1, 1, 1))
+        conv.bias.copy_((conv.bias - unit.running_mean) * scale + unit.bias)
+    return Network(units, model.input_size)
 
 
 def he_initialised(model: Module, mode: str = "fan_in") -> Module:
