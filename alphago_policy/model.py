@@ -1,8 +1,11 @@
 """The policy network as players use it: load weights, predict move probabilities, save weights.
 
 A weights file is a `torch.save` dict (read back with `weights_only=True`, so loading one runs
-no code): the format tag, the architecture's width `k`, a model card (what it was trained on,
-how well it does) and the state dict in half precision (3.9M parameters, about 8 MB).
+no code): the format tag, the architecture's registry name and options (as `cnn.build(name,
+**options)` takes them), a model card (what it was trained on, how well it does) and the state
+dict in half precision (k=192: 3.9M parameters, about 8 MB). A network trained with batch norm
+is written with its batch norms folded into the convolutions: the file always holds the
+paper's architecture. Files of format 1 (which recorded only `k`) still load.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from alphago_policy.files import atomic_open
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "policy.pt"  # the shipped network, whichever k: its card says
 ARCHITECTURE = "alphago_policy"
-FORMAT = "alphago_policy.weights/1"
+FORMAT = "alphago_policy.weights/2"
+FORMAT_1 = "alphago_policy.weights/1"  # {"k", "card", "state_dict"}: the 13-layer net of width k
 DEFAULT_K = 192
 UNTRAINED = "untrained (random) network"
 
@@ -45,26 +49,64 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
         model = inner
 
 
-def width(model: torch.nn.Module) -> int:
-    """The number of filters k of a policy network: the first convolution's output channels."""
-    first = next(m for m in unwrap(model).modules() if isinstance(m, torch.nn.Conv2d))
-    return first.out_channels
+def options(model: torch.nn.Module) -> dict[str, Any]:
+    """The `cnn.build` options of a policy network, read from its layers (batch norm aside).
+
+    >>> options(build(k=16))
+    {'k': 16, 'layers': 13, 'planes': 48, 'board_size': 19}
+    """
+    convs = [m for m in unwrap(model).modules() if isinstance(m, torch.nn.Conv2d)]
+    return {
+        "k": convs[0].out_channels,
+        "layers": len(convs),
+        "planes": convs[0].in_channels,
+        "board_size": unwrap(model).input_size[-1],
+    }
 
 
-def build(k: int = DEFAULT_K) -> torch.nn.Module:
-    """A fresh policy network with k filters from the `cnn` registry, He-initialised by it."""
-    return cnn.build(ARCHITECTURE, k=k)
+def build(k: int = DEFAULT_K, **more: Any) -> cnn.network.Network:
+    """A fresh policy network with k filters from the `cnn` registry, He-initialised by it;
+    `more` are the architecture's other options (layers, planes, board_size, batch_norm)."""
+    return cnn.build(ARCHITECTURE, k=k, **more)
+
+
+def plain(model: torch.nn.Module) -> cnn.network.Network:
+    """The network as the paper's architecture: its batch norms (if any) folded in, eval mode."""
+    model = unwrap(model)
+    if any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()):
+        return cnn.fold_batch_norm(model)
+    return model
+
+
+def non_finite(state: Mapping[str, torch.Tensor]) -> list[str]:
+    """The names of the tensors that hold a NaN or an infinity."""
+    return [
+        name
+        for name, tensor in state.items()
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all()
+    ]
 
 
 def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: Mapping[str, Any]) -> None:
-    """Write the network's weights (half precision) and its model card to `path`, atomically."""
+    """Write the network (batch norms folded in, half precision) and its model card to `path`,
+    atomically. A network with a NaN or infinite weight is refused (ValueError)."""
     path = Path(path)
+    network = plain(model)
+    broken = non_finite(network.state_dict())
+    if broken:
+        raise ValueError(f"not writing {path}: {', '.join(broken)} hold NaN or infinite values")
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {
         name: tensor.detach().to("cpu", torch.float16 if tensor.is_floating_point() else None)
-        for name, tensor in unwrap(model).state_dict().items()
+        for name, tensor in network.state_dict().items()
     }
-    payload = {"format": FORMAT, "k": width(model), "card": dict(card), "state_dict": state}
+    payload = {
+        "format": FORMAT,
+        "architecture": ARCHITECTURE,
+        "options": options(network),
+        "card": dict(card),
+        "state_dict": state,
+    }
     atomic_save(payload, path)
 
 
@@ -89,7 +131,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise WeightsError(f"{path}: cannot read weights ({error}). {_HOW_TO_GET}") from error
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in (FORMAT, FORMAT_1):
         raise WeightsError(
             f"{path}: not a policy weights file (expected format {FORMAT!r}; a training run "
             f"writes its weights as RUN_DIR/policy_k<k>.pt beside checkpoint.pt). {_HOW_TO_GET}"
@@ -178,16 +220,24 @@ def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> P
         return Policy(model, False, describe(DEFAULT_K, card), DEFAULT_K, card)
     path = DEFAULT_WEIGHTS if path is None else Path(path)
     payload = read_weights(path)
-    k, card = int(payload["k"]), dict(payload["card"])
-    model = build(k)
+    settings = payload.get("options", {"k": payload.get("k")})
+    name, card = payload.get("architecture", ARCHITECTURE), dict(payload["card"])
+    state = payload["state_dict"]
+    broken = non_finite(state)
+    if broken:
+        raise WeightsError(
+            f"{path}: {', '.join(broken[:3])} hold NaN or infinite values (a diverged "
+            f"training run?); use the run's last good weights or train again."
+        )
     try:
-        state = payload["state_dict"]
+        model = cnn.build(name, **settings)
         model.load_state_dict(
             {n: t.float() if t.is_floating_point() else t for n, t in state.items()}
         )
-    except RuntimeError as error:
+    except (RuntimeError, TypeError, ValueError, KeyError) as error:
         raise WeightsError(
-            f"{path}: weights do not fit the k={k} policy network ({error}). {_HOW_TO_GET}"
+            f"{path}: weights do not fit the {name} network {settings} ({error}). {_HOW_TO_GET}"
         ) from error
+    k = int(settings["k"])
     trained = bool(card.get("trained", True))
     return Policy(model.to(device).eval(), trained, describe(k, card), k, card)

@@ -10,7 +10,6 @@ from alphago_policy.model import (
     load_policy,
     save_weights,
     unwrap,
-    width,
 )
 
 
@@ -76,14 +75,14 @@ def test_foreign_torch_file_is_an_error(tmp_path, tiny):
         load_policy(path)
 
 
-def test_unwrap_and_width(tiny):
+def test_unwrap_and_options(tiny):
     class Wrapper(torch.nn.Module):
         def __init__(self, module):
             super().__init__()
             self.module = module
 
     assert unwrap(Wrapper(tiny)) is tiny
-    assert width(Wrapper(tiny)) == 8
+    assert model_module.options(Wrapper(tiny))["k"] == 8
 
 
 def test_probabilities_cover_legal_points_only(tiny, fixtures_dir):
@@ -99,3 +98,39 @@ def test_probabilities_cover_legal_points_only(tiny, fixtures_dir):
     assert (probabilities[~legal] == 0).all()
     assert (probabilities[legal] > 0).all()
     assert (probabilities[position.stones() != 0] == 0).all()
+
+
+def test_a_batch_norm_network_is_written_folded_as_the_papers_architecture(tmp_path):
+    torch.manual_seed(0)
+    trained = build(k=8, batch_norm=True)
+    trained(torch.rand(4, 48, 19, 19))  # batch statistics away from their start
+    save_weights(trained, tmp_path / "w.pt", {"steps": 1})
+    payload = torch.load(tmp_path / "w.pt", weights_only=True)
+    assert payload["architecture"] == "alphago_policy"
+    assert payload["options"] == {"k": 8, "layers": 13, "planes": 48, "board_size": 19}
+    assert not any("_bn" in name for name in payload["state_dict"])
+    x = torch.rand(3, 48, 19, 19)
+    with torch.no_grad():
+        expected = trained.eval()(x)
+        got = load_policy(tmp_path / "w.pt").model(x)
+    torch.testing.assert_close(got, expected, atol=0.05, rtol=0.01)  # half precision on disk
+
+
+def test_weights_of_format_1_still_load(tmp_path, tiny):
+    state = {name: t.half() for name, t in tiny.state_dict().items()}
+    old = {"format": "alphago_policy.weights/1", "k": 8, "card": {}, "state_dict": state}
+    torch.save(old, tmp_path / "old.pt")
+    assert load_policy(tmp_path / "old.pt").k == 8
+
+
+def test_non_finite_weights_are_neither_written_nor_loaded(tmp_path, tiny):
+    with torch.no_grad():
+        tiny.conv2.weight[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"conv2\.weight"):
+        save_weights(tiny, tmp_path / "nan.pt", {})
+    assert not (tmp_path / "nan.pt").exists()
+    state = {name: t.half() for name, t in tiny.state_dict().items()}
+    payload = {"format": model_module.FORMAT, "options": {"k": 8}, "card": {}, "state_dict": state}
+    torch.save(payload, tmp_path / "nan.pt")
+    with pytest.raises(WeightsError, match="NaN or infinite"):
+        load_policy(tmp_path / "nan.pt")
