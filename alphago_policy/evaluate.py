@@ -244,7 +244,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.train import pick_device
+    from alphago_policy.runtime import pick_device
     from sgf_data import LoadSummary, read_games
 
     device = pick_device(args.device)

@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
 from tqdm import tqdm
 
+from alphago_policy import checkpoint as ckpt
 from alphago_policy import evaluate as ev
 from alphago_policy.model import DEFAULT_WEIGHTS, load_policy, save_weights
-from alphago_policy.train import CHECKPOINT, pick_device
+from alphago_policy.runtime import pick_device
 
 BATCH = 512
 
@@ -33,11 +33,11 @@ def ship(
     """Evaluate the run's weights on the test split and write them with the extended card to
     `to`; return that card."""
     run = Path(run)
-    state = torch.load(run / CHECKPOINT, map_location="cpu", weights_only=False)
-    settings = state["settings"]
+    state = ckpt.load(run)
+    settings = state.settings
     policy = load_policy(run / f"policy_k{settings['k']}.pt", device=device)
-    if policy.card.get("steps") != state["step"]:
-        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state['step']}")
+    if policy.card.get("steps") != state.step:
+        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
     chunks = ev.prepared_arrays(Path(settings["data"]), "test", BATCH)
     batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
     bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
@@ -46,7 +46,7 @@ def ship(
         raise ValueError(f"{settings['data']}: the test split is empty; nothing to measure")
     card: dict[str, Any] = {
         **policy.card,
-        "train_seconds": round(state["elapsed_seconds"]),
+        "train_seconds": round(state.elapsed_seconds),
         "test": rows,
     }
     save_weights(policy.model, to, card)

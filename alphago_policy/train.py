@@ -1,21 +1,33 @@
-"""Train the policy network on prepared data: cross-entropy of the expert move over 361 points.
+"""Train the policy network: cross-entropy of the expert move over 361 points.
 
+    python -m alphago_policy train --data ../shared/data/sgf --out runs/k64 --max-minutes 60
     python -m alphago_policy train --data data/prepared --out runs/k192 --max-minutes 9
     python -m alphago_policy train --out runs/k192 --resume --max-minutes 9
     torchrun --standalone --nproc-per-node 8 -m alphago_policy train --data ... --out ...
+
+`--data` is game records (directories, archives, .sgf files: positions are computed on the fly
+by worker processes, see alphago_policy.stream) or a directory written by `prepare`.
 
 Every setting is a field of `Settings`; each has a flag (`--batch-size 256`). The defaults are
 the paper's: plain SGD, minibatch 16, lr 0.003 halved every 80 million steps. Larger batches
 with momentum or AdamW and cosine decay are the obvious faster candidates on one GPU; which to
 use is decided by short runs compared on validation loss, not assumed.
 
-A run lives in its `--out` directory: `checkpoint.pt` (everything needed to continue, written
-atomically every `--checkpoint-minutes`, at the end, on SIGTERM/SIGINT and when `--max-minutes`
-runs out), `policy_k{k}.pt` (the weights with their model card, written with each checkpoint)
-and `log.jsonl` (one JSON object per line: training and validation figures). `--resume`
-continues the run exactly where the checkpoint left it: same settings (flags given with
-`--resume` override them, e.g. a new `--max-steps`), same optimizer and schedule state, same
-data position.
+On the CPU the step runs in bfloat16 autocast with channels_last where the processor computes
+bf16 natively (AVX512-BF16, AMX: 2 to 3 times faster), else in float32; the log says which.
+`--batch-norm` trains with a batch norm after each hidden conv; the weights are written with
+it folded in, so the shipped network is always the paper's architecture. Weight decay applies
+to the convolution weights only (not to biases, batch norms or the per-point bias).
+
+A run lives in its `--out` directory: `checkpoint.pt` (alphago_policy.checkpoint: everything
+needed to continue, written atomically every `--checkpoint-minutes`, at the end, on
+SIGTERM/SIGINT and when `--max-minutes` runs out), `policy_k{k}.pt` (the weights with their
+model card, written with each checkpoint) and `log.jsonl` (one JSON object per line: training
+and validation figures). `--resume` continues the run exactly where the checkpoint left it:
+same settings (flags given with `--resume` override them, e.g. a new `--max-steps`), same
+optimizer and schedule state, same data position; log lines written after that checkpoint (by
+a run that was killed) are dropped. A loss that turns NaN or infinite stops the run without
+writing: the last good checkpoint stays, and the exit status is non-zero.
 """
 
 from __future__ import annotations
@@ -26,11 +38,10 @@ import datetime
 import json
 import math
 import os
-import platform
-import random
-import signal
+import sys
 import time
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import islice
@@ -43,10 +54,23 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from alphago_policy.dataset import PositionDataset, make_loader
-from alphago_policy.model import atomic_save, build, save_weights
+from alphago_policy import checkpoint as ckpt
+from alphago_policy import stream
+from alphago_policy.dataset import MANIFEST, Decoder, PositionDataset, make_loader
+from alphago_policy.files import atomic_open
+from alphago_policy.model import build, save_weights
+from alphago_policy.runtime import (
+    Cluster,
+    StopRequest,
+    agree,
+    cpu_has_bf16,
+    hardware,
+    rng_state,
+    set_rng_state,
+    set_up_device,
+    summed,
+)
 
-CHECKPOINT = "checkpoint.pt"
 FLAG_TYPES = {"int": int, "float": float, "str": str}
 LOG = "log.jsonl"
 EVAL_BATCH = 512  # validation positions per batch and process
@@ -57,6 +81,7 @@ CARD_NAMES = {  # figures of the log -> their names in the model card
     "val_accuracy": "validation_accuracy",
     "val_positions": "validation_positions",
 }
+ARCHITECTURE_SETTINGS = ("k", "batch_norm")  # a resumed run cannot change its network
 
 
 def setting(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
@@ -68,14 +93,17 @@ def setting(default: Any, help: str, choices: tuple[str, ...] | None = None) -> 
 class Settings:
     """Everything a training run depends on; saved in its checkpoint, one flag per field."""
 
-    data: str = setting("data/prepared", "directory written by `alphago_policy prepare`")
+    data: str = setting(
+        "data/prepared", "game records (directory, archive, .sgf) or a `prepare`d directory"
+    )
     out: str = setting("runs/policy_k192", "run directory: checkpoint, weights, log")
     k: int = setting(192, "filters per convolution layer")
+    batch_norm: bool = setting(False, "batch norm after each hidden conv (folded on write)")
     batch_size: int = setting(16, "positions per step, over all processes together")
     optimizer: str = setting("sgd", "momentum: SGD with Nesterov", ("sgd", "momentum", "adamw"))
     lr: float = setting(0.003, "peak learning rate")
     momentum: float = setting(0.9, "momentum, and AdamW's beta1")
-    weight_decay: float = setting(0.0, "decoupled for adamw, L2 for sgd/momentum")
+    weight_decay: float = setting(0.0, "on conv weights: decoupled for adamw, L2 for sgd")
     schedule: str = setting(
         "step", "step: halve every --lr-step-steps", ("step", "cosine", "constant")
     )
@@ -94,9 +122,68 @@ class Settings:
     augment: bool = setting(True, "a random one of the 8 board symmetries per position")
     seed: int = setting(0, "seed of the initial weights and of the data order")
     device: str = setting("auto", "auto: cuda when available", ("auto", "cpu", "cuda"))
-    bf16: bool = setting(True, "bfloat16 autocast on cuda (ignored on the CPU)")
-    channels_last: bool = setting(True, "NHWC memory layout on cuda (ignored on the CPU)")
+    threads: int = setting(0, "torch threads on the CPU; 0: torch's default")
+    workers: int = setting(-1, "game-record workers; -1: the cores the trainer leaves, at least 1")
+    window_files: int = setting(1024, "game records: files whose positions are shuffled together")
+    bf16: bool = setting(True, "bfloat16 autocast on cuda, and on CPUs with bf16 instructions")
+    channels_last: bool = setting(True, "NHWC memory layout wherever bf16 autocast runs")
     compile: bool = setting(False, "torch.compile the network (pays on long GPU runs)")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message names its flag and what would."""
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a Settings field.
+
+    >>> flag("batch_size")
+    '--batch-size'
+    """
+    return "--" + name.replace("_", "-")
+
+
+LIMITS = {  # setting -> (smallest value, whether that value itself is allowed)
+    "k": (1, True),
+    "batch_size": (1, True),
+    "lr": (0, False),
+    "momentum": (0, True),
+    "weight_decay": (0, True),
+    "lr_step_steps": (1, True),
+    "warmup_steps": (0, True),
+    "decay_steps": (1, True),
+    "min_lr": (0, True),
+    "max_steps": (1, True),
+    "max_minutes": (0, True),
+    "checkpoint_minutes": (0, False),
+    "log_every": (1, True),
+    "eval_every": (0, True),
+    "eval_positions": (1, True),
+    "threads": (0, True),
+    "workers": (-1, True),
+    "window_files": (1, True),
+}
+
+
+def check(settings: Settings) -> None:
+    """Refuse settings that cannot train, naming the flag (SettingsError).
+
+    >>> check(Settings(batch_size=0))
+    Traceback (most recent call last):
+    ...
+    alphago_policy.train.SettingsError: --batch-size 0: must be at least 1
+    """
+    for name, (low, inclusive) in LIMITS.items():
+        value = getattr(settings, name)
+        if not math.isfinite(value):
+            raise SettingsError(f"{flag(name)} {value}: must be a finite number")
+        if value < low or (value == low and not inclusive):
+            bound = f"at least {low}" if inclusive else f"more than {low}"
+            raise SettingsError(f"{flag(name)} {value}: must be {bound}")
+    if settings.momentum >= 1:
+        raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
+    if settings.min_lr > settings.lr:
+        raise SettingsError(f"--min-lr {settings.min_lr} is above --lr {settings.lr}")
 
 
 def lr_factor(step: int, settings: Settings) -> float:
@@ -122,117 +209,27 @@ def lr_factor(step: int, settings: Settings) -> float:
     raise ValueError(f"unknown schedule {settings.schedule!r}: use step, cosine or constant")
 
 
+def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Weight decay on the convolution weights only: biases, batch norm scales and shifts and
+    the per-point bias set no scale, so decaying them only pulls the network off its fit."""
+    decay = [p for p in model.parameters() if p.dim() == 4]
+    rest = [p for p in model.parameters() if p.dim() != 4]
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": rest, "weight_decay": 0.0},
+    ]
+
+
 def make_optimizer(model: torch.nn.Module, settings: Settings) -> torch.optim.Optimizer:
     """The optimizer named by the settings, over the model's parameters."""
-    params, lr, decay = model.parameters(), settings.lr, settings.weight_decay
+    params, lr = parameter_groups(model, settings.weight_decay), settings.lr
     if settings.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, weight_decay=decay)
+        return torch.optim.SGD(params, lr=lr)
     if settings.optimizer == "momentum":
-        return torch.optim.SGD(
-            params, lr=lr, momentum=settings.momentum, nesterov=True, weight_decay=decay
-        )
+        return torch.optim.SGD(params, lr=lr, momentum=settings.momentum, nesterov=True)
     if settings.optimizer == "adamw":
-        return torch.optim.AdamW(
-            params, lr=lr, betas=(settings.momentum, 0.999), weight_decay=decay
-        )
+        return torch.optim.AdamW(params, lr=lr, betas=(settings.momentum, 0.999))
     raise ValueError(f"unknown optimizer {settings.optimizer!r}: use sgd, momentum or adamw")
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """This process's place among the training processes (one when not under torchrun)."""
-
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-    control: Any = None  # a gloo group for CPU-side agreement (stop, checkpoint)
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def join_cluster(device: str) -> Cluster:
-    """Join the torchrun process group when launched by torchrun (WORLD_SIZE set), else alone."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    if world_size == 1:
-        return Cluster()
-    backend = "nccl" if device == "cuda" else "gloo"
-    dist.init_process_group(backend)
-    control = dist.new_group(backend="gloo") if backend == "nccl" else None
-    return Cluster(dist.get_rank(), world_size, int(os.environ["LOCAL_RANK"]), control)
-
-
-def pick_device(name: str) -> str:
-    """'cuda' or 'cpu': `auto` takes the GPU when there is one."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
-
-
-def agree(cluster: Cluster, *flags: bool) -> list[bool]:
-    """Each flag True on every process if it is True on any (so all stop or save together)."""
-    if cluster.world_size == 1:
-        return list(flags)
-    votes = torch.tensor([int(flag) for flag in flags])
-    dist.all_reduce(votes, op=dist.ReduceOp.MAX, group=cluster.control)
-    return [bool(vote) for vote in votes]
-
-
-def summed(cluster: Cluster, values: torch.Tensor) -> torch.Tensor:
-    """`values` summed over all processes."""
-    if cluster.world_size > 1:
-        values = values.clone()
-        dist.all_reduce(values)
-    return values
-
-
-class StopRequest:
-    """Turns SIGTERM and SIGINT into a request to checkpoint and stop (a second SIGINT kills)."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-
-    @contextmanager
-    def installed(self):
-        def handler(signum, _frame):
-            if self.reason is not None and signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            self.reason = signal.Signals(signum).name
-
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield self
-        finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-
-
-def rng_state() -> dict[str, Any]:
-    """The states of every random generator the run touches."""
-    state = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def machine(kind: str) -> str:
-    """The hardware of device kind 'cuda' or 'cpu' in words, for logs and model cards."""
-    if kind == "cuda":
-        return f"{torch.cuda.device_count()} x {torch.cuda.get_device_name()}"
-    return f"{platform.machine()} CPU, {os.cpu_count()} cores"
 
 
 class JsonLog:
@@ -259,22 +256,41 @@ def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def cut_log(path: Path, step: int) -> None:
+    """Drop what a killed run logged after its checkpoint at `step` (a resumed run logs those
+    steps again), atomically."""
+    if not path.exists():
+        return
+    records = read_log(path)
+    ends = [i for i, r in enumerate(records) if r["event"] == "checkpoint" and r["step"] == step]
+    if not ends or ends[-1] == len(records) - 1:
+        return
+    with atomic_open(path, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records[: ends[-1] + 1])
+
+
 def batch_figures(loss_sum: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """(loss sum, correct top-1, positions) of a batch as float64, left on its device."""
     correct = (logits.argmax(1) == y).sum()
     return torch.stack([loss_sum.double(), correct.double(), correct.new_tensor(len(y)).double()])
 
 
+def uses_bf16(device: torch.device, settings: Settings) -> bool:
+    """Whether the step runs in bfloat16 autocast: on the GPU when enabled, on the CPU when
+    enabled and the processor has bf16 instructions."""
+    return settings.bf16 and (device.type == "cuda" or cpu_has_bf16())
+
+
 def autocast(device: torch.device, settings: Settings):
-    """bfloat16 autocast on the GPU when enabled; plain float32 otherwise."""
-    if device.type == "cuda" and settings.bf16:
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bfloat16 autocast where `uses_bf16`; plain float32 otherwise."""
+    if uses_bf16(device, settings):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return nullcontext()
 
 
 def memory_format(device: torch.device, settings: Settings) -> torch.memory_format:
-    """channels_last (NHWC, what tensor cores want) on the GPU when enabled."""
-    if device.type == "cuda" and settings.channels_last:
+    """channels_last (NHWC, what tensor cores and oneDNN's bf16 kernels want) with bf16."""
+    if uses_bf16(device, settings) and settings.channels_last:
         return torch.channels_last
     return torch.contiguous_format
 
@@ -291,38 +307,133 @@ def train_step(net, optimizer, scheduler, x, y, settings: Settings) -> torch.Ten
     return batch_figures(loss.detach() * len(y), logits.detach(), y)
 
 
+def is_prepared(data: str) -> bool:
+    """Whether `data` is a directory written by `prepare` (else it is game records)."""
+    return (Path(data) / MANIFEST).is_file()
+
+
+class Data:
+    """The run's batches and validation positions, from prepared shards or game records."""
+
+    def __init__(self, settings: Settings, cluster: Cluster, device: torch.device) -> None:
+        self.settings, self.cluster, self.device = settings, cluster, device
+        self.prepared = is_prepared(settings.data)
+        self.workers = None
+        if not self.prepared:
+            self.records = stream.Records.read([settings.data])
+            if not self.records.files:
+                raise SettingsError(
+                    f"--data {settings.data}: no readable SGF file there; give game records "
+                    f"(a directory, .sgf, .zip or tar archive) or a directory written by prepare"
+                )
+            count = settings.workers
+            if count < 0:
+                count = max(1, (os.cpu_count() or 1) - torch.get_num_threads())
+            self.workers = stream.Workers(count)
+
+    def describe(self) -> dict[str, Any]:
+        """What the data is, for the log and the checkpoint."""
+        if self.prepared:
+            return {"kind": "prepared", "path": self.settings.data}
+        return {
+            "kind": "game records",
+            "path": self.settings.data,
+            "files": len(self.records.files),
+            "unreadable": len(self.records.unreadable),
+            "fingerprint": self.records.fingerprint(),
+            "workers": self.settings.workers,
+        }
+
+    def batches(self, step: int, position: dict[str, int] | None) -> Iterator:
+        """This process's share of each batch from the one after `step` (prepared data) or
+        from the stream `position` (game records)."""
+        settings, cluster = self.settings, self.cluster
+        share = settings.batch_size // cluster.world_size
+        if self.prepared:
+            return make_loader(
+                settings.data,
+                "train",
+                share,
+                augment=settings.augment,
+                seed=settings.seed,
+                rank=cluster.rank,
+                world_size=cluster.world_size,
+                start_batch=step,
+                device=self.device,
+            )
+        stream_settings = stream.StreamSettings(
+            "train", settings.batch_size, settings.seed, settings.window_files, settings.augment
+        )
+        decoder = Decoder(self.device)
+        self.stream = stream.Stream(self.records, stream_settings, self.workers, decoder, position)
+        rows = slice(cluster.rank * share, (cluster.rank + 1) * share)
+        return ((x[rows], y[rows]) for x, y in self.stream)
+
+    def position(self) -> dict[str, int] | None:
+        """Where the game-record stream stands (None for prepared data: the step says it)."""
+        return None if self.prepared else dict(self.stream.position)
+
+    def validation(self) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+        """Batches of about `eval_positions` validation positions, the same every time."""
+        settings, cluster = self.settings, self.cluster
+        per_batch = min(EVAL_BATCH, -(-settings.eval_positions // cluster.world_size))
+        if self.prepared:
+            if len(PositionDataset(settings.data, "validation")) == 0:
+                return []
+            batches = make_loader(
+                settings.data,
+                "validation",
+                per_batch,
+                augment=False,
+                seed=0,
+                rank=cluster.rank,
+                world_size=cluster.world_size,
+                epochs=1,
+                drop_last=False,
+                device=self.device,
+            )
+            count = -(-settings.eval_positions // (per_batch * cluster.world_size))
+            return list(islice(batches, count))
+        if not hasattr(self, "_validation"):
+            codes, labels, _ = stream.first_positions(
+                self.records, "validation", settings.eval_positions, self.workers
+            )
+            mine = slice(cluster.rank, None, cluster.world_size)
+            codes, labels = codes[mine], labels[mine]
+            decode = Decoder(self.device)
+            self._validation = [
+                decode(
+                    torch.from_numpy(codes[i : i + per_batch].view(np.int16)),
+                    torch.from_numpy(labels[i : i + per_batch].astype(np.int64)),
+                    None,
+                )
+                for i in range(0, len(labels), per_batch)
+            ]
+        return self._validation
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+
+
 @torch.inference_mode()
-def validate(model, settings: Settings, cluster: Cluster, device: torch.device) -> dict[str, Any]:
-    """Mean loss and top-1 accuracy on about `eval_positions` positions of the validation split,
-    the same ones whatever the run's batch size and seed (nothing when the split is empty)."""
-    if len(PositionDataset(settings.data, "validation")) == 0:
+def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
+    """Mean loss and top-1 accuracy on the validation positions (nothing when there are none)."""
+    batches = data.validation()
+    if not batches:
         return {}
-    per_batch = min(EVAL_BATCH, -(-settings.eval_positions // cluster.world_size))
-    batches = make_loader(
-        settings.data,
-        "validation",
-        per_batch,
-        augment=False,
-        seed=0,
-        rank=cluster.rank,
-        world_size=cluster.world_size,
-        epochs=1,
-        drop_last=False,
-        device=device,
-    )
     model.eval()
-    totals = torch.zeros(3, dtype=torch.float64, device=device)
-    for x, y in islice(batches, -(-settings.eval_positions // (per_batch * cluster.world_size))):
-        with autocast(device, settings):
-            logits = model(x.contiguous(memory_format=memory_format(device, settings))).float()
+    totals = torch.zeros(3, dtype=torch.float64, device=data.device)
+    for x, y in batches:
+        with autocast(data.device, settings):
+            logits = model(x.contiguous(memory_format=memory_format(data.device, settings)))
+        logits = logits.float()
         totals += batch_figures(F.cross_entropy(logits, y, reduction="sum"), logits, y)
     model.train()
-    loss, correct, count = summed(cluster, totals).tolist()
-    return {
-        "val_loss": loss / max(count, 1),
-        "val_accuracy": correct / max(count, 1),
-        "val_positions": int(count),
-    }
+    loss, correct, count = summed(data.cluster, totals).tolist()
+    if count == 0:
+        return {}
+    return {"val_loss": loss / count, "val_accuracy": correct / count, "val_positions": int(count)}
 
 
 def replicas_identical(model: torch.nn.Module, cluster: Cluster) -> bool:
@@ -337,49 +448,60 @@ def replicas_identical(model: torch.nn.Module, cluster: Cluster) -> bool:
     return not agree(cluster, mismatches > 0)[0]
 
 
-def set_up_device(settings: Settings) -> tuple[torch.device, Cluster]:
-    """The device of this process (its own GPU under torchrun) and its place in the cluster."""
-    kind = pick_device(settings.device)
-    cluster = join_cluster(kind)
-    if kind != "cuda":
-        return torch.device(kind), cluster
-    device = torch.device("cuda", cluster.local_rank)
-    torch.cuda.set_device(device)
-    torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    return device, cluster
+class Diverged(RuntimeError):
+    """The loss became NaN or infinite: the run stops and keeps its last good checkpoint."""
 
 
 def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
     """Run (or continue) training until max_steps, max_minutes or a stop signal; return the
-    final figures."""
-    device, cluster = set_up_device(settings)
+    final figures. Raises SettingsError, CheckpointError or Diverged with a message to show."""
+    check(settings)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    device, cluster = set_up_device(settings.device)
     if settings.batch_size % cluster.world_size:
-        raise ValueError(
-            f"batch size {settings.batch_size} does not split over {cluster.world_size} processes"
+        raise SettingsError(
+            f"--batch-size {settings.batch_size} does not split over {cluster.world_size} processes"
         )
     out = Path(settings.out)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = out / CHECKPOINT
-    if checkpoint_path.exists() and not resume:
-        raise FileExistsError(
-            f"{checkpoint_path} exists: continue it with --resume, or use another --out"
+    if ckpt.path_of(out).exists() and not resume:
+        raise SettingsError(
+            f"{ckpt.path_of(out)} exists: continue it with --resume, or use another --out"
         )
+    state = ckpt.load(out) if resume else None
+    data = Data(settings, cluster, device)  # before the run directory: bad data leaves none
+    try:
+        return _train(settings, state, data, device, cluster)
+    finally:
+        data.close()
+
+
+def _train(
+    settings: Settings,
+    state: ckpt.Checkpoint | None,
+    data: Data,
+    device: torch.device,
+    cluster: Cluster,
+) -> dict[str, Any]:
+    out = Path(settings.out)
+    out.mkdir(parents=True, exist_ok=True)
 
     # The network, optimizer and schedule; from the checkpoint when resuming.
     torch.manual_seed(settings.seed)
-    model = build(settings.k)  # He-initialised by its builder
+    model = build(settings.k, batch_norm=settings.batch_norm)  # He-initialised by its builder
     model = model.to(device, memory_format=memory_format(device, settings))
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))
-    step, elapsed_before = 0, 0.0
-    if resume:
-        state = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step, elapsed_before = state["step"], state["elapsed_seconds"]
-        set_rng_state(state["rng"])
+    step, elapsed_before, position, saved_step = 0, 0.0, None, None
+    if state is not None:
+        model.load_state_dict(state.model)
+        optimizer.load_state_dict(state.optimizer)
+        scheduler.load_state_dict(state.scheduler)
+        step, elapsed_before, saved_step = state.step, state.elapsed_seconds, state.step
+        position = state.data.get("position")
+        set_rng_state(state.rng)
+        if cluster.main:
+            cut_log(out / LOG, step)
     net = model
     if cluster.world_size > 1:
         ids = [device.index] if device.type == "cuda" else None
@@ -387,49 +509,58 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
     if settings.compile:
         net = torch.compile(net)
 
-    # The data: this process's share of each batch, from the batch the checkpoint reached.
-    batches = make_loader(
-        settings.data,
-        "train",
-        settings.batch_size // cluster.world_size,
-        augment=settings.augment,
-        seed=settings.seed,
-        rank=cluster.rank,
-        world_size=cluster.world_size,
-        start_batch=step,
-        device=device,
-    )
+    batches = data.batches(step, position)
     log = JsonLog(out / LOG) if cluster.main else None
-    hardware = machine(device.type)
+    machine = hardware(device.type)
+    precision = "bfloat16 autocast" if uses_bf16(device, settings) else "float32"
 
     def write_checkpoint(figures: dict[str, Any]) -> None:
         if not cluster.main:
             return
-        state = {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "step": step,
-            "settings": asdict(settings),
-            "elapsed_seconds": elapsed_before + time.monotonic() - started,
-            "rng": rng_state(),
-        }
-        atomic_save(state, checkpoint_path)
+        elapsed = elapsed_before + time.monotonic() - started
+        ckpt.Checkpoint(
+            settings=asdict(settings),
+            step=step,
+            elapsed_seconds=elapsed,
+            model=model.state_dict(),
+            optimizer=optimizer.state_dict(),
+            scheduler=scheduler.state_dict(),
+            rng=rng_state(),
+            data={**data.describe(), "position": data.position()},
+        ).save(out)
         card = {
             "trained": True,
             "steps": step,
             "positions": step * settings.batch_size,
             "data": settings.data,
-            "machine": hardware,
+            "machine": machine,
+            "precision": precision,
+            "batch_norm": "trained with batch norm, folded in" if settings.batch_norm else "none",
             "date": datetime.date.today().isoformat(),
+            "train_seconds": round(elapsed),
             "settings": asdict(settings),
             **{CARD_NAMES[name]: value for name, value in figures.items() if name in CARD_NAMES},
         }
         save_weights(model, out / f"policy_k{settings.k}.pt", card)
         log.write(event="checkpoint", step=step)
+        nonlocal saved_step
+        saved_step = step
+
+    def finite_or_stop(loss_sum: float, what: str) -> None:
+        if math.isfinite(loss_sum):
+            return
+        if log:
+            log.write(event="diverged", step=step, loss=str(loss_sum))
+        kept = "no checkpoint was written"
+        if saved_step is not None:
+            kept = f"its checkpoint of step {saved_step} is kept"
+        raise Diverged(
+            f"{out}: the training loss became {loss_sum} by step {step} ({what}); {kept}. "
+            f"Resume with a lower rate (`--resume --lr {settings.lr / 10:g}`) or start again."
+        )
 
     # The loop: one optimizer step per batch; figures are summed on the device and read (a
-    # GPU synchronisation) only every log_every steps.
+    # GPU synchronisation) only every log_every steps and before every checkpoint.
     started = last_checkpoint = last_log = time.monotonic()
     running = torch.zeros(3, dtype=torch.float64, device=device)
     figures: dict[str, Any] = {}
@@ -441,9 +572,12 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
         log.write(
             event="start",
             step=step,
-            resume=resume,
+            resume=state is not None,
             world_size=cluster.world_size,
-            machine=hardware,
+            machine=machine,
+            precision=precision,
+            threads=torch.get_num_threads(),
+            data=data.describe(),
             settings=asdict(settings),
         )
     with stop.installed():
@@ -455,6 +589,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
 
             if step % settings.log_every == 0 or step == settings.max_steps:
                 loss_sum, correct, count = summed(cluster, running).tolist()
+                finite_or_stop(loss_sum, "training batches")
                 now = time.monotonic()
                 figures = {
                     "loss": loss_sum / count,
@@ -473,7 +608,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
                     elapsed = round(elapsed_before + now - started, 1)
                     log.write(event="train", step=step, elapsed_s=elapsed, **figures)
             if settings.eval_every and step % settings.eval_every == 0:
-                validation = validate(model, settings, cluster, device)
+                validation = validate(model, data, settings)
                 figures.update(validation)
                 if log:
                     log.write(event="validation", step=step, **validation)
@@ -487,11 +622,14 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
             if stopping:
                 break
             if checkpoint_due:
+                finite_or_stop(summed(cluster, running)[0].item(), "before a checkpoint")
                 write_checkpoint(figures)
                 last_checkpoint = now
     progress.close()
 
-    figures.update(validate(model, settings, cluster, device))
+    finite_or_stop(summed(cluster, running)[0].item(), "at the end")
+    figures.update(validate(model, data, settings))
+    finite_or_stop(figures.get("val_loss", 0.0), "validation")
     write_checkpoint(figures)
     in_sync = replicas_identical(model, cluster)
     reason = stop.reason or ("max_steps" if step >= settings.max_steps else "max_minutes")
@@ -508,35 +646,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     checkpoint's value on --resume), plus --resume."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     for option in dataclasses.fields(Settings):
-        flag = "--" + option.name.replace("_", "-")
         text = f"{option.metadata['help']} (default: {option.default})"
         if option.type == "bool":
             kind = {"action": argparse.BooleanOptionalAction}
         else:
             kind = {"type": FLAG_TYPES[option.type], "choices": option.metadata["choices"]}
-        parser.add_argument(flag, default=argparse.SUPPRESS, help=text, **kind)
+        parser.add_argument(flag(option.name), default=argparse.SUPPRESS, help=text, **kind)
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """The run's settings: the checkpoint's when resuming, else the defaults; flags override."""
+    """The run's settings: the checkpoint's when resuming, else the defaults; flags override
+    (but not the network's shape)."""
     given = {
         name: value for name, value in vars(args).items() if name in Settings.__dataclass_fields__
     }
     if not args.resume:
         return Settings(**given)
-    checkpoint = Path(given.get("out", Settings.out)) / CHECKPOINT
-    if not checkpoint.is_file():
-        raise SystemExit(f"{checkpoint}: no checkpoint to resume (give the run's --out)")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    return dataclasses.replace(Settings(**state["settings"]), **given)
+    recorded = ckpt.load(given.get("out", Settings.out)).settings
+    for name in ARCHITECTURE_SETTINGS:
+        if name in given and given[name] != recorded.get(name, Settings.batch_norm):
+            raise SettingsError(
+                f"{flag(name)} {given[name]}: the run in {given.get('out', Settings.out)} trains "
+                f"{name}={recorded.get(name)}, which a resumed run keeps; drop the flag, or "
+                f"start a new run with another --out"
+            )
+    known = {
+        name: value for name, value in recorded.items() if name in Settings.__dataclass_fields__
+    }
+    return dataclasses.replace(Settings(**known), **given)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    result = train(settings, resume=args.resume)
+    try:
+        settings = settings_from(args)
+        result = train(settings, resume=args.resume)
+    except (SettingsError, ckpt.CheckpointError, Diverged, FileNotFoundError) as error:
+        print(f"train: {error}", file=sys.stderr)
+        return 2 if isinstance(error, SettingsError) else 1
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(result))
     return 0

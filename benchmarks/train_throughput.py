@@ -28,6 +28,7 @@ import torch
 
 import cnn
 from alphago_policy import train as tr
+from alphago_policy.dataset import make_loader
 from alphago_policy.model import ARCHITECTURE, build
 from benchmarks.common import machine, table, utc_now, write_section
 from benchmarks.inference import positions
@@ -68,7 +69,7 @@ def timed(step, device: torch.device, warmup: int, repeats: int) -> float:
 def batches(settings: tr.Settings, device: torch.device, batch: int, data: str | None):
     """An endless supply of (x, y): the real loader, or one fixed batch of fixture positions."""
     if data:
-        return tr.make_loader(data, "train", batch, seed=settings.seed, device=device)
+        return make_loader(data, "train", batch, seed=settings.seed, device=device)
     boards = positions()
     x = torch.from_numpy(np.stack([planes(p) for p in boards])).float()
     rng = np.random.default_rng(0)

@@ -156,11 +156,12 @@ def read_games(*paths: str | os.PathLike, summary: LoadSummary | None = None) ->
     A missing path, or a file of another kind, raises at once (FileNotFoundError, ValueError).
     """
     files = sgf_files(check_paths(paths))
-    return _games(files, LoadSummary() if summary is None else summary)
+    return games_of(files, LoadSummary() if summary is None else summary)
 
 
-def _games(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
-    """The usable games of each file in turn; every file, game, move and skip counted."""
+def games_of(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
+    """The usable games of each file's bytes in turn; every file, game, move and skip counted
+    in ``summary``."""
     for file in files:
         summary.files += 1
         if file.data is None:

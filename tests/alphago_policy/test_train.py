@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from alphago_policy import checkpoint as ckpt
 from alphago_policy import train as tr
 from alphago_policy.model import load_policy
 
@@ -51,7 +52,7 @@ def tiny(data_dir, out, **changes) -> tr.Settings:
 
 
 def checkpoint(out) -> dict:
-    return torch.load(Path(out) / tr.CHECKPOINT, weights_only=False)
+    return dataclasses.asdict(ckpt.load(out))
 
 
 def assert_same_state(a: dict, b: dict) -> None:
@@ -94,7 +95,7 @@ def test_wall_time_budget_stops_with_a_checkpoint(data_dir, tmp_path):
 
 def test_existing_run_is_not_overwritten(data_dir, tmp_path):
     tr.train(tiny(data_dir, tmp_path, max_steps=1))
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(tr.SettingsError, match="--resume"):
         tr.train(tiny(data_dir, tmp_path, max_steps=1))
 
 
