@@ -105,12 +105,15 @@ class Settings:
     momentum: float = setting(0.9, "momentum, and AdamW's beta1")
     weight_decay: float = setting(0.0, "on conv weights: decoupled for adamw, L2 for sgd")
     schedule: str = setting(
-        "step", "step: halve every --lr-step-steps", ("step", "cosine", "constant")
+        "step",
+        "step: halve every --lr-step-steps; wsd: constant, then cosine over the last "
+        "--decay-steps before --max-steps (raise --max-steps to extend the run)",
+        ("step", "cosine", "constant", "wsd"),
     )
     lr_step_steps: int = setting(80_000_000, "step schedule: halve the rate this often")
     warmup_steps: int = setting(0, "linear warm-up from 0 to --lr")
-    decay_steps: int = setting(340_000_000, "cosine schedule: steps from --lr to --min-lr")
-    min_lr: float = setting(0.0, "cosine schedule: final learning rate")
+    decay_steps: int = setting(340_000_000, "cosine and wsd: steps from --lr to --min-lr")
+    min_lr: float = setting(0.0, "cosine and wsd: final learning rate")
     max_steps: int = setting(340_000_000, "stop after this many steps in all")
     max_minutes: float = setting(0.0, "stop, checkpoint and exit after this wall time; 0: none")
     checkpoint_minutes: float = setting(5.0, "minutes between checkpoints")
@@ -195,18 +198,24 @@ def lr_factor(step: int, settings: Settings) -> float:
     >>> s = Settings(schedule="cosine", decay_steps=100, min_lr=0.0003)
     >>> [round(lr_factor(n, s), 3) for n in (0, 50, 100, 200)]
     [1.0, 0.55, 0.1, 0.1]
+    >>> s = Settings(schedule="wsd", max_steps=1000, decay_steps=100, min_lr=0)
+    >>> [round(lr_factor(n, s), 3) for n in (0, 899, 900, 950, 1000)]
+    [1.0, 1.0, 1.0, 0.5, 0.0]
     """
     if step < settings.warmup_steps:
         return step / settings.warmup_steps
     if settings.schedule == "step":
         return 0.5 ** (step // settings.lr_step_steps)
-    if settings.schedule == "cosine":
+    if settings.schedule in ("cosine", "wsd"):
+        start = settings.warmup_steps
+        if settings.schedule == "wsd":
+            start = max(start, settings.max_steps - settings.decay_steps)
         floor = settings.min_lr / settings.lr
-        done = min(1.0, (step - settings.warmup_steps) / max(1, settings.decay_steps))
+        done = min(1.0, max(0, step - start) / max(1, settings.decay_steps))
         return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * done))
     if settings.schedule == "constant":
         return 1.0
-    raise ValueError(f"unknown schedule {settings.schedule!r}: use step, cosine or constant")
+    raise ValueError(f"unknown schedule {settings.schedule!r}: use step, cosine, constant or wsd")
 
 
 def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
