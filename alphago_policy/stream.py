@@ -27,7 +27,6 @@ import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,10 +59,11 @@ class Records:
         )
 
     def fingerprint(self) -> str:
-        """A digest of the files' names and sizes: a resumed run checks it reads the same data."""
+        """A digest of the files' contents in order (0.3 s for 164 MB), the same wherever they
+        are stored: a resumed run checks that it reads the same games."""
         digest = hashlib.sha1()
         for file in self.files:
-            digest.update(f"{Path(file.source).name}\0{len(file.data)}\n".encode())
+            digest.update(hashlib.sha1(file.data).digest())
         return digest.hexdigest()[:16]
 
 

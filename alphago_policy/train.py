@@ -506,6 +506,9 @@ def _train(
         model.load_state_dict(state.model)
         optimizer.load_state_dict(state.optimizer)
         scheduler.load_state_dict(state.scheduler)
+        scheduler.base_lrs = [settings.lr] * len(optimizer.param_groups)  # --lr may be new
+        for group in optimizer.param_groups:
+            group["lr"] = settings.lr * lr_factor(state.step, settings)
         step, elapsed_before, saved_step = state.step, state.elapsed_seconds, state.step
         position = state.data.get("position")
         set_rng_state(state.rng)

@@ -176,3 +176,64 @@ def test_two_processes_with_ddp_learn_and_stay_in_sync(fixtures_dir, tmp_path):
     losses = [r["loss"] for r in log if r["event"] == "train"]
     assert len(losses) == 6 and losses[-1] < losses[0] - 1.0, losses  # it overfits the game
     assert log[-1]["event"] == "end" and log[-1]["replicas_identical"] is True
+
+
+def from_records(fixtures_dir, out, **changes) -> tr.Settings:
+    """A tiny run straight from the fixture game records."""
+    changes = {"data": str(fixtures_dir / "games"), "window_files": 6, "workers": 0, **changes}
+    return tiny(fixtures_dir, out, **changes)
+
+
+def test_a_run_from_game_records_resumes_exactly_whatever_the_workers(fixtures_dir, tmp_path):
+    whole = tr.train(from_records(fixtures_dir, tmp_path / "whole"))
+    first = tr.train(from_records(fixtures_dir, tmp_path / "parts", max_steps=5))
+    assert first["step"] == 5
+    position = ckpt.load(tmp_path / "parts").data["position"]
+    assert position["offset"] > 0
+    resumed = tr.train(from_records(fixtures_dir, tmp_path / "parts", workers=2), resume=True)
+    assert resumed["step"] == whole["step"] == 8
+    assert_same_state(checkpoint(tmp_path / "whole"), checkpoint(tmp_path / "parts"))
+    data = ckpt.load(tmp_path / "whole").data
+    assert data["kind"] == "game records" and data["files"] == 24
+
+
+def test_batch_norm_trains_and_ships_folded(fixtures_dir, tmp_path):
+    result = tr.train(from_records(fixtures_dir, tmp_path, batch_norm=True, max_steps=3))
+    assert result["step"] == 3
+    policy = load_policy(tmp_path / "policy_k8.pt")
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in policy.model.modules())
+    assert policy.card["batch_norm"] == "trained with batch norm, folded in"
+
+
+def test_weight_decay_spares_biases_and_the_point_bias():
+    model = tr.build(8, batch_norm=True)
+    decayed, spared = tr.parameter_groups(model, 0.1)
+    assert decayed["weight_decay"] == 0.1 and spared["weight_decay"] == 0.0
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert all(
+        names[id(p)].endswith("weight") and "bn" not in names[id(p)] for p in decayed["params"]
+    )
+    assert {names[id(p)] for p in spared["params"]} >= {
+        "bias.bias",
+        "conv1.bias",
+        "conv1_bn.weight",
+    }
+
+
+def test_a_diverging_run_stops_keeps_its_last_good_checkpoint_and_says_so(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path, max_steps=2))
+    good = checkpoint(tmp_path)
+    with pytest.raises(tr.Diverged, match="checkpoint of step 2 is kept"):
+        tr.train(tiny(data_dir, tmp_path, lr=1e30, max_steps=6), resume=True)
+    assert_same_state(checkpoint(tmp_path), good)
+    assert tr.read_log(tmp_path / tr.LOG)[-1]["event"] == "diverged"
+
+
+def test_resuming_after_a_kill_drops_the_log_lines_after_the_checkpoint(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path, max_steps=4))
+    log = tmp_path / tr.LOG
+    with open(log, "a") as f:  # what a run killed after its checkpoint had logged
+        f.write('{"event": "train", "step": 6}\n')
+    tr.train(tiny(data_dir, tmp_path, max_steps=8), resume=True)
+    steps = [r["step"] for r in tr.read_log(log) if r["event"] == "train"]
+    assert steps == sorted(set(steps)) == [2, 4, 6, 8]
