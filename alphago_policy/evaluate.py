@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from alphago_policy.layout import is_prepared
 from alphago_policy.model import load_policy
 
 PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
@@ -249,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
 
     device = pick_device(args.device)
     policy = load_policy(args.weights, device=device)
-    prepared = len(args.data) == 1 and (Path(args.data[0]) / "manifest.json").is_file()
+    prepared = len(args.data) == 1 and is_prepared(args.data[0])
     summary, skipped = LoadSummary(), []
     if prepared:
         chunks = prepared_arrays(Path(args.data[0]), args.split, args.batch_size)

@@ -33,15 +33,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy import encoding
-from alphago_policy.dataset import (
-    ARRAY_DTYPES,
-    NUM_SYMMETRIES,
-    PositionDataset,
-    make_loader,
-    shard_path,
-    transform,
-)
+from alphago_policy import encoding, layout
+from alphago_policy.dataset import NUM_SYMMETRIES, PositionDataset, make_loader, transform
+from alphago_policy.layout import ARRAY_DTYPES, SPLITS, shard_name, shard_path
 from benchmarks.common import machine, table, utc_now, write_atomically
 from sgf_data.features import planes
 from sgf_data.reader import read_games
@@ -148,17 +142,35 @@ def many_shards_row(settings: Settings, batch: int, shards: int = 1700) -> Row:
     shard), each of 200 synthetic positions: the cost is per shard touched, not per byte."""
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as scratch:
-        records = []
+        records: list[layout.ShardRecord] = []
         for number in range(shards):
-            name = f"{number:06d}"
+            name = shard_name(number)
             for array, dtype in ARRAY_DTYPES.items():
                 path = shard_path(Path(scratch), "train", name, array)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 np.save(path, np.zeros((200, 361) if array == "codes" else 200, dtype))
-            records.append({"name": name, "positions": 200})
-        manifest = {"encoding_version": encoding.ENCODING_VERSION, "game_ids": []}
-        manifest["splits"] = {"train": {"shards": records}}
-        (Path(scratch) / "manifest.json").write_text(json.dumps(manifest))
+            positions = {split: 200 if split == "train" else 0 for split in SPLITS}
+            games = {split: 0 for split in SPLITS}
+            records.append(
+                {
+                    "shard": name,
+                    "first_game": 0,
+                    "game_ids": [],
+                    "positions": positions,
+                    "games": games,
+                    "skipped": [],
+                    "seconds": 0.0,
+                }
+            )
+        run: layout.RunInfo = {
+            "finished": utc_now(),
+            "seconds": 0.0,
+            "positions_computed": 200 * shards,
+            "workers": 1,
+        }
+        identity = layout.identity([], 0, (1.0, 0.0, 0.0))
+        manifest = layout.build_manifest(identity, records, games_read=0, skipped=[], run=run)
+        layout.write_manifest(Path(scratch), manifest)
         dataset = PositionDataset(scratch, "train")
 
         def step():
@@ -223,12 +235,8 @@ def reader_rate(manifest: dict, games: int = 300) -> tuple[float, float]:
 def prepare_figures(data: Path, manifest: dict, one_core: float) -> list[str]:
     """Disk bytes, and prepare's rate per worker from the shards' own timings; projections at
     that rate and at `one_core`, the features rate measured on one core in this run."""
-    disk = sum(
-        p.stat().st_size
-        for split in ("train", "validation", "test")
-        for p in (data / split).glob("*.npy")
-    )
-    records = [json.loads(p.read_text()) for p in (data / "shards").glob("*.json")]
+    disk = sum(p.stat().st_size for p in layout.array_paths(data))
+    records = [json.loads(p.read_text()) for p in layout.record_paths(data)]
     worker_seconds = sum(r["seconds"] for r in records)
     positions = manifest["positions"]
     per_core = positions / worker_seconds
@@ -277,7 +285,7 @@ def results_table(rows: list[Row]) -> list[str]:
 
 def run(settings: Settings) -> None:
     torch.set_num_threads(settings.threads)
-    manifest = json.loads((settings.data / "manifest.json").read_text())
+    manifest = layout.read_manifest(settings.data)
     dataset = PositionDataset(settings.data, "train")
     largest = max(settings.batch_sizes)
     rows = loader_rows(settings)

@@ -1,7 +1,6 @@
 """The split, the 8 symmetries on real positions, the dataset and the loader's stream."""
 
 import json
-from collections import Counter
 from itertools import islice
 from pathlib import Path
 
@@ -13,14 +12,13 @@ from alphago_policy import encoding
 from alphago_policy.dataset import (
     GATHER,
     MOVE,
-    SPLITS,
     PositionDataset,
     inverse,
     make_loader,
-    split_of,
     symmetry,
 )
-from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
+from alphago_policy.layout import MANIFEST, SPLITS
+from alphago_policy.prepare import PrepareSettings, prepare
 from sgf_data.board import Position
 from sgf_data.coords import from_index, to_index
 from sgf_data.features import planes
@@ -39,15 +37,6 @@ def data_dir(fixtures_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def train(data_dir) -> PositionDataset:
     return PositionDataset(data_dir, "train")
-
-
-def test_split_is_a_stable_hash_with_the_fractions():
-    assert [split_of(f"game-{i}") for i in range(6)] == [split_of(f"game-{i}") for i in range(6)]
-    counts = Counter(split_of(f"kgs-{i}") for i in range(20000))
-    assert abs(counts["train"] / 20000 - 0.90) < 0.01
-    assert abs(counts["validation"] / 20000 - 0.05) < 0.005
-    assert abs(counts["test"] / 20000 - 0.05) < 0.005
-    assert {split_of(f"kgs-{i}", (0.5, 0.5, 0.0)) for i in range(100)} == {"train", "validation"}
 
 
 def test_the_eight_symmetries_are_distinct_and_labels_follow_the_points():

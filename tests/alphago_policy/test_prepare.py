@@ -15,8 +15,8 @@ import pytest
 
 from alphago_policy import encoding
 from alphago_policy.__main__ import main
-from alphago_policy.dataset import SPLITS, shard_path, split_of
-from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
+from alphago_policy.layout import MANIFEST, SPLITS, shard_path, split_of
+from alphago_policy.prepare import PrepareSettings, prepare
 from sgf_data.coords import to_index
 from sgf_data.features import planes
 from sgf_data.reader import read_games
