@@ -208,6 +208,20 @@ def write_manifest(data_dir: Path, manifest: Manifest) -> None:
     write_json(Path(data_dir) / MANIFEST, manifest)
 
 
+def remove(data_dir: Path, directory: bool = False) -> None:
+    """Remove the files of a prepared directory (finished or not), the folders they leave
+    empty, and `directory` itself when asked and empty."""
+    data_dir = Path(data_dir)
+    for path in [*array_paths(data_dir), *record_paths(data_dir)]:
+        path.unlink()
+    for name in (MANIFEST, SETTINGS_FILE):
+        (data_dir / name).unlink(missing_ok=True)
+    folders = [data_dir / name for name in (*SPLITS, SHARDS_DIR)]
+    for folder in [*folders, data_dir] if directory else folders:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def is_prepared(path: str | Path) -> bool:
     """Whether `path` is a prepared data directory (rather than game records)."""
     return (Path(path) / MANIFEST).is_file()

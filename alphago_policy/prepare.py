@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -29,6 +30,7 @@ import numpy as np
 from tqdm import tqdm
 
 from alphago_policy import encoding, layout
+from alphago_policy.cli import fail, positive_int
 from alphago_policy.files import atomic_open
 from alphago_policy.layout import (
     ARRAY_DTYPES,
@@ -140,17 +142,6 @@ def _empty(array: str) -> np.ndarray:
     return np.zeros((0, NUM_POINTS) if array == "codes" else 0, ARRAY_DTYPES[array])
 
 
-def unique_games(games: Iterable[Game], duplicates: list[SkipRecord]) -> Iterator[Game]:
-    """The games whose id was not seen before; the others are recorded in `duplicates`."""
-    seen: set[str] = set()
-    for game in games:
-        if game.game_id in seen:
-            duplicates.append(skip_record(game, "duplicate", "a game with this id was read before"))
-            continue
-        seen.add(game.game_id)
-        yield game
-
-
 def batched(items: Iterable, size: int) -> Iterator[list]:
     """The items in lists of `size` (the last one shorter).
 
@@ -201,7 +192,7 @@ class ShardRunner:
     def __init__(self, workers: int):
         self.pool = None
         if workers > 1:
-            self.pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+            self.pool = ProcessPoolExecutor(workers, initializer=_start_worker)
         self.limit = 2 * workers
         self.pending: set[Future] = set()
 
@@ -230,9 +221,19 @@ class ShardRunner:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which lets them finish their shard."""
+def _start_worker() -> None:
+    """Workers leave Ctrl-C to the main process, which lets them finish their shard; and they
+    end when it dies, even by `kill -9` (they would wait for its tasks forever otherwise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """End this process once its parent is gone (it is then adopted: its parent id changes).
+    What a shard in progress had written is a temporary file, swept by the next run."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 class Progress:
@@ -266,11 +267,11 @@ def prepare(
     """
     check_paths(settings.paths)
     out = Path(settings.out)
+    created, fresh = not out.exists(), not (out / SETTINGS_FILE).exists()
     (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
     check_settings(out, settings)
     remove_temporaries(out)
     summary = LoadSummary()
-    duplicates: list[SkipRecord] = []
     records: dict[str, ShardRecord] = {}
     meter = Progress(count_sgf_files(settings.paths) if progress else None, progress)
 
@@ -282,7 +283,7 @@ def prepare(
 
     runner = ShardRunner(settings.workers)
     try:
-        games = unique_games(read_games(*settings.paths, summary=summary), duplicates)
+        games = read_games(*settings.paths, summary=summary, unique=True)
         for number, shard in enumerate(batched(games, settings.shard_games)):
             done = record_path(out, shard_name(number))
             if done.exists():
@@ -306,7 +307,7 @@ def prepare(
         settings.identity(),
         [records[k] for k in sorted(records)],
         games_read=summary.games,
-        skipped=[*(asdict(skip) for skip in summary.skipped), *duplicates],
+        skipped=[asdict(skip) for skip in summary.skipped],
         run={
             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - meter.started, 1),
@@ -314,6 +315,14 @@ def prepare(
             "workers": settings.workers,
         },
     )
+    if manifest["positions"] == 0:
+        if fresh:
+            layout.remove(out, directory=created)
+        raise ValueError(
+            f"no position to prepare from {' '.join(settings.paths)}: {summary}"
+            + ("; nothing written" if fresh else f"; {out} left as it was")
+            + "; give 19x19 game records (.sgf files, directories or archives of them)"
+        )
     layout.write_manifest(out, manifest)
     return manifest
 
@@ -345,13 +354,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="the data directory to write (or resume)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="processes computing features (default: all cores)",
     )
     parser.add_argument(
         "--shard-games",
-        type=int,
+        type=positive_int,
         default=PrepareSettings.shard_games,
         help="games per shard, the unit of work and of resuming (default: 128)",
     )
@@ -378,9 +387,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopped; run the same command again to resume")
         return 130
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
+    except (OSError, ValueError) as error:
+        return fail(error)
     counts = ", ".join(f"{s} {manifest['splits'][s]['positions']:,}" for s in SPLITS)
     print(
         f"{args.out}: {manifest['positions']:,} positions ({counts}) from "
