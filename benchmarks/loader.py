@@ -14,9 +14,10 @@ Each row is the best of 3 timing windows. The loader rows time the loader alone:
 buffers are reused from batch to batch and may stay in the CPU caches, which a training step,
 reading them, would not allow.
 
-    PYTHONPATH=. python benchmarks/loader.py --data data/tom-9d-2003 [--device cuda]
+    python -m benchmarks.loader --data data/tom-9d-2003 [--device cuda] [--record]
 
-Prints a table and writes it, with the machine and the date, to benchmarks/results/loader.md.
+Prints a table with the machine and the date; `--record` writes it to
+benchmarks/results/loader.md (a trial goes to runs/benchmarks/loader.md).
 """
 
 from __future__ import annotations
@@ -36,12 +37,18 @@ import torch
 from alphago_policy import encoding, layout
 from alphago_policy.dataset import NUM_SYMMETRIES, PositionDataset, make_loader, transform
 from alphago_policy.layout import ARRAY_DTYPES, SPLITS, shard_name, shard_path
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    add_output_arguments,
+    machine,
+    publish,
+    results_page,
+    table,
+    utc_now,
+)
 from sgf_data.features import planes
 from sgf_data.reader import read_games
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "loader.md"
 ALL_POSITIONS = 24_000_000  # the positions of /work/shared/data (117k games)
 GPU_MACHINE_CORES = 16
 TARGET = 40_000  # positions/s the loader must feed to the GPU
@@ -319,12 +326,10 @@ def run(settings: Settings) -> None:
         "",
         *prepare_figures(settings.data, manifest, rows[-1].rate),
         "",
-        f"Command: `PYTHONPATH=. python benchmarks/loader.py --data {settings.data} "
+        f"Command: `python -m benchmarks.loader --data {settings.data} "
         f"--device {settings.device} --threads {settings.threads}`.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(settings.out, text)
+    publish(settings.out, "\n".join(lines) + "\n")
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -342,7 +347,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=1,
         help="torch CPU threads (1: the steadiest figures on a machine shared with other jobs)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     return Settings(
         args.data,
@@ -351,7 +356,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         tuple(args.batch_sizes),
         args.feature_positions,
         args.threads,
-        args.out,
+        results_page(args, "loader"),
     )
 
 
