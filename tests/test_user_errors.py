@@ -7,6 +7,7 @@ A case is a command line and the words its error must hold; `run_cli` and
 table run at once, one per core (most of each is the start of Python and torch).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -23,9 +24,12 @@ GAME = FIXTURES / "games" / "tom-354460.sgf"
 BROKEN = FIXTURES / "broken"  # three real records, each with an illegal move
 
 
-def run_cli(*args: str | os.PathLike, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m alphago_policy ARGS` from this checkout, as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_cli(
+    *args: str | os.PathLike, path: tuple[Path, ...] = (), timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """`python -m alphago_policy ARGS` from this checkout, as a user runs it (with the folders
+    `path` first on the module path)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [*path, ROOT]))}
     command = [sys.executable, "-m", "alphago_policy", *map(str, args)]
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
@@ -144,18 +148,43 @@ def test_prepare_refuses_bad_input_in_one_line_and_writes_nothing(
     assert not prepare_out(case).exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a directory whatever its mode")
+# Root lists a directory whatever its mode (and CI runs as root): there, the command runs with
+# os.scandir refusing a directory of mode 000, as the kernel does for any other user.
+AS_ANY_USER = """import os
+
+_scandir = os.scandir
+
+
+def _refusing(path="."):
+    if os.stat(path).st_mode & 0o777 == 0:
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+    return _scandir(path)
+
+
+os.scandir = _refusing
+"""
+
+
 @pytest.mark.parametrize("command", ["evaluate", "prepare"])
 def test_an_unreadable_directory_is_skipped_and_named_and_the_rest_used(command, tmp_path):
     locked, games = tmp_path / "games" / "a-locked", tmp_path / "games" / "b"
     locked.mkdir(parents=True)
     games.mkdir()
     (games / GAME.name).write_bytes(GAME.read_bytes())
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(AS_ANY_USER)
+    path = (tmp_path / "site",) if os.geteuid() == 0 else ()
     locked.chmod(0)
     try:
         extra = ["--out", tmp_path / "data", "--workers", "1"] if command == "prepare" else []
-        result = run_cli(command, tmp_path / "games", *extra)
+        result = run_cli(command, tmp_path / "games", *extra, path=path)
     finally:
         locked.chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert f"{locked}: unreadable file (cannot read the directory" in result.stderr
+    if command == "evaluate":
+        assert "1 game (321 moves), 1 skipped (1 unreadable file)" in result.stdout
+    else:
+        manifest = json.loads((tmp_path / "data" / "manifest.json").read_text())
+        assert manifest["game_ids"] == ["tom-354460"]
+        assert [skip["source"] for skip in manifest["skipped"]] == [str(locked)]
