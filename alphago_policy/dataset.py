@@ -1,12 +1,7 @@
 """Prepared training positions (see `python -m alphago_policy prepare`) and the loader feeding them.
 
-On disk (written by alphago_policy.prepare) a data directory holds `manifest.json` and, per
-split, shards of positions as .npy files read with np.load(mmap_mode="r"):
-
-    <split>/<shard>.codes.npy   uint16 (N, 361)  the 48 planes, coded per point (encoding.py)
-    <split>/<shard>.labels.npy  int16 (N,)       the move played, flat index row * 19 + col
-    <split>/<shard>.games.npy   int32 (N,)       the game's index in manifest["game_ids"]
-    <split>/<shard>.plies.npy   int16 (N,)       the move's number in its game, from 0
+A data directory (its layout: alphago_policy.layout) holds, per split, shards of coded
+positions as .npy files, read with np.load(mmap_mode="r").
 
 `make_loader` draws batches from a fresh permutation of the whole split each epoch (so the
 positions of one game are spread over the epoch), applies one of the 8 board symmetries per
@@ -17,8 +12,6 @@ resumes at any batch index.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,38 +20,9 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
+from alphago_policy.layout import ARRAYS, SPLITS, read_manifest, shard_path
 from alphago_policy.symmetries import GATHER, MOVE, NUM_SYMMETRIES
 from sgf_data.coords import BOARD_SIZE, NUM_POINTS
-
-SPLITS = ("train", "validation", "test")
-DEFAULT_FRACTIONS = (0.90, 0.05, 0.05)
-MANIFEST = "manifest.json"
-ARRAY_DTYPES = {"codes": np.uint16, "labels": np.int16, "games": np.int32, "plies": np.int16}
-ARRAYS = tuple(ARRAY_DTYPES)
-
-
-def split_of(game_id: str, fractions: tuple[float, float, float] = DEFAULT_FRACTIONS) -> str:
-    """The split of a game: the first 8 bytes of sha1(game_id) as a fraction of 2**64.
-
-    Stable across runs, machines and collections, and a game never straddles two splits.
-
-    >>> split_of("tygem-407331168")
-    'train'
-    >>> [split_of("tom-354460", (0.0, 0.0, 1.0)), split_of("tom-354460", (0.0, 1.0, 0.0))]
-    ['test', 'validation']
-    """
-    digest = hashlib.sha1(game_id.encode("utf-8")).digest()
-    fraction = int.from_bytes(digest[:8], "big") / 2**64
-    bounds = np.cumsum(fractions)
-    for split, bound in zip(SPLITS, bounds, strict=True):
-        if fraction < bound:
-            return split
-    return SPLITS[-1]
-
-
-def shard_path(data_dir: Path, split: str, shard: str, array: str) -> Path:
-    """Where one array of one shard lives."""
-    return Path(data_dir) / split / f"{shard}.{array}.npy"
 
 
 def mapped(path: Path) -> np.ndarray:
@@ -74,19 +38,7 @@ class PositionDataset:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}: expected one of {SPLITS}")
         self.data_dir = Path(data_dir)
-        manifest_path = self.data_dir / MANIFEST
-        if not manifest_path.exists():
-            raise FileNotFoundError(
-                f"{manifest_path} is missing: run (or finish, by running it again) "
-                f"`python -m alphago_policy prepare ... --out {self.data_dir}`"
-            )
-        self.manifest = json.loads(manifest_path.read_text())
-        version = self.manifest.get("encoding_version")
-        if version != encoding.ENCODING_VERSION:
-            raise ValueError(
-                f"{manifest_path}: encoding version {version}, this code reads version "
-                f"{encoding.ENCODING_VERSION}: prepare the data again"
-            )
+        self.manifest = read_manifest(self.data_dir)
         self.split = split
         shards = self.manifest["splits"][split]["shards"]
         self._arrays = {

@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from alphago_policy.cli import fail, positive_int
+from alphago_policy.files import atomic_open
+from alphago_policy.layout import SPLITS, is_prepared
 from alphago_policy.model import load_policy
 
 PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
@@ -69,7 +72,8 @@ class Tally:
         self.nll += nll_sum
 
     def rows(self) -> list[dict[str, float | int | str]]:
-        """One row per phase, then the whole: positions, top1, top5 (fractions), nll (mean)."""
+        """One row per phase, then the whole: positions, top1, top5 (fractions), nll (mean);
+        the figures are None for a phase without positions (games that end before it)."""
         groups = [(name, slice(i, i + 1)) for i, name in enumerate(PHASES)]
         rows = []
         for name, part in [*groups, ("all", slice(None))]:
@@ -78,9 +82,9 @@ class Tally:
                 {
                     "phase": name,
                     "positions": n,
-                    "top1": float(self.top1[part].sum() / n) if n else float("nan"),
-                    "top5": float(self.top5[part].sum() / n) if n else float("nan"),
-                    "nll": float(self.nll[part].sum() / n) if n else float("nan"),
+                    "top1": float(self.top1[part].sum() / n) if n else None,
+                    "top5": float(self.top5[part].sum() / n) if n else None,
+                    "nll": float(self.nll[part].sum() / n) if n else None,
                 }
             )
         return rows
@@ -183,19 +187,24 @@ def decoded(batches: Iterable[Arrays], device: str) -> Iterator[Batch]:
 
 
 def format_table(rows: list[dict]) -> str:
-    """The figures as an aligned text table.
+    """The figures as an aligned text table ("-" for a phase without positions).
 
     >>> print(format_table([{"phase": "all", "positions": 8, "top1": 0.5, "top5": 0.75,
-    ...                      "nll": 2.0}]))
+    ...                      "nll": 2.0}, {"phase": "moves 151+", "positions": 0, "top1": None,
+    ...                      "top5": None, "nll": None}]))
     phase           positions   top-1   top-5    NLL
     all                     8   50.0%   75.0%  2.000
+    moves 151+              0       -       -      -
     """
+
+    def percent(fraction: float | None) -> str:
+        return f"{'-':>7}" if fraction is None else f"{100 * fraction:>6.1f}%"
+
     lines = [f"{'phase':<14} {'positions':>10} {'top-1':>7} {'top-5':>7} {'NLL':>6}"]
     for r in rows:
-        lines.append(
-            f"{r['phase']:<14} {r['positions']:>10,} {100 * r['top1']:>6.1f}% "
-            f"{100 * r['top5']:>6.1f}% {r['nll']:>6.3f}"
-        )
+        nll = f"{'-':>6}" if r["nll"] is None else f"{r['nll']:>6.3f}"
+        top1, top5 = percent(r["top1"]), percent(r["top5"])
+        lines.append(f"{r['phase']:<14} {r['positions']:>10,} {top1} {top5} {nll}")
     return "\n".join(lines)
 
 
@@ -210,15 +219,18 @@ def plot(rows: list[dict], title: str, path: str) -> None:
     xs = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(7, 4))
     for offset, key, label in ((-0.2, "top1", "top-1"), (0.2, "top5", "top-5")):
-        bars = ax.bar(xs + offset, [100 * r[key] for r in rows], 0.4, label=label)
-        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+        values = [r[key] for r in rows]
+        bars = ax.bar(xs + offset, [100 * (v or 0) for v in values], 0.4, label=label)
+        labels = ["-" if v is None else f"{100 * v:.1f}" for v in values]
+        ax.bar_label(bars, labels, fontsize=8)
     ax.set_xticks(xs, names)
     ax.set_ylabel("expert move predicted (%)")
     ax.set_ylim(0, 100)
     ax.set_title(title, fontsize=9)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_open(path) as file:
+        fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
     plt.close(fig)
 
 
@@ -231,10 +243,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--weights", help="weights file (default: the shipped weights, else a random network)"
     )
     parser.add_argument(
-        "--split", default="test", help="split of a prepared data directory (default: test)"
+        "--split",
+        default="test",
+        choices=SPLITS,
+        help="split of a prepared data directory (default: test)",
     )
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--max-games", type=int, help="only the first N games of game records")
+    parser.add_argument("--batch-size", type=positive_int, default=256)
+    parser.add_argument(
+        "--max-games", type=positive_int, help="only the first N games of game records"
+    )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
         "--symmetries", action="store_true", help="average the network over the 8 symmetries"
@@ -244,21 +261,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.runtime import pick_device
-    from sgf_data import LoadSummary, read_games
+    from alphago_policy.model import WeightsError
+    from sgf_data import LoadSummary
 
-    device = pick_device(args.device)
-    policy = load_policy(args.weights, device=device)
-    prepared = len(args.data) == 1 and (Path(args.data[0]) / "manifest.json").is_file()
     summary, skipped = LoadSummary(), []
-    if prepared:
-        chunks = prepared_arrays(Path(args.data[0]), args.split, args.batch_size)
-        source = f"{args.data[0]} ({args.split} split)"
-    else:
-        games = islice(read_games(*args.data, summary=summary), args.max_games)
-        chunks = game_arrays(games, skipped)
-        source = " ".join(args.data)
-    batches = decoded(rebatched(chunks, args.batch_size), device)
+    try:
+        device = checked_device(args.device)
+        if args.plot:
+            check_plot(args.plot)
+        policy = load_policy(args.weights, device=device)
+        prepared, source, batches = open_batches(args, device, summary, skipped)
+    except (FileNotFoundError, ValueError, WeightsError) as error:
+        return fail(error)
     progress = tqdm(batches, unit="batch", disable=args.json, file=sys.stderr)
     model = SymmetryAveraged(policy.model).to(device) if args.symmetries else policy.model
     rows = evaluate(model, progress, device).rows()
@@ -276,8 +290,69 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{policy.description}\non {source}")
         if not prepared:
-            print(f"{summary.games} games read, {len(reasons)} skipped")
+            print(what_was_read(summary, skipped))
         print(format_table(rows))
     if args.plot:
         plot(rows, f"{policy.description}\n{source}", args.plot)
     return 0
+
+
+def what_was_read(summary, skipped: list[str]) -> str:
+    """The reader's summary, and the games whose features failed, in one line."""
+    return f"{summary}" + (f", and {len(skipped)} whose features failed" if skipped else "")
+
+
+def checked_device(name: str) -> str:
+    """The device to run on; ValueError for cuda where torch sees none."""
+    from alphago_policy.runtime import pick_device
+
+    device = pick_device(name)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"--device cuda: torch {torch.__version__} sees no CUDA device here; "
+            "use --device cpu (or auto)"
+        )
+    return device
+
+
+def check_plot(path: str) -> None:
+    """ValueError now, before any work, where --plot could not be drawn or written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "--plot needs matplotlib: pip install matplotlib (or the project's [plot] extra)"
+        ) from None
+    if not Path(path).absolute().parent.is_dir():
+        raise ValueError(f"--plot {path}: there is no directory {Path(path).parent}")
+
+
+def open_batches(
+    args: argparse.Namespace, device: str, summary, skipped: list[str]
+) -> tuple[bool, str, Iterator[Batch]]:
+    """(whether DATA is a prepared directory, a name for it, its batches); ValueError or
+    FileNotFoundError, naming the input and what to do, where it holds no position."""
+    from sgf_data import read_games
+
+    prepared = len(args.data) == 1 and is_prepared(args.data[0])
+    if prepared:
+        chunks = prepared_arrays(Path(args.data[0]), args.split, args.batch_size)
+        source = f"{args.data[0]} ({args.split} split)"
+    else:
+        games = islice(read_games(*args.data, summary=summary, unique=True), args.max_games)
+        chunks = game_arrays(games, skipped)
+        source = " ".join(args.data)
+    batches = decoded(rebatched(chunks, args.batch_size), device)
+    first = next(batches, None)
+    if first is None:
+        if prepared:
+            raise ValueError(
+                f"{args.data[0]}: the {args.split} split holds no positions; "
+                f"choose another --split ({', '.join(SPLITS)})"
+            )
+        raise ValueError(
+            f"no position to evaluate in {source}: {what_was_read(summary, skipped)}; "
+            "give 19x19 game records "
+            "(.sgf files, directories or archives of them)"
+        )
+    return prepared, source, chain([first], batches)

@@ -8,7 +8,7 @@ number of games; a pool of worker processes computes the planes of each shard an
 arrays, then its completion record (shards/NNNNNN.json), each file atomically. An interrupted
 run (Ctrl-C) resumes where it stopped when the same command runs again: shards with a record
 are not redone, so the result is the same as that of an uninterrupted run. manifest.json,
-written last, says what the directory holds (see alphago_policy.dataset for the format).
+written last, says what the directory holds (see alphago_policy.layout for the format).
 """
 
 from __future__ import annotations
@@ -28,24 +28,30 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from alphago_policy import encoding
-from alphago_policy.dataset import (
+from alphago_policy import encoding, layout
+from alphago_policy.cli import fail, positive_int
+from alphago_policy.files import atomic_open
+from alphago_policy.layout import (
     ARRAY_DTYPES,
     DEFAULT_FRACTIONS,
-    MANIFEST,
+    SETTINGS_FILE,
+    SHARDS_DIR,
     SPLITS,
+    Manifest,
+    ShardRecord,
+    SkipRecord,
+    record_path,
+    record_paths,
+    shard_name,
     shard_path,
     split_of,
+    write_json,
 )
-from alphago_policy.files import atomic_open
+from alphago_policy.workers import start_worker
 from sgf_data.archives import check_paths, sgf_files
 from sgf_data.coords import NUM_POINTS, to_index
 from sgf_data.features import planes
 from sgf_data.reader import Game, LoadSummary, read_games
-
-SETTINGS_FILE = "prepare.json"
-SHARDS_DIR = "shards"
-FORMAT = "alphago_policy positions"
 
 
 @dataclass(frozen=True)
@@ -58,30 +64,9 @@ class PrepareSettings:
     shard_games: int = 128
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> layout.Identity:
         """The settings that decide the output (workers do not)."""
-        return {
-            "format": FORMAT,
-            "encoding_version": encoding.ENCODING_VERSION,
-            "sources": [str(Path(p).resolve()) for p in self.paths],
-            "shard_games": self.shard_games,
-            "fractions": list(self.fractions),
-        }
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically."""
-    with atomic_open(path, "w") as f:
-        json.dump(data, f, indent=1)
-
-
-def shard_name(number: int) -> str:
-    """The name of shard `number`, sorting in shard order.
-
-    >>> shard_name(42)
-    '000042'
-    """
-    return f"{number:06d}"
+        return layout.identity(self.paths, self.shard_games, self.fractions)
 
 
 def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
@@ -102,7 +87,7 @@ def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
     return {name: np.asarray(data, ARRAY_DTYPES[name]) for name, data in arrays.items()}
 
 
-def skip_record(game: Game, reason: str, detail: str) -> dict[str, Any]:
+def skip_record(game: Game, reason: str, detail: str) -> SkipRecord:
     """A game left out, in the fields of sgf_data.reader.Skip (the game id in the detail)."""
     return {
         "source": game.source,
@@ -115,7 +100,7 @@ def skip_record(game: Game, reason: str, detail: str) -> dict[str, Any]:
 
 def prepare_shard(
     number: int, first_game: int, games: list[Game], out: str, fractions: tuple[float, float, float]
-) -> dict[str, Any]:
+) -> ShardRecord:
     """Compute and write one shard (its arrays per split, then its record); return the record.
 
     A game that fails (an illegal move, an error in the features) is left out and recorded.
@@ -139,7 +124,7 @@ def prepare_shard(
             with atomic_open(shard_path(Path(out), split, name, array)) as f:
                 np.save(f, data)
         positions[split] = sum(len(p["labels"]) for p in parts)
-    record = {
+    record: ShardRecord = {
         "shard": name,
         "first_game": first_game,
         "game_ids": [game.game_id for game in games],
@@ -148,24 +133,13 @@ def prepare_shard(
         "skipped": skipped,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    write_json(Path(out) / SHARDS_DIR / f"{name}.json", record)
+    write_json(record_path(Path(out), name), record)
     return record
 
 
 def _empty(array: str) -> np.ndarray:
     """A split with no positions in a shard still gets its (empty) arrays."""
     return np.zeros((0, NUM_POINTS) if array == "codes" else 0, ARRAY_DTYPES[array])
-
-
-def unique_games(games: Iterable[Game], duplicates: list[dict[str, Any]]) -> Iterator[Game]:
-    """The games whose id was not seen before; the others are recorded in `duplicates`."""
-    seen: set[str] = set()
-    for game in games:
-        if game.game_id in seen:
-            duplicates.append(skip_record(game, "duplicate", "a game with this id was read before"))
-            continue
-        seen.add(game.game_id)
-        yield game
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -218,11 +192,11 @@ class ShardRunner:
     def __init__(self, workers: int):
         self.pool = None
         if workers > 1:
-            self.pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+            self.pool = ProcessPoolExecutor(workers, initializer=start_worker)
         self.limit = 2 * workers
         self.pending: set[Future] = set()
 
-    def submit(self, *task) -> Iterator[dict[str, Any]]:
+    def submit(self, *task) -> Iterator[ShardRecord]:
         """Start a shard; yield the records of shards finished meanwhile."""
         if self.pool is None:
             yield prepare_shard(*task)
@@ -231,12 +205,12 @@ class ShardRunner:
         while len(self.pending) >= self.limit:
             yield from self._collect()
 
-    def finish(self) -> Iterator[dict[str, Any]]:
+    def finish(self) -> Iterator[ShardRecord]:
         """Yield the records of the shards still in progress as they finish."""
         while self.pending:
             yield from self._collect()
 
-    def _collect(self) -> Iterator[dict[str, Any]]:
+    def _collect(self) -> Iterator[ShardRecord]:
         done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
         for future in done:
             yield future.result()
@@ -247,11 +221,6 @@ class ShardRunner:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which lets them finish their shard."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 class Progress:
     """The progress bar (games, with an ETA) and the positions computed per second."""
 
@@ -260,7 +229,7 @@ class Progress:
         self.started = time.perf_counter()
         self.positions = 0
 
-    def shard(self, record: dict[str, Any], computed: bool) -> None:
+    def shard(self, record: ShardRecord, computed: bool) -> None:
         self.bar.update(len(record["game_ids"]))
         if computed:
             self.positions += sum(record["positions"].values())
@@ -274,24 +243,24 @@ class Progress:
 def prepare(
     settings: PrepareSettings,
     *,
-    on_shard: Callable[[dict[str, Any]], None] | None = None,
+    on_shard: Callable[[ShardRecord], None] | None = None,
     progress: bool = True,
-) -> dict[str, Any]:
+) -> Manifest:
     """Prepare (or finish preparing) `settings.out`; return the manifest.
 
     `on_shard` is called with the record of each shard computed (tests interrupt a run there).
     """
     check_paths(settings.paths)
     out = Path(settings.out)
+    created, fresh = not out.exists(), not (out / SETTINGS_FILE).exists()
     (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
     check_settings(out, settings)
     remove_temporaries(out)
     summary = LoadSummary()
-    duplicates: list[dict[str, Any]] = []
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, ShardRecord] = {}
     meter = Progress(count_sgf_files(settings.paths) if progress else None, progress)
 
-    def finished(record: dict[str, Any], computed: bool = True) -> None:
+    def finished(record: ShardRecord, computed: bool = True) -> None:
         records[record["shard"]] = record
         meter.shard(record, computed)
         if computed and on_shard is not None:
@@ -299,11 +268,11 @@ def prepare(
 
     runner = ShardRunner(settings.workers)
     try:
-        games = unique_games(read_games(*settings.paths, summary=summary), duplicates)
+        games = read_games(*settings.paths, summary=summary, unique=True)
         for number, shard in enumerate(batched(games, settings.shard_games)):
-            record_path = out / SHARDS_DIR / f"{shard_name(number)}.json"
-            if record_path.exists():
-                finished(json.loads(record_path.read_text()), computed=False)
+            done = record_path(out, shard_name(number))
+            if done.exists():
+                finished(json.loads(done.read_text()), computed=False)
                 continue
             task = (number, number * settings.shard_games, shard, str(out), settings.fractions)
             for record in runner.submit(*task):
@@ -314,52 +283,33 @@ def prepare(
         meter.close()
         print("interrupted: letting the shards in progress finish (their work is kept)")
         runner.stop()
-        print(f"{len(list((out / SHARDS_DIR).glob('*.json')))} shards done in {out}")
+        print(f"{len(record_paths(out))} shards done in {out}")
         raise
     finally:
         runner.stop()
         meter.close()
-    manifest = build_manifest(settings, [records[k] for k in sorted(records)], summary)
-    manifest["skipped"] += duplicates
-    manifest["run"] = {
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - meter.started, 1),
-        "positions_computed": meter.positions,
-        "workers": settings.workers,
-    }
-    write_json(out / MANIFEST, manifest)
+    manifest = layout.build_manifest(
+        settings.identity(),
+        [records[k] for k in sorted(records)],
+        games_read=summary.games,
+        skipped=[asdict(skip) for skip in summary.skipped],
+        run={
+            "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - meter.started, 1),
+            "positions_computed": meter.positions,
+            "workers": settings.workers,
+        },
+    )
+    if manifest["positions"] == 0:
+        if fresh:
+            layout.remove(out, directory=created)
+        raise ValueError(
+            f"no position to prepare from {' '.join(settings.paths)}: {summary}"
+            + ("; nothing written" if fresh else f"; {out} left as it was")
+            + "; give 19x19 game records (.sgf files, directories or archives of them)"
+        )
+    layout.write_manifest(out, manifest)
     return manifest
-
-
-def build_manifest(
-    settings: PrepareSettings, records: list[dict[str, Any]], summary: LoadSummary
-) -> dict[str, Any]:
-    """What the directory holds: counts and shards per split, sources, settings, game ids, and
-    every game left out with the reason."""
-    splits = {}
-    for split in SPLITS:
-        shards = [
-            {"name": r["shard"], "positions": r["positions"][split]}
-            for r in records
-            if r["positions"][split]
-        ]
-        splits[split] = {
-            "positions": sum(s["positions"] for s in shards),
-            "games": sum(r["games"][split] for r in records),
-            "shards": shards,
-        }
-    skipped = [asdict(skip) for skip in summary.skipped]
-    for record in records:
-        skipped += record["skipped"]
-    return {
-        **settings.identity(),
-        "splits": splits,
-        "games_read": summary.games,
-        "positions": sum(s["positions"] for s in splits.values()),
-        "bytes_per_position": 2 * encoding.NUM_POINTS + 2 + 4 + 2,
-        "game_ids": [game_id for r in records for game_id in r["game_ids"]],
-        "skipped": skipped,
-    }
 
 
 def split_fractions(text: str) -> tuple[float, float, float]:
@@ -389,13 +339,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="the data directory to write (or resume)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="processes computing features (default: all cores)",
     )
     parser.add_argument(
         "--shard-games",
-        type=int,
+        type=positive_int,
         default=PrepareSettings.shard_games,
         help="games per shard, the unit of work and of resuming (default: 128)",
     )
@@ -422,9 +372,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopped; run the same command again to resume")
         return 130
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
+    except (OSError, ValueError) as error:
+        return fail(error)
     counts = ", ".join(f"{s} {manifest['splits'][s]['positions']:,}" for s in SPLITS)
     print(
         f"{args.out}: {manifest['positions']:,} positions ({counts}) from "

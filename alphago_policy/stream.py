@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,8 +31,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from alphago_policy.dataset import DEFAULT_FRACTIONS, Decoder, split_of
+from alphago_policy.dataset import Decoder
+from alphago_policy.layout import DEFAULT_FRACTIONS, split_of
 from alphago_policy.symmetries import NUM_SYMMETRIES
+from alphago_policy.workers import start_worker
 from sgf_data.archives import SgfFile, check_paths, sgf_files
 from sgf_data.coords import NUM_POINTS
 from sgf_data.reader import LoadSummary, games_of
@@ -94,25 +95,6 @@ def tasks_of(
     return [(files[i : i + TASK_FILES], split, fractions) for i in range(0, len(files), TASK_FILES)]
 
 
-def _worker_start() -> None:
-    """Workers leave stopping to the trainer, and die with it even when it is killed."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    die_with_parent()
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG), so no
-    worker outlives a `kill -9` of the main process. Elsewhere a no-op."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        return
-
-
 class Workers:
     """A pool of processes computing `positions_of` (or the caller itself, for 0 workers)."""
 
@@ -120,7 +102,7 @@ class Workers:
         self.pool = None
         if count > 0:
             context = multiprocessing.get_context("spawn")  # no fork of a threaded torch
-            self.pool = context.Pool(count, initializer=_worker_start)
+            self.pool = context.Pool(count, initializer=start_worker)
 
     def submit(self, tasks: list[tuple]) -> Any:
         """Start the tasks; `.get()` of the result is their outputs in order."""

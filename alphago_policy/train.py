@@ -56,8 +56,9 @@ from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import stream
-from alphago_policy.dataset import MANIFEST, Decoder, PositionDataset, make_loader
+from alphago_policy.dataset import Decoder, PositionDataset, make_loader
 from alphago_policy.files import atomic_open
+from alphago_policy.layout import is_prepared
 from alphago_policy.model import build, save_weights
 from alphago_policy.runtime import (
     Cluster,
@@ -314,11 +315,6 @@ def train_step(net, optimizer, scheduler, x, y, settings: Settings) -> torch.Ten
     optimizer.step()
     scheduler.step()
     return batch_figures(loss.detach() * len(y), logits.detach(), y)
-
-
-def is_prepared(data: str) -> bool:
-    """Whether `data` is a directory written by `prepare` (else it is game records)."""
-    return (Path(data) / MANIFEST).is_file()
 
 
 class Data:

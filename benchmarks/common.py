@@ -1,16 +1,21 @@
-"""What the benchmarks share: the machine line, the date, tables, results files, timing helpers.
+"""What the benchmarks share: the machine line, the date, tables, results pages, timing helpers.
 
 A results page says where and when it was measured, so these live in one place and read
 the same on every page; the side-by-side timings pin to one core and time first calls the
-same way. Run the benchmarks from the checkout's root with
-``PYTHONPATH=. python benchmarks/<name>.py``.
+same way. Run the benchmarks from the checkout's root with ``python -m benchmarks.NAME``.
+
+A run is a trial unless it says otherwise: it prints its page and writes it under runs/
+(which git ignores), so a short try never replaces the recorded results in
+benchmarks/results; ``--record`` writes the recorded page (see `add_output_arguments`).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -20,6 +25,8 @@ from pathlib import Path
 from alphago_policy.files import atomic_open
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"  # the recorded pages, committed
+TRIALS = ROOT / "runs" / "benchmarks"  # trial pages, ignored by git
 
 
 def cpu_model() -> str:
@@ -140,3 +147,46 @@ def write_section(path: Path, title: str, section: str) -> None:
     """Put a run's section (``## <device kind>`` ...) into the results page at `path`,
     replacing that kind's previous section and keeping the others' (a GPU run keeps the CPU's)."""
     write_atomically(path, merge(path.read_text() if path.exists() else "", title, section))
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say where a run's results page goes (`results_page`)."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--record",
+        action="store_true",
+        help="write the recorded page in benchmarks/results (default: a trial, written under "
+        "runs/benchmarks, which never replaces recorded results)",
+    )
+    where.add_argument("--out", type=Path, help="write the results page to this file instead")
+
+
+def results_page(args: argparse.Namespace, name: str) -> Path:
+    """Where the page of benchmark `name` goes: --out; with --record the recorded page
+    benchmarks/results/NAME.md; else a trial's, runs/benchmarks/NAME.md."""
+    if args.out is not None:
+        return args.out
+    return (RESULTS if args.record else TRIALS) / f"{name}.md"
+
+
+def publish(path: Path, text: str, title: str | None = None) -> None:
+    """Print a results page, write it to `path` (with `title`: as the section of its device
+    kind in that page, keeping the others'), and say where it went."""
+    print(text)
+    if title is None:
+        write_atomically(path, text)
+    else:
+        write_section(path, title, text)
+    trial = path.resolve().is_relative_to(TRIALS)
+    note = " (a trial; --record writes the recorded page in benchmarks/results)" if trial else ""
+    print(f"written to {path}{note}")
+
+
+def command_line(name: str, argv: list[str] | None = None) -> str:
+    """How to run benchmark `name` again with the arguments `argv` (default: this process's).
+
+    >>> command_line("replay", ["--games", "10", "--record"])
+    'python -m benchmarks.replay --games 10 --record'
+    """
+    arguments = sys.argv[1:] if argv is None else argv
+    return " ".join(["python", "-m", f"benchmarks.{name}", *map(shlex.quote, arguments)])

@@ -11,9 +11,10 @@ machine. The planes of both are compared feature by feature on the shared positi
 
     git clone https://github.com/Rochester-NRT/RocAlphaGo /tmp/RocAlphaGo
     git -C /tmp/RocAlphaGo checkout c764b871
-    PYTHONPATH=. python benchmarks/features.py --rocalphago /tmp/RocAlphaGo
+    python -m benchmarks.features --rocalphago /tmp/RocAlphaGo [--record]
 
-Prints a table and writes it, with the machine and the date, to benchmarks/results/features.md.
+Prints a table with the machine and the date; `--record` writes it to
+benchmarks/results/features.md (a trial goes to runs/benchmarks/features.md).
 """
 
 from __future__ import annotations
@@ -29,21 +30,22 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import (
+    add_output_arguments,
     cold_and_warm_seconds,
+    command_line,
     machine,
     pin_to_one_core,
+    publish,
+    results_page,
     table,
     utc_now,
-    write_atomically,
 )
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
 from sgf_data.reader import Game, read_games
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
-RESULTS = ROOT / "benchmarks" / "results" / "features.md"
 
 
 @dataclass(frozen=True)
@@ -216,11 +218,9 @@ def run(settings: Settings) -> None:
         "",
         *agreement(our_planes, their_planes),
         "",
-        "Command: `PYTHONPATH=. python benchmarks/features.py --rocalphago /tmp/RocAlphaGo`.",
+        f"Command: `{command_line('features')}`.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(settings.out, text)
+    publish(settings.out, "\n".join(lines) + "\n")
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -230,11 +230,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--every", type=int, default=5, help="sample every N-th move")
     parser.add_argument("--peer-positions", type=int, default=400)
     parser.add_argument("--rocalphago", type=Path, default=Path("/tmp/RocAlphaGo"))
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
-    return Settings(
-        args.archive, args.games, args.every, args.peer_positions, args.rocalphago, args.out
-    )
+    out = results_page(args, "features")
+    return Settings(args.archive, args.games, args.every, args.peer_positions, args.rocalphago, out)
 
 
 if __name__ == "__main__":

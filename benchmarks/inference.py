@@ -1,7 +1,7 @@
 """Policy network inference: latency of one position and throughput of a batch, beside the
 paper's 3 ms per evaluation (main text; 4.8 ms for k=192 in Extended Data Table 3, 2015 GPUs).
 
-    PYTHONPATH=. python benchmarks/inference.py [--device cuda] [--k 192] [--batch 256]
+    python -m benchmarks.inference [--device cuda] [--k 192] [--batch 256] [--record]
 
 Positions are real: every 10th position of the games in tests/fixtures/games. Timed, each as
 the median over repeats after a warm-up:
@@ -10,15 +10,15 @@ the median over repeats after a warm-up:
 - forward alone, batch 1;
 - forward at batch `--batch`: positions per second.
 On cuda each runs in float32 and in bfloat16 autocast with channels_last. The network has
-random weights (speed does not depend on them). The results replace this device kind's
-section of benchmarks/results/inference.md (written atomically, with machine, load, date).
+random weights (speed does not depend on them). With `--record` the results replace this
+device kind's section of benchmarks/results/inference.md (with machine, load, date); a trial's
+go to runs/benchmarks/inference.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -28,13 +28,20 @@ import numpy as np
 import torch
 
 from alphago_policy.model import Policy, build
-from benchmarks.common import machine, table, utc_now, write_section
+from benchmarks.common import (
+    add_output_arguments,
+    command_line,
+    machine,
+    publish,
+    results_page,
+    table,
+    utc_now,
+)
 from sgf_data import read_games
 from sgf_data.features import planes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "games"
-RESULTS = ROOT / "benchmarks" / "results" / "inference.md"
 PAPER_MS = 3.0
 PAPER_TABLE_MS = 4.8
 
@@ -130,7 +137,7 @@ def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
             ),
         ),
         "",
-        f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`",
+        f"Reproduce: `{command_line('inference')}`",
     ]
     return "\n".join(lines) + "\n"
 
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -151,9 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.benchmark = True
     rows = measure(args.k, device, args.batch, args.repeats)
     text = section(device, args.k, args.batch, rows)
-    print(text)
     title = "# Policy network inference: latency and throughput"
-    write_section(args.out, title, text)
+    publish(results_page(args, "inference"), text, title)
     return 0
 
 

@@ -1,12 +1,13 @@
 """Load a whole SGF collection with `sgf_data.read_games` and report what came through, how fast.
 
-    PYTHONPATH=. python benchmarks/load_collection.py [ROOT] [--out FILE]
+    python -m benchmarks.load_collection [ROOT] [--record | --out FILE]
 
 ROOT (default /work/shared/data/sgf) is searched for archives and SGF files; each top-level
 archive or file is loaded in turn under one tqdm bar. Side by side, on the largest archive, the
 bare sgfmill route (``Sgf_game.from_bytes``, ``get_main_sequence``, ``get_move``; no legality
-check, no metadata) gives the cost of what the loader adds. The result table goes to
-benchmarks/results/load_collection.md (written atomically) with the machine and the date.
+check, no metadata) gives the cost of what the loader adds. The table, with the machine and the
+date, is printed; `--record` writes it to benchmarks/results/load_collection.md (a trial goes
+to runs/benchmarks/load_collection.md).
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ import sgfmill
 from sgfmill import sgf
 from tqdm import tqdm
 
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    add_output_arguments,
+    command_line,
+    machine,
+    publish,
+    results_page,
+    table,
+    utc_now,
+)
 from sgf_data import reader
 from sgf_data.archives import check_paths, container_kind, sgf_files
 
 DEFAULT_ROOT = Path("/work/shared/data/sgf")
-DEFAULT_OUT = Path(__file__).parent / "results" / "load_collection.md"
 
 EXPLANATIONS = {
     reader.UNREADABLE: "the file or archive member could not be read (damaged archive, I/O)",
@@ -131,7 +139,7 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
     lines = [
         "# Loading the training collection",
         "",
-        f"`PYTHONPATH=. python benchmarks/load_collection.py {root}`: every game read with "
+        f"`{command_line('load_collection', [str(root)])}`: every game read with "
         "`sgf_data.read_games` (sgfmill parse, main line, metadata, game id, and one legality "
         "replay of each game through `sgf_data.Position`), archives streamed, nothing extracted.",
         "",
@@ -219,12 +227,12 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    add_output_arguments(parser)
     parser.add_argument("--no-peer", action="store_true", help="skip the bare sgfmill run")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the skips are listed in the report instead
     parts = collection_parts(args.root)
     load_at_start = os.getloadavg()[0]
@@ -233,8 +241,7 @@ def main() -> None:
     peer = None if args.no_peer else (largest, bare_sgfmill(largest))
     load_average = (load_at_start, os.getloadavg()[0])
     text = report(parts_loaded, ids, games, peer, args.root, load_average)
-    write_atomically(args.out, text)
-    print(text)
+    publish(results_page(args, "load_collection"), text)
 
 
 if __name__ == "__main__":

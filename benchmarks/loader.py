@@ -14,9 +14,10 @@ Each row is the best of 3 timing windows. The loader rows time the loader alone:
 buffers are reused from batch to batch and may stay in the CPU caches, which a training step,
 reading them, would not allow.
 
-    PYTHONPATH=. python benchmarks/loader.py --data data/tom-9d-2003 [--device cuda]
+    python -m benchmarks.loader --data data/tom-9d-2003 [--device cuda] [--record]
 
-Prints a table and writes it, with the machine and the date, to benchmarks/results/loader.md.
+Prints a table with the machine and the date; `--record` writes it to
+benchmarks/results/loader.md (a trial goes to runs/benchmarks/loader.md).
 """
 
 from __future__ import annotations
@@ -33,15 +34,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy import encoding
-from alphago_policy.dataset import ARRAY_DTYPES, PositionDataset, make_loader, shard_path
+from alphago_policy import encoding, layout
+from alphago_policy.dataset import PositionDataset, make_loader
+from alphago_policy.layout import ARRAY_DTYPES, SPLITS, shard_name, shard_path
 from alphago_policy.symmetries import NUM_SYMMETRIES, transform
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    add_output_arguments,
+    machine,
+    publish,
+    results_page,
+    table,
+    utc_now,
+)
 from sgf_data.features import planes
 from sgf_data.reader import read_games
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "loader.md"
 ALL_POSITIONS = 24_000_000  # the positions of /work/shared/data (117k games)
 GPU_MACHINE_CORES = 16
 TARGET = 40_000  # positions/s the loader must feed to the GPU
@@ -142,17 +150,35 @@ def many_shards_row(settings: Settings, batch: int, shards: int = 1700) -> Row:
     shard), each of 200 synthetic positions: the cost is per shard touched, not per byte."""
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as scratch:
-        records = []
+        records: list[layout.ShardRecord] = []
         for number in range(shards):
-            name = f"{number:06d}"
+            name = shard_name(number)
             for array, dtype in ARRAY_DTYPES.items():
                 path = shard_path(Path(scratch), "train", name, array)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 np.save(path, np.zeros((200, 361) if array == "codes" else 200, dtype))
-            records.append({"name": name, "positions": 200})
-        manifest = {"encoding_version": encoding.ENCODING_VERSION, "game_ids": []}
-        manifest["splits"] = {"train": {"shards": records}}
-        (Path(scratch) / "manifest.json").write_text(json.dumps(manifest))
+            positions = {split: 200 if split == "train" else 0 for split in SPLITS}
+            games = {split: 0 for split in SPLITS}
+            records.append(
+                {
+                    "shard": name,
+                    "first_game": 0,
+                    "game_ids": [],
+                    "positions": positions,
+                    "games": games,
+                    "skipped": [],
+                    "seconds": 0.0,
+                }
+            )
+        run: layout.RunInfo = {
+            "finished": utc_now(),
+            "seconds": 0.0,
+            "positions_computed": 200 * shards,
+            "workers": 1,
+        }
+        identity = layout.identity([], 0, (1.0, 0.0, 0.0))
+        manifest = layout.build_manifest(identity, records, games_read=0, skipped=[], run=run)
+        layout.write_manifest(Path(scratch), manifest)
         dataset = PositionDataset(scratch, "train")
 
         def step():
@@ -217,12 +243,8 @@ def reader_rate(manifest: dict, games: int = 300) -> tuple[float, float]:
 def prepare_figures(data: Path, manifest: dict, one_core: float) -> list[str]:
     """Disk bytes, and prepare's rate per worker from the shards' own timings; projections at
     that rate and at `one_core`, the features rate measured on one core in this run."""
-    disk = sum(
-        p.stat().st_size
-        for split in ("train", "validation", "test")
-        for p in (data / split).glob("*.npy")
-    )
-    records = [json.loads(p.read_text()) for p in (data / "shards").glob("*.json")]
+    disk = sum(p.stat().st_size for p in layout.array_paths(data))
+    records = [json.loads(p.read_text()) for p in layout.record_paths(data)]
     worker_seconds = sum(r["seconds"] for r in records)
     positions = manifest["positions"]
     per_core = positions / worker_seconds
@@ -271,7 +293,7 @@ def results_table(rows: list[Row]) -> list[str]:
 
 def run(settings: Settings) -> None:
     torch.set_num_threads(settings.threads)
-    manifest = json.loads((settings.data / "manifest.json").read_text())
+    manifest = layout.read_manifest(settings.data)
     dataset = PositionDataset(settings.data, "train")
     largest = max(settings.batch_sizes)
     rows = loader_rows(settings)
@@ -305,12 +327,10 @@ def run(settings: Settings) -> None:
         "",
         *prepare_figures(settings.data, manifest, rows[-1].rate),
         "",
-        f"Command: `PYTHONPATH=. python benchmarks/loader.py --data {settings.data} "
+        f"Command: `python -m benchmarks.loader --data {settings.data} "
         f"--device {settings.device} --threads {settings.threads}`.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(settings.out, text)
+    publish(settings.out, "\n".join(lines) + "\n")
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -328,7 +348,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=1,
         help="torch CPU threads (1: the steadiest figures on a machine shared with other jobs)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     return Settings(
         args.data,
@@ -337,7 +357,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         tuple(args.batch_sizes),
         args.feature_positions,
         args.threads,
-        args.out,
+        results_page(args, "loader"),
     )
 
 

@@ -10,9 +10,10 @@ round also lists the legal moves of every position (``legal_points`` against Roc
 
     git clone https://github.com/Rochester-NRT/RocAlphaGo /tmp/RocAlphaGo
     git -C /tmp/RocAlphaGo checkout c764b871
-    PYTHONPATH=. python benchmarks/replay.py --rocalphago /tmp/RocAlphaGo
+    python -m benchmarks.replay --rocalphago /tmp/RocAlphaGo [--record]
 
-Prints a table and writes it, with the machine and the date, to benchmarks/results/replay.md.
+Prints a table with the machine and the date; `--record` writes it to
+benchmarks/results/replay.md (a trial goes to runs/benchmarks/replay.md).
 """
 
 from __future__ import annotations
@@ -29,18 +30,19 @@ import numpy as np
 from sgfmill import sgf
 
 from benchmarks.common import (
+    add_output_arguments,
     cold_and_warm_seconds,
+    command_line,
     machine,
     pin_to_one_core,
+    publish,
+    results_page,
     table,
     utc_now,
-    write_atomically,
 )
 from sgf_data.board import IllegalMove, Position
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
-RESULTS = ROOT / "benchmarks" / "results" / "replay.md"
 
 Move = tuple[str, tuple[int, int] | None]
 
@@ -259,12 +261,10 @@ def run(settings: Settings) -> None:
         "",
         *results_table(read, pairs),
         "",
-        "Ratio: RocAlphaGo's time over ours, on the same games. Command: "
-        "`PYTHONPATH=. python benchmarks/replay.py --rocalphago /tmp/RocAlphaGo`.",
+        f"Ratio: RocAlphaGo's time over ours, on the same games. Command: "
+        f"`{command_line('replay')}`.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(settings.out, text)
+    publish(settings.out, "\n".join(lines) + "\n")
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -279,11 +279,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rocalphago", type=Path, default=Path("/tmp/RocAlphaGo"))
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
-    return Settings(
-        args.archive, args.games, args.legal_games, args.rounds, args.rocalphago, args.out
-    )
+    out = results_page(args, "replay")
+    return Settings(args.archive, args.games, args.legal_games, args.rounds, args.rocalphago, out)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Training speed of the policy network next to its compute roofline, measured in one run.
 
-    PYTHONPATH=. python benchmarks/train_throughput.py [--device cuda] [--batch 256 1024]
-                                                      [--compile] [--data DIR]
+    python -m benchmarks.train_throughput [--device cuda] [--batch 256 1024] [--compile]
+                                          [--data DIR] [--record]
 
 A training position costs 3 x 2 x MACs floating-point operations (the forward pass, and the
 backward pass at twice the forward), MACs from `cnn.summary`: 8.4 GFLOP for k=192. The run
@@ -13,15 +13,14 @@ backward pass at twice the forward), MACs from `cnn.summary`: 8.4 GFLOP for k=19
    (make_loader, codes expanded on the device) to include its cost;
 3. reports positions/s, the FLOP/s they mean, and their fraction of the matmul rate (the
    best product timed before and after the steps: other jobs on a shared machine slow both).
-The results replace this device kind's section of benchmarks/results/train_throughput.md.
+With `--record` the results replace this device kind's section of
+benchmarks/results/train_throughput.md; a trial's go to runs/benchmarks/train_throughput.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,11 +29,17 @@ import cnn
 from alphago_policy import train as tr
 from alphago_policy.dataset import make_loader
 from alphago_policy.model import ARCHITECTURE, build
-from benchmarks.common import machine, table, utc_now, write_section
+from benchmarks.common import (
+    add_output_arguments,
+    command_line,
+    machine,
+    publish,
+    results_page,
+    table,
+    utc_now,
+)
 from benchmarks.inference import positions
 from sgf_data.features import planes
-
-RESULTS = Path(__file__).resolve().parent / "results" / "train_throughput.md"
 
 
 def flop_per_position(k: int) -> float:
@@ -105,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true", help="torch.compile the network")
     parser.add_argument("--data", help="a prepared data directory: time the real loader too")
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -148,12 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             align="rrrr",
         ),
         "",
-        f"Reproduce: `PYTHONPATH=. python {' '.join(sys.argv)}`",
+        f"Reproduce: `{command_line('train_throughput', argv)}`",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
     title = "# Policy network training throughput against the FLOP roofline"
-    write_section(args.out, title, text)
+    publish(results_page(args, "train_throughput"), "\n".join(lines) + "\n", title)
     return 0
 
 

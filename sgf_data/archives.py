@@ -67,7 +67,10 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     checked = []
     for path in map(Path, paths):
         if not path.exists():
-            raise FileNotFoundError(f"no such file or directory: {path}")
+            raise FileNotFoundError(
+                f"{path}: no such file or directory; give game records: directories, .sgf files "
+                "or archives of them"
+            )
         if path.is_file() and container_kind(path.name) is None:
             raise ValueError(
                 f"{path}: not a game record; expected a directory, .sgf, .zip, "
@@ -78,21 +81,60 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def sgf_files(paths: Iterable[Path]) -> Iterator[SgfFile]:
-    """Every SGF file under the paths, in order: directories recursively, sorted by name."""
+    """Every SGF file under the paths, in order: directories recursively, sorted by name.
+
+    Each directory is read once however many links lead to it, so a symlink loop (``ln -s .
+    self``) or a directory given twice costs nothing. A directory that cannot be listed comes
+    out as an `SgfFile` with ``data=None`` and the reason, like an unreadable file.
+    """
+    visited: set[tuple[int, int]] = set()
     for path in paths:
-        if path.is_dir():
-            yield from sgf_files(_directory_entries(path))
-        else:
-            yield from _READERS[container_kind(path.name)](path)
+        yield from _walk(path, visited)
+
+
+def _walk(path: Path, visited: set[tuple[int, int]]) -> Iterator[SgfFile]:
+    """The SGF files of one path; `visited` holds the (device, inode) of the directories read."""
+    if not _is_directory(path):
+        yield from _READERS[container_kind(path.name)](path)
+        return
+    try:
+        status = path.stat()
+        if (status.st_dev, status.st_ino) in visited:
+            return
+        visited.add((status.st_dev, status.st_ino))
+        entries = _directory_entries(path)
+    except OSError as error:
+        yield SgfFile(str(path), None, f"cannot read the directory: {error.strerror or error}")
+        return
+    for entry in entries:
+        yield from _walk(entry, visited)
+
+
+def _is_directory(path: Path) -> bool:
+    """Whether `path` is a directory (or a link to one); False where it cannot be looked at."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _directory_entries(directory: Path) -> list[Path]:
-    """The sub-directories and readable files of a directory, sorted so runs are repeatable."""
-    return sorted(
-        entry
-        for entry in directory.iterdir()
-        if entry.is_dir() or (entry.is_file() and container_kind(entry.name) is not None)
-    )
+    """The sub-directories and game files of a directory, sorted so runs are repeatable."""
+    with os.scandir(directory) as scan:
+        return sorted(Path(entry.path) for entry in scan if _wanted(entry))
+
+
+def _wanted(entry: os.DirEntry) -> bool:
+    """A directory, or a game file by its name that is a file or a link (one to nothing is
+    kept, so that reading it names the fault; a pipe or a device is not)."""
+    if _is_directory(Path(entry.path)):
+        return True
+    if container_kind(entry.name) is None:
+        return False
+    try:
+        return entry.is_symlink() or entry.is_file()
+    except OSError:
+        return True
 
 
 def _read_plain(path: Path) -> Iterator[SgfFile]:

@@ -11,6 +11,7 @@ recorded in the `LoadSummary`; the rest of the file or archive goes on.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -39,6 +40,7 @@ BAD_SETUP = "bad setup"  # setup stones after the first move, or a setup that ca
 OCCUPIED = "move on an occupied point"
 ILLEGAL = "illegal move"  # suicide or a ko retake
 NO_MOVES = "no moves"  # no stone played on the board
+DUPLICATE = "duplicate"  # a game with the id of one read before (read_games(unique=True))
 REASONS = (
     UNREADABLE,
     NO_GAME,
@@ -49,6 +51,7 @@ REASONS = (
     OCCUPIED,
     ILLEGAL,
     NO_MOVES,
+    DUPLICATE,
 )
 
 # Files up to this size are parsed whole in one sgfmill pass; larger collections game by game,
@@ -62,6 +65,13 @@ _BOARD_SIZES = (b"19", b"19:19")
 _SETUP = frozenset(("AB", "AW", "AE"))
 _MOVES = (("B", "b"), ("W", "w"))
 _GAME_NUMBER = re.compile(r"[0-9]{5,}", re.ASCII)  # a server's serial number, not a round
+# Properties that only a game's first node holds (root and game-info): where "(;" is followed
+# by one of these, a new game starts, never a variation of the one before.
+_ROOT_PROPERTIES = ("FF", "GM", "SZ", "CA", "AP", "ST")
+_GAME_INFO = ("PB", "PW", "BR", "WR", "DT", "EV", "GN", "PC", "RE", "RU", "KM", "HA")
+_GAME_START = frozenset((*_ROOT_PROPERTIES, *_GAME_INFO))
+_TREE_START = re.compile(rb"\(\s*;")
+_NOT_CLOSED = "the game is not closed, reading goes on at the next game"
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,21 @@ class LoadSummary:
     games: int = 0
     moves: int = 0
     skipped: list[Skip] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        """What was read, in one line.
+
+        >>> print(LoadSummary(1, 1, 250, [Skip("a.sgf", 2, None, DUPLICATE)]))
+        1 file read: 1 game (250 moves), 1 skipped (1 duplicate)
+        >>> print(LoadSummary(3, 0, 0, [Skip("a.sgf", None, None, NO_GAME)] * 3))
+        3 files read: 0 games, 3 skipped (3 no game in file)
+        """
+        line = f"{_count(self.files, 'file')} read: {_count(self.games, 'game')}"
+        line += f" ({self.moves:,} moves)" if self.games else ""
+        if self.skipped:
+            reasons = ", ".join(f"{count:,} {reason}" for reason, count in self.by_reason.items())
+            line += f", {len(self.skipped):,} skipped ({reasons})"
+        return line
 
     @property
     def by_reason(self) -> dict[str, int]:
@@ -148,20 +173,27 @@ class Game:
             position.play(colour, point)
 
 
-def read_games(*paths: str | os.PathLike, summary: LoadSummary | None = None) -> Iterator[Game]:
+def read_games(
+    *paths: str | os.PathLike, summary: LoadSummary | None = None, unique: bool = False
+) -> Iterator[Game]:
     """Stream the usable games under the paths; skipped games are logged and put in ``summary``.
 
     Paths are directories (searched recursively, in sorted order), ``.sgf`` files holding one
     game or several, and ``.zip`` or tar archives (``.tar.gz``, ``.tgz``, ``.tar.bz2``, ...).
     A missing path, or a file of another kind, raises at once (FileNotFoundError, ValueError).
+    `unique`: a game whose id was read before (the same game in two files) is skipped as a
+    duplicate, naming where it was first read.
     """
     files = sgf_files(check_paths(paths))
-    return games_of(files, LoadSummary() if summary is None else summary)
+    return games_of(files, LoadSummary() if summary is None else summary, unique)
 
 
-def games_of(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
+def games_of(
+    files: Iterable[SgfFile], summary: LoadSummary, unique: bool = False
+) -> Iterator[Game]:
     """The usable games of each file's bytes in turn; every file, game, move and skip counted
-    in ``summary``."""
+    in ``summary``; with ``unique``, a game whose id was read before is skipped."""
+    first_read: dict[str, str] = {}  # game id -> where it was read, when `unique`
     for file in files:
         summary.files += 1
         if file.data is None:
@@ -175,11 +207,22 @@ def games_of(files: Iterable[SgfFile], summary: LoadSummary) -> Iterator[Game]:
             if isinstance(game, Skip):
                 summary.skip(game)
                 continue
+            if unique:
+                if game.game_id in first_read:
+                    detail = f"{game.game_id}, read before from {first_read[game.game_id]}"
+                    summary.skip(Skip(file.source, number, None, DUPLICATE, detail))
+                    continue
+                first_read[game.game_id] = source
             summary.games += 1
             summary.moves += len(game.moves)
             yield game
         if not found:
             summary.skip(Skip(file.source, None, None, NO_GAME, "no '(;' game tree found"))
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 game', '2 games'."""
+    return f"{number:,} {noun}{'s' * (number != 1)}"
 
 
 def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueError]:
@@ -188,13 +231,15 @@ def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueErro
     A file up to `WHOLE_FILE_LIMIT` goes through sgfmill's ``parse_sgf_collection`` in one
     pass. A larger file, or one holding a broken game (which makes that call give up on the
     whole file), is stepped through game by game: sgfmill's tokeniser finds where each game ends
-    and ``parse_sgf_game`` parses it, so one broken game costs only itself. (A game whose
-    brackets do not balance, such as a truncated one, runs on into the next game: the grammar
-    gives no way to tell where it was meant to end.)
+    and ``parse_sgf_game`` parses it, so one broken game costs only itself. A game that is not
+    closed (a missing ")") runs on into the games after it; reading then goes on at the next
+    "(;" that starts a game (its first node holds root or game-info properties, which a
+    variation never does), so only the unclosed game is lost.
 
-    >>> data = b"(;SZ[19];B[pd]) (;B[dd];W) (;SZ[19];W[dp];B[pp])"
+    >>> data = b"(;SZ[19];B[pd]) (;B[dd];W) (;SZ[19];B[pd] (;SZ[19];W[dp];B[pp])"
     >>> [tree if isinstance(tree, ValueError) else len(tree.sequence) for tree in game_trees(data)]
-    [2, ValueError('property with no values'), 3]
+    [2, ValueError('property with no values'), ValueError('unexpected end of SGF data; the \
+game is not closed, reading goes on at the next game'), 3]
     """
     if len(data) <= WHOLE_FILE_LIMIT:
         try:
@@ -212,8 +257,24 @@ def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueErro
         try:
             yield sgf_grammar.parse_sgf_game(data[position:end])
         except ValueError as error:
-            yield error
+            start = _TREE_START.search(data, position).start()
+            following = _next_game_start(data, start + 1, end)
+            if following is None:
+                yield error
+            else:
+                end = following
+                yield ValueError(f"{error}; {_NOT_CLOSED}")
         position = end
+
+
+def _next_game_start(data: bytes, start: int, end: int) -> int | None:
+    """Where the first "(;" in data[start:end] that starts a game (not a variation) is."""
+    for match in _TREE_START.finditer(data, start, end):
+        tokens, _ = sgf_grammar.tokenise(data, match.start())
+        first_node = itertools.takewhile(lambda token: token[0] != "D", tokens[2:])
+        if any(kind == "I" and value.decode() in _GAME_START for kind, value in first_node):
+            return match.start()
+    return None
 
 
 class _Unusable(Exception):

@@ -1,7 +1,6 @@
 """The split, the 8 symmetries on real positions, the dataset and the loader's stream."""
 
 import json
-from collections import Counter
 from itertools import islice
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import pytest
 import torch
 
 from alphago_policy import encoding
-from alphago_policy.dataset import SPLITS, PositionDataset, make_loader, split_of
-from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
+from alphago_policy.dataset import PositionDataset, make_loader
+from alphago_policy.layout import MANIFEST, SPLITS
+from alphago_policy.prepare import PrepareSettings, prepare
 from alphago_policy.symmetries import symmetry
 from sgf_data.coords import to_index
 from sgf_data.features import planes
@@ -30,15 +30,6 @@ def data_dir(fixtures_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def train(data_dir) -> PositionDataset:
     return PositionDataset(data_dir, "train")
-
-
-def test_split_is_a_stable_hash_with_the_fractions():
-    assert [split_of(f"game-{i}") for i in range(6)] == [split_of(f"game-{i}") for i in range(6)]
-    counts = Counter(split_of(f"kgs-{i}") for i in range(20000))
-    assert abs(counts["train"] / 20000 - 0.90) < 0.01
-    assert abs(counts["validation"] / 20000 - 0.05) < 0.005
-    assert abs(counts["test"] / 20000 - 0.05) < 0.005
-    assert {split_of(f"kgs-{i}", (0.5, 0.5, 0.0)) for i in range(100)} == {"train", "validation"}
 
 
 def test_dataset_gives_each_positions_codes_label_game_and_move_number(data_dir, train):

@@ -138,3 +138,38 @@ def test_prepared_data_gives_the_same_figures_as_its_games(tmp_path, fixtures_di
     prepared, games = (report["rows"] for report in reports)
     for from_prepared, from_games in zip(prepared, games, strict=True):
         assert from_prepared == pytest.approx(from_games)
+
+
+def strict_json(text: str) -> dict:
+    """JSON as other languages read it: NaN and Infinity are not JSON."""
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+
+
+def test_a_repeated_game_is_evaluated_once_and_said_so(tmp_path, fixtures_dir, capsys):
+    games = tmp_path / "games"
+    games.mkdir()
+    short = b"(;GM[1]SZ[19]PC[TOM]GN[123456];B[pd];W[dd];B[pp];W[dp])"  # no moves 51+
+    (games / "short.sgf").write_bytes(short)
+    (games / "copy.sgf").write_bytes(short)
+    (games / "self").symlink_to(".")  # a loop: the directory is read once
+    torch.manual_seed(0)
+    save_weights(build(k=8), tmp_path / "w.pt", {})
+    parser = argparse.ArgumentParser()
+    ev.add_arguments(parser)
+    args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), str(games)])
+    assert ev.run(args) == 0
+    assert "2 files read: 1 game (4 moves), 1 skipped (1 duplicate)" in capsys.readouterr().out
+    args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), "--json", str(games)])
+    assert ev.run(args) == 0
+    report = strict_json(capsys.readouterr().out)
+    assert report["games"] == 1 and len(report["skipped_games"]) == 1
+    assert "duplicate" in report["skipped_games"][0]
+    rows = {row["phase"]: row for row in report["rows"]}
+    assert rows["all"]["positions"] == rows["moves 1-50"]["positions"] == 4
+    assert rows["moves 151+"] == {
+        "phase": "moves 151+",
+        "positions": 0,
+        "top1": None,
+        "top5": None,
+        "nll": None,
+    }

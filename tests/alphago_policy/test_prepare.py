@@ -15,8 +15,8 @@ import pytest
 
 from alphago_policy import encoding
 from alphago_policy.__main__ import main
-from alphago_policy.dataset import SPLITS, shard_path, split_of
-from alphago_policy.prepare import MANIFEST, PrepareSettings, prepare
+from alphago_policy.layout import MANIFEST, SPLITS, shard_path, split_of
+from alphago_policy.prepare import PrepareSettings, prepare
 from sgf_data.coords import to_index
 from sgf_data.features import planes
 from sgf_data.reader import read_games
@@ -135,6 +135,49 @@ def test_command_stopped_by_a_signal_resumes_to_the_same_result(sources, prepare
     assert read_output(tmp_path / "out") == read_output(prepared)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether a process is there and not a zombie (an ended one nobody has waited for)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_workers_end_when_the_main_process_is_killed(fixtures_dir, tmp_path):
+    """`kill -9` of the main process: its workers must not live on, waiting for its tasks."""
+    command = [sys.executable, "-m", "alphago_policy", "prepare", str(fixtures_dir / "games")]
+    command += ["--out", str(tmp_path), "--workers", "2", "--shard-games", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    while not (tmp_path / "shards" / "000000.json").exists() and process.poll() is None:
+        time.sleep(0.01)
+    workers = children(process.pid)
+    process.kill()
+    process.wait()
+    assert len(workers) >= 2
+    deadline = time.monotonic() + 10
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "workers outlived the main process"
+
+
 def test_worker_processes_give_the_same_result(sources, prepared, tmp_path):
     prepare(settings_for(sources, tmp_path, workers=2), progress=False)
     assert read_output(tmp_path) == read_output(prepared)
@@ -168,3 +211,23 @@ def test_command_line(fixtures_dir, tmp_path, capsys):
     assert main(["prepare", game, "--out", str(other), "--workers", "1", "--split", "0,0,100"]) == 0
     manifest = json.loads((other / MANIFEST).read_text())
     assert manifest["fractions"] == [0.0, 0.0, 1.0] and manifest["splits"]["test"]["games"] == 1
+
+
+def test_a_symlink_loop_is_read_once_so_no_game_is_a_duplicate(fixtures_dir, tmp_path):
+    games = tmp_path / "games"
+    games.mkdir()
+    shutil.copy(fixtures_dir / "games" / "tom-354460.sgf", games)
+    (games / "self").symlink_to(".")
+    manifest = prepare(settings_for((str(games),), tmp_path / "out"), progress=False)
+    assert manifest["game_ids"] == ["tom-354460"] and manifest["skipped"] == []
+
+
+def test_no_usable_game_is_an_error_and_leaves_nothing(fixtures_dir, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"no position to prepare from .*3 skipped"):
+        prepare(settings_for((str(fixtures_dir / "broken"),), out), progress=False)
+    assert not out.exists()
+    out.mkdir()
+    with pytest.raises(ValueError, match="nothing written"):
+        prepare(settings_for((str(fixtures_dir / "broken"),), out), progress=False)
+    assert list(out.iterdir()) == []

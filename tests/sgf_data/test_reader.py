@@ -6,6 +6,7 @@ reader's code.
 """
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,65 @@ def test_the_real_broken_records_of_the_training_data_are_skipped_at_the_right_m
         ("tygem-428829509.sgf", 1, 152, reader.OCCUPIED),  # white plays R11 again
     ]
     assert summary.skipped[1].detail == "tom-2627800: b Q3: ko retake"
+
+
+def test_a_game_left_unclosed_costs_only_itself_and_is_named(tmp_path, caplog):
+    first, second, third = (path.read_bytes().strip() for path in FIXTURE_FILES[:3])
+    assert second.endswith(b")")
+    collection = write(tmp_path / "three.sgf", b"\n".join([first, second[:-1], third]))
+    with caplog.at_level(logging.WARNING, logger="sgf_data.reader"):
+        games, summary = load(collection)
+    assert [game.game_id for game in games] == [FIXTURE_FILES[0].stem, FIXTURE_FILES[2].stem]
+    assert games[1].source == f"{collection}#3"
+    (skip,) = summary.skipped
+    assert (skip.source, skip.game, skip.reason) == (str(collection), 2, reader.UNPARSABLE)
+    assert "not closed" in caplog.messages[0] and "game 2" in caplog.messages[0]
+
+
+def test_variations_of_an_unclosed_game_are_not_taken_for_games(tmp_path):
+    unclosed = KGS_HANDICAP.strip()[:-1]  # the variations hold no root or game-info property
+    collection = write(tmp_path / "two.sgf", unclosed + b"\n" + FIXTURE_FILES[0].read_bytes())
+    games, summary = load(collection)
+    assert [game.game_id for game in games] == [FIXTURE_FILES[0].stem]
+    assert [(s.game, s.reason) for s in summary.skipped] == [(1, reader.UNPARSABLE)]
+
+
+def test_each_directory_is_read_once_through_symlink_loops(tmp_path):
+    write(tmp_path / "games" / FIXTURE_FILES[0].name, FIXTURE_FILES[0].read_bytes())
+    (tmp_path / "games" / "self").symlink_to(".")
+    (tmp_path / "again").symlink_to(tmp_path / "games")
+    games, summary = load(tmp_path)
+    assert [game.game_id for game in games] == [FIXTURE_FILES[0].stem]
+    assert summary.files == 1 and summary.skipped == []
+
+
+def test_an_unreadable_directory_is_skipped_and_named_and_the_rest_read(tmp_path, monkeypatch):
+    write(tmp_path / "a-locked" / "x.sgf", FIXTURE_FILES[0].read_bytes())
+    write(tmp_path / "b-open" / "y.sgf", FIXTURE_FILES[1].read_bytes())
+    locked = tmp_path / "a-locked"
+    scandir = os.scandir
+
+    def refuse_locked(path):  # as chmod 000 does, for any user (root reads through chmod)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse_locked)
+    games, summary = load(tmp_path)
+    assert [game.game_id for game in games] == [FIXTURE_FILES[1].stem]
+    (skip,) = summary.skipped
+    assert (skip.source, skip.reason) == (str(locked), reader.UNREADABLE)
+    assert skip.detail == "cannot read the directory: Permission denied"
+
+
+def test_unique_skips_a_game_read_before_naming_where(tmp_path):
+    data = FIXTURE_FILES[0].read_bytes()
+    first, second = write(tmp_path / "a.sgf", data), write(tmp_path / "b.sgf", data + data)
+    games, summary = load(tmp_path, unique=True)
+    assert [game.source for game in games] == [str(first)]
+    assert [(s.source, s.game, s.reason) for s in summary.skipped] == [
+        (str(second), 1, reader.DUPLICATE),
+        (str(second), 2, reader.DUPLICATE),
+    ]
+    assert summary.skipped[0].detail == f"{FIXTURE_FILES[0].stem}, read before from {first}"
+    assert summary.games == 1 and len(load(tmp_path)[0]) == 3
