@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.files import atomic_open
-from alphago_policy.layout import SPLITS, is_prepared
+from alphago_policy.layout import SPLITS, is_prepared, split_of
 from alphago_policy.model import load_policy
 
 PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
@@ -143,6 +143,12 @@ def game_arrays(games: Iterable, skipped: list[str]) -> Iterator[Arrays]:
         yield arrays["codes"], arrays["labels"], arrays["plies"]
 
 
+def split_games(games: Iterable, split: str | None) -> Iterator:
+    """The games of `split` (by the hash of their id, as prepare and train split them); all
+    games for None."""
+    return iter(games) if split is None else (g for g in games if split_of(g.game_id) == split)
+
+
 def prepared_arrays(data_dir: Path, split: str, size: int) -> Iterator[Arrays]:
     """A prepared data directory's split, in order, `size` positions at a time."""
     from alphago_policy.dataset import PositionDataset
@@ -244,9 +250,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--split",
-        default="test",
         choices=SPLITS,
-        help="split of a prepared data directory (default: test)",
+        help="a prepared directory: the split to measure (default: test); game records: only "
+        "the games of this split, as prepare and train split them (default: every game)",
     )
     parser.add_argument("--batch-size", type=positive_int, default=256)
     parser.add_argument(
@@ -336,18 +342,19 @@ def open_batches(
 
     prepared = len(args.data) == 1 and is_prepared(args.data[0])
     if prepared:
-        chunks = prepared_arrays(Path(args.data[0]), args.split, args.batch_size)
-        source = f"{args.data[0]} ({args.split} split)"
+        split = args.split or "test"
+        chunks = prepared_arrays(Path(args.data[0]), split, args.batch_size)
+        source = f"{args.data[0]} ({split} split)"
     else:
-        games = islice(read_games(*args.data, summary=summary, unique=True), args.max_games)
-        chunks = game_arrays(games, skipped)
-        source = " ".join(args.data)
+        games = split_games(read_games(*args.data, summary=summary, unique=True), args.split)
+        chunks = game_arrays(islice(games, args.max_games), skipped)
+        source = " ".join(args.data) + (f" ({args.split} split)" if args.split else "")
     batches = decoded(rebatched(chunks, args.batch_size), device)
     first = next(batches, None)
     if first is None:
         if prepared:
             raise ValueError(
-                f"{args.data[0]}: the {args.split} split holds no positions; "
+                f"{args.data[0]}: the {split} split holds no positions; "
                 f"choose another --split ({', '.join(SPLITS)})"
             )
         raise ValueError(

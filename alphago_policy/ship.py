@@ -6,7 +6,8 @@ the training time to its model card, and write it where play.py, gtp and evaluat
 
 The run directory is what `train` wrote: `checkpoint.pt` (settings, steps, training time) and
 `policy_k<k>.pt` (the weights and the card of that checkpoint). The test split is the one of
-the prepared data the run was trained on, so the positions are from games it never saw.
+the data the run was trained on (prepared, or the test games of its game records, of which
+`--max-games N` takes the first N), so the positions are from games it never saw.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +24,30 @@ from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import evaluate as ev
+from alphago_policy.cli import positive_int
+from alphago_policy.layout import is_prepared
 from alphago_policy.model import DEFAULT_WEIGHTS, load_policy, save_weights
 from alphago_policy.runtime import pick_device
+from sgf_data.reader import read_games
 
 BATCH = 512
 
 
+def test_arrays(data: str, max_games: int | None) -> Iterator[ev.Arrays]:
+    """The test split of the run's data: a prepared directory's, or the test games of game
+    records (the first `max_games` of them in the records' order, when given)."""
+    if is_prepared(data):
+        return ev.prepared_arrays(Path(data), "test", BATCH)
+    games = islice(ev.split_games(read_games(data, unique=True), "test"), max_games)
+    return ev.game_arrays(games, [])
+
+
 def ship(
-    run: str | Path, to: str | Path = DEFAULT_WEIGHTS, device: str = "cpu", progress: bool = True
+    run: str | Path,
+    to: str | Path = DEFAULT_WEIGHTS,
+    device: str = "cpu",
+    progress: bool = True,
+    max_games: int | None = None,
 ) -> dict:
     """Evaluate the run's weights on the test split and write them with the extended card to
     `to`; return that card."""
@@ -38,7 +57,7 @@ def ship(
     policy = load_policy(run / f"policy_k{settings['k']}.pt", device=device)
     if policy.card.get("steps") != state.step:
         raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
-    chunks = ev.prepared_arrays(Path(settings["data"]), "test", BATCH)
+    chunks = test_arrays(settings["data"], max_games)
     batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
     bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
     rows = ev.evaluate(policy.model, bar, device).rows()
@@ -48,6 +67,7 @@ def ship(
         **policy.card,
         "train_seconds": round(state.elapsed_seconds),
         "test": rows,
+        "test_games": "all" if max_games is None else f"the first {max_games} of the split",
     }
     save_weights(policy.model, to, card)
     return card
@@ -59,10 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--to", default=str(DEFAULT_WEIGHTS), help=f"where to write (default: {DEFAULT_WEIGHTS})"
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument(
+        "--max-games", type=positive_int, help="game records: only the first N test games"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    card = ship(args.run_dir, args.to, pick_device(args.device))
+    card = ship(args.run_dir, args.to, pick_device(args.device), max_games=args.max_games)
     overall = card["test"][-1]
     print(ev.format_table(card["test"]))
     print(json.dumps({"to": args.to, "steps": card["steps"], "test_top1": overall["top1"]}))

@@ -38,7 +38,7 @@ import datetime
 import json
 import math
 import os
-import sys
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
@@ -56,6 +56,7 @@ from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import stream
+from alphago_policy.cli import fail
 from alphago_policy.dataset import Decoder, PositionDataset, make_loader
 from alphago_policy.files import atomic_open
 from alphago_policy.layout import is_prepared
@@ -325,7 +326,10 @@ class Data:
         self.prepared = is_prepared(settings.data)
         self.workers = None
         if not self.prepared:
-            self.records = stream.Records.read([settings.data])
+            try:
+                self.records = stream.Records.read([settings.data])
+            except (FileNotFoundError, ValueError) as error:
+                raise SettingsError(f"--data {settings.data}: {error}") from error
             if not self.records.files:
                 raise SettingsError(
                     f"--data {settings.data}: no readable SGF file there; give game records "
@@ -475,8 +479,13 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
         )
     state = ckpt.load(out) if resume else None
     data = Data(settings, cluster, device)  # before the run directory: bad data leaves none
+    new = not out.exists()
     try:
         return _train(settings, state, data, device, cluster)
+    except BaseException:
+        if new and cluster.main and not ckpt.path_of(out).exists():
+            shutil.rmtree(out, ignore_errors=True)  # a run that wrote nothing leaves nothing
+        raise
     finally:
         data.close()
 
@@ -691,9 +700,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
         result = train(settings, resume=args.resume)
-    except (SettingsError, ckpt.CheckpointError, Diverged, FileNotFoundError) as error:
-        print(f"train: {error}", file=sys.stderr)
-        return 2 if isinstance(error, SettingsError) else 1
+    except (SettingsError, ckpt.CheckpointError, Diverged) as error:
+        return fail(error)
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(result))
     return 0

@@ -188,3 +188,56 @@ def test_an_unreadable_directory_is_skipped_and_named_and_the_rest_used(command,
         manifest = json.loads((tmp_path / "data" / "manifest.json").read_text())
         assert manifest["game_ids"] == ["tom-354460"]
         assert [skip["source"] for skip in manifest["skipped"]] == [str(locked)]
+
+
+TINY_RUN = ["--k", "8", "--batch-size", "16", "--device", "cpu", "--threads", "1"]
+TRAIN_CASES = {
+    "batch size -5": (["--batch-size", "-5"], ["--batch-size -5", "at least 1"]),
+    "batch size 0": (["--batch-size", "0"], ["--batch-size 0", "at least 1"]),
+    "negative rate": (["--lr", "-1"], ["--lr -1", "more than 0"]),
+    "rate nan": (["--lr", "nan"], ["--lr nan", "finite"]),
+    "rate 0 with cosine": (["--lr", "0", "--schedule", "cosine"], ["--lr 0", "more than 0"]),
+    "no filters": (["--k", "0"], ["--k 0", "at least 1"]),
+    "negative filters": (["--k", "-3"], ["--k -3", "at least 1"]),
+    "no steps": (["--max-steps", "0"], ["--max-steps 0", "at least 1"]),
+    "missing data": (["--data", "{missing}"], ["--data", "missing.sgf", "no such file"]),
+    "not game records": (["--data", "{notes}"], ["--data", "notes.txt", "not a game record"]),
+    "empty data": (["--data", "{empty}"], ["--data", "no readable sgf", "prepare"]),
+    "resume without a run": (["--resume"], ["checkpoint.pt", "no checkpoint to resume"]),
+    "resume with another k": (["--resume", "--k", "32"], ["--k 32", "k=8", "another --out"]),
+    "damaged checkpoint": (["--resume"], ["checkpoint.pt", "cannot read", "another --out"]),
+    "diverging": (
+        ["--data", str(GAME), *TINY_RUN, "--optimizer", "sgd", "--lr", "1e30", "--log-every", "1"],
+        ["loss became", "no checkpoint was written", "--lr"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def train_outs(tmp_path_factory) -> dict[str, Path]:
+    """Each case's --out: a fresh folder, except those that resume: a real k=8 run of one
+    step, and that run with its checkpoint damaged."""
+    folder = tmp_path_factory.mktemp("train")
+    outs = {case: folder / case.replace(" ", "-") for case in TRAIN_CASES}
+    for case in ("resume with another k", "damaged checkpoint"):
+        result = run_cli("train", "--data", GAME, "--out", outs[case], *TINY_RUN,
+                         "--max-steps", "1", "--eval-positions", "16")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    checkpoint = outs["damaged checkpoint"] / "checkpoint.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    return outs
+
+
+@pytest.fixture(scope="module")
+def train_results(inputs, train_outs) -> dict[str, subprocess.CompletedProcess]:
+    commands = {}
+    for case, (arguments, _) in TRAIN_CASES.items():
+        commands[case] = ["train", "--out", train_outs[case], *filled(arguments, inputs)]
+    return run_all(commands)
+
+
+@pytest.mark.parametrize("case", TRAIN_CASES)
+def test_train_refuses_bad_settings_in_one_line_and_leaves_nothing(case, train_results, train_outs):
+    assert_one_clear_error(train_results[case], *TRAIN_CASES[case][1])
+    resumed = case in ("resume with another k", "damaged checkpoint")
+    assert train_outs[case].exists() == resumed
