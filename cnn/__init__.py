@@ -16,7 +16,6 @@ total                                               61,706          416,520
 """
 
 from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
-from cnn.alphago import probabilities
 from cnn.registry import available, build
 from cnn.summary import Row, Summary, summary
 
@@ -29,7 +28,6 @@ __all__ = [
     "build",
     "googlenet",
     "lenet",
-    "probabilities",
     "resnet",
     "summary",
     "vgg",

@@ -15,11 +15,17 @@ import torch
 from torch import nn
 
 from cnn.arithmetic import volume
-from cnn.lenet import ScaledTanh
 from cnn.registry import build
 
-# Units left out of the table unless all_layers: no weights, nothing the lecture's tables show.
-QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten, ScaledTanh)
+# Torch's units that the table leaves out unless all_layers: activations, dropouts, flattens
+# (no weights, nothing the lecture's tables show). A module of our own says so itself with a
+# class attribute ``quiet = True``.
+QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten)
+
+
+def is_quiet(unit: nn.Module) -> bool:
+    """Whether a summary leaves ``unit`` out unless asked for all layers."""
+    return getattr(unit, "quiet", isinstance(unit, QUIET))
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,7 @@ def summary(
     shown = [
         row
         for row, (_, unit, _) in zip(rows, outputs, strict=True)
-        if all_layers or not isinstance(unit, QUIET)
+        if all_layers or not is_quiet(unit)
     ]
     total_params = sum(p.numel() for p in model.parameters())
     return Summary(name, size, shown, total_params, sum(row.macs for row in rows))
