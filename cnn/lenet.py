@@ -56,7 +56,7 @@ C3_TABLE: tuple[tuple[int, ...], ...] = (
 class ScaledTanh(nn.Module):
     """The paper's squashing function ``A tanh(S a)`` with A = 1.7159 and S = 2/3."""
 
-    quiet = True  # an activation: summaries leave it out (cnn.summary)
+    quiet = True  # acts on each number alone: summaries leave it out (cnn.summary)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return 1.7159 * torch.tanh(x * (2.0 / 3.0))

@@ -17,9 +17,9 @@ from torch import nn
 from cnn.arithmetic import volume
 from cnn.registry import build
 
-# Torch's units that the table leaves out unless all_layers: activations, dropouts, flattens
-# (no weights, nothing the lecture's tables show). A module of our own says so itself with a
-# class attribute ``quiet = True``.
+# Torch's units that the table leaves out unless all_layers: those that act on each number
+# alone (activations, dropouts) or only reshape (flattens); no weights, nothing the lecture's
+# tables show. A module of our own says so itself with a class attribute ``quiet = True``.
 QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten)
 
 
