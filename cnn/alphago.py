@@ -35,6 +35,8 @@ from cnn.registry import register
 class PositionBias(nn.Module):
     """Adds a learned bias to each point of a one-map board (the final layer's biases)."""
 
+    window = (1, 1, 0)  # each point alone (cnn.receptive_fields)
+
     def __init__(self, height: int, width: int) -> None:
         super().__init__()
         self.bias = nn.Parameter(torch.zeros(1, height, width))

@@ -7,7 +7,9 @@ after it see a 1x1 volume, so they are 1x1 convolutions. With the same weights t
 network gives the original's outputs on its own input size (as a 1x1 map), and on a larger
 image it slides the whole classifier over it in one pass, giving a map of class scores (the
 trick of OverFeat [Sermanet et al. 2014] and VGG's dense evaluation): VGG-16 at 384x384 gives
-6x6 scores, one per 224x224 window at a step of 32 pixels.
+6x6 scores, 32 pixels apart, each for one 224x224 window. A score is exactly the original
+network on its window's crop where no layer pads (LeNet-5); with padding, the layers near a
+window's edge see the neighbouring pixels where the crop would have had zeros.
 """
 
 from __future__ import annotations

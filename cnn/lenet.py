@@ -94,6 +94,10 @@ class TableConv2d(nn.Module):
         ]
         return torch.cat(parts, dim=1)
 
+    def branches(self) -> list[nn.Conv2d]:
+        """The grouped convs, side by side on the input (cnn.receptive_fields)."""
+        return list(self.convs)
+
 
 class TrainableSubsampling(nn.Sequential):
     """2x2 average (the sum over 4, rescaled), then a per-map coefficient and bias: a 1x1

@@ -51,6 +51,11 @@ class PadShortcut(nn.Module):
         x = x[:, :, :: self.stride, :: self.stride]
         return F.pad(x, (0, 0, 0, 0, 0, self.extra_maps))
 
+    @property
+    def window(self) -> tuple[int, int, int]:
+        """Output i is input pixel ``i * stride`` (cnn.receptive_fields)."""
+        return (1, self.stride, 0)
+
 
 def _shortcut(inputs: int, outputs: int, stride: int, kind: str) -> nn.Module:
     """Identity where the shape stays; else option A ("pad") or B ("projection")."""
@@ -71,6 +76,10 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.body(x) + self.shortcut(x))
+
+    def branches(self) -> list[nn.Module]:
+        """The paths from input to output, summed (cnn.receptive_fields)."""
+        return [self.body, self.shortcut]
 
 
 class BasicBlock(ResidualBlock):

@@ -28,6 +28,18 @@ def is_quiet(unit: nn.Module) -> bool:
     return getattr(unit, "quiet", isinstance(unit, QUIET))
 
 
+def notation(shape: tuple[int, ...]) -> str:
+    """A (D, H, W) volume as the lecture writes it, ``W x H x D``; other shapes as they are.
+
+    >>> notation((96, 27, 55)), notation((4096,))
+    ('55x27x96', '4096')
+    """
+    if len(shape) == 3:
+        depth, height, width = shape
+        return volume(width, height, depth)
+    return "x".join(str(n) for n in shape)
+
+
 @dataclass(frozen=True)
 class Row:
     """One unit of the network: its name, module type, output shape (D, H, W) or (N,)."""
@@ -41,10 +53,7 @@ class Row:
     @property
     def volume(self) -> str:
         """The lecture's notation: ``55x55x96`` (W x H x D) for a volume, ``4096`` for a vector."""
-        if len(self.output) == 3:
-            depth, height, width = self.output
-            return volume(width, height, depth)
-        return "x".join(str(n) for n in self.output)
+        return notation(self.output)
 
 
 @dataclass(frozen=True)
