@@ -104,9 +104,10 @@ def draw_filters(args: argparse.Namespace) -> str:
     with torch.no_grad():
         read = int(result.model(image).argmax())
     title = (
-        f"{args.arch} after {args.epochs} epochs on scikit-learn's digits "
-        f"({result.accuracy:.1%} of {result.test_size} held out): its first-layer filters, "
-        f"and a held-out {label} (read as {read}) through its first three layers"
+        f"{args.arch} after {args.epochs} epochs on scikit-learn's digits, "
+        f"{result.accuracy:.1%} of {result.test_size} held out right:\n its first-layer "
+        f"filters (blue negative, red positive), and a held-out {label} (read as {read}) "
+        "through its first three layers, the paper's C1, S2 and C3"
     )
     figure = filters_figure(result.model, image, title)
     try:

@@ -11,6 +11,7 @@ jump (S) over the network's input.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -140,7 +141,8 @@ class ReceptiveFields:
             for u in self.fields
             if u.shown or all_layers
         ]
-        return "\n".join([*lines, "", *self.notes])
+        notes = [textwrap.fill(note, 96, subsequent_indent="  ") for note in self.notes]
+        return "\n".join([*lines, "", *notes])
 
     def __str__(self) -> str:
         return self.table()

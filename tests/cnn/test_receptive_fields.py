@@ -19,7 +19,8 @@ def test_vgg_three_stacked_3x3_convs_see_7x7():
     assert before.jump == after.jump == "4"
     assert (after.window[0] - before.window[0]) // 4 + 1 == 7
     assert any(note.startswith("conv5-conv7: 3 stacked 3x3 convs see 7x7") for note in fields.notes)
-    assert "27 C^2 weights against 7^2 C^2 = 49 C^2" in fields.table()
+    assert any("27 C^2 weights against 7^2 C^2 = 49 C^2" in note for note in fields.notes)
+    assert "\n  " in fields.table()  # long notes wrap
 
 
 def test_alphago_layer_1_sees_5x5_layer_12_sees_27x27_short_of_the_corner():
