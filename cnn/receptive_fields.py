@@ -149,18 +149,19 @@ class ReceptiveFields:
 
 
 def _stacks(units: list[tuple[str, nn.Module, Window | None]]) -> list[tuple[str, str, int, int]]:
-    """Runs of two or more FxF stride-1 convolutions in a row (pointwise units between them
-    allowed): (first name, last name, how many, F). ``units``: name, module, own window."""
+    """Runs of two or more FxF stride-1 convolutions in a row (activations and norms between
+    them allowed): (first name, last name, how many, F). ``units``: name, module, own window."""
     runs: list[list] = []
     current: list | None = None
     for name, unit, window in units:
-        if isinstance(unit, nn.Conv2d) and window[0] > 1 and window[1] == 1:
+        conv = isinstance(unit, nn.Conv2d)
+        if conv and window is not None and window[0] > 1 and window[1] == 1:
             if current and current[3] == window[0]:
                 current[1], current[2] = name, current[2] + 1
                 continue
             current = [name, name, 1, window[0]]
             runs.append(current)
-        elif window != POINT:
+        elif conv or window != POINT:
             current = None
     return [tuple(run) for run in runs if run[2] > 1]
 

@@ -23,6 +23,12 @@ def test_vgg_three_stacked_3x3_convs_see_7x7():
     assert "\n  " in fields.table()  # long notes wrap
 
 
+def test_stacks_go_through_norms_and_stop_at_a_1x1_conv():
+    stacks = [n.split(":")[0] for n in receptive_fields("vgg16", batch_norm=True).notes[:-1]]
+    assert stacks == ["conv1-conv2", "conv3-conv4", "conv5-conv7", "conv8-conv10", "conv11-conv13"]
+    assert receptive_fields("vgg16c").notes[2].startswith("conv5-conv6: 2 stacked 3x3")
+
+
 def test_alphago_layer_1_sees_5x5_layer_12_sees_27x27_short_of_the_corner():
     fields = receptive_fields("alphago_policy")
     assert fields["conv1"].seen == "5x5" and fields["conv12"].seen == "27x27"
