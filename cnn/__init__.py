@@ -16,22 +16,25 @@ total                                               61,706          416,520
 """
 
 from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
-from cnn.alphago import probabilities
+from cnn.fully_convolutional import fc_to_conv
 from cnn.network import fold_batch_norm
+from cnn.receptive_fields import ReceptiveFields, receptive_fields
 from cnn.registry import available, build
 from cnn.summary import Row, Summary, summary
 
 __all__ = [
+    "ReceptiveFields",
     "Row",
     "Summary",
     "alexnet",
     "alphago",
     "available",
     "build",
+    "fc_to_conv",
     "fold_batch_norm",
     "googlenet",
     "lenet",
-    "probabilities",
+    "receptive_fields",
     "resnet",
     "summary",
     "vgg",

@@ -1,9 +1,12 @@
-"""Command line: ``python -m cnn list`` and ``python -m cnn summary NAME [options]``.
+"""Command line: ``python -m cnn list``, ``summary NAME``, ``receptive-field NAME``, ``filters``.
 
 Architecture options follow the name as ``--option value`` (``--k 128``, ``--layers 6``,
 ``--num-classes 10``) or, for yes/no options, ``--batch-norm`` / ``--no-batch-norm``.
-``--input 3x224x224`` (depth x height x width) overrides the input size and ``--all`` also
-lists activations, dropouts and flattens.
+``--input 3x224x224`` (depth x height x width) overrides the input size, ``--all`` also
+lists activations, dropouts and flattens, and ``--fully-convolutional`` turns the network's
+fully connected layers into convolutions first (``cnn.fc_to_conv``), so that it takes a
+larger input. ``filters`` trains LeNet-5 on scikit-learn's digits and draws what its first
+layer learned.
 """
 
 from __future__ import annotations
@@ -11,9 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
+from torch import nn
 
+from cnn.fully_convolutional import fc_to_conv
+from cnn.optional import MissingDependency
+from cnn.receptive_fields import receptive_fields
 from cnn.registry import available, build, entry
 from cnn.summary import summary
 
@@ -71,26 +79,92 @@ def list_architectures() -> str:
     return "\n".join(lines)
 
 
+def meta_model(name: str, options: dict[str, object], fully_convolutional: bool) -> nn.Module:
+    """The architecture on the meta device (no memory, no time), its FC layers converted to
+    convolutions if asked."""
+    with torch.device("meta"):
+        model = build(name, **options)
+    return fc_to_conv(model) if fully_convolutional else model
+
+
+def draw_filters(args: argparse.Namespace) -> str:
+    """Train LeNet-5 on the digits, draw its filters and one digit's maps to ``args.out``."""
+    from cnn.digits import digits, train
+    from cnn.filters import filters_figure
+    from cnn.optional import pyplot
+
+    plt = pyplot()  # before training: say at once if matplotlib is missing
+    if not Path(args.out).absolute().parent.is_dir():
+        raise SystemExit(f"error: cannot write {args.out}: its folder does not exist")
+    _, _, images, labels = digits(args.seed)
+    if not 0 <= args.digit < len(images):
+        raise SystemExit(f"error: --digit must be 0 to {len(images) - 1}, got {args.digit}")
+    result = train(args.epochs, args.arch, args.seed)
+    image, label = images[args.digit : args.digit + 1], int(labels[args.digit])
+    with torch.no_grad():
+        read = int(result.model(image).argmax())
+    title = (
+        f"{args.arch} after {args.epochs} epochs on scikit-learn's digits, "
+        f"{result.accuracy:.1%} of {result.test_size} held out right:\n its first-layer "
+        f"filters (blue negative, red positive), and a held-out {label} (read as {read}) "
+        "through its first three layers, the paper's C1, S2 and C3"
+    )
+    figure = filters_figure(result.model, image, title)
+    try:
+        figure.savefig(args.out, dpi=100)
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {args.out}: {error.strerror or error}") from error
+    finally:
+        plt.close(figure)
+    return (
+        f"{args.arch}: trained {args.epochs} epochs in {result.seconds:.1f} s, "
+        f"{result.accuracy:.2%} of {result.test_size} held-out digits right; drawn to {args.out}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnn", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="the registered architectures")
-    show = commands.add_parser("summary", help="per-layer table of one architecture")
-    show.add_argument("name", choices=available(), metavar="NAME")
-    show.add_argument("--input", type=parse_input_size, help="DxHxW, e.g. 3x224x224")
-    show.add_argument("--all", action="store_true", help="also list activations and dropouts")
+    for command, text in (
+        ("summary", "per-layer table of one architecture"),
+        ("receptive-field", "each layer's receptive field, jump and output size"),
+    ):
+        sub = commands.add_parser(command, help=text)
+        sub.add_argument("name", choices=available(), metavar="NAME")
+        sub.add_argument("--input", type=parse_input_size, help="DxHxW, e.g. 3x224x224")
+        sub.add_argument("--all", action="store_true", help="also list activations and dropouts")
+        sub.add_argument(
+            "--fully-convolutional",
+            action="store_true",
+            help="turn the FC layers into convolutions first (for a larger --input)",
+        )
+    draw = commands.add_parser("filters", help="train LeNet-5 on digits, draw its first layer")
+    draw.add_argument("--out", default="lenet5_filters.png", help="PNG file to write")
+    draw.add_argument("--arch", default="lenet5", choices=["lenet5", "lenet5_paper"])
+    draw.add_argument("--epochs", type=int, default=20)
+    draw.add_argument("--seed", type=int, default=0)
+    draw.add_argument("--digit", type=int, default=0, help="which held-out digit to follow")
     args, extra = parser.parse_known_args(argv)
-    if args.command == "list":
-        if extra:
-            parser.error(f"unexpected arguments {extra}")
-        print(list_architectures())
-        return 0
-    options = parse_options(args.name, extra)
+    if args.command in ("list", "filters") and extra:
+        parser.error(f"unexpected arguments {extra}")
     try:
-        table = summary(args.name, args.input, all_layers=args.all, **options)
+        if args.command == "list":
+            print(list_architectures())
+        elif args.command == "filters":
+            print(draw_filters(args))
+        else:
+            model = meta_model(args.name, parse_options(args.name, extra), args.fully_convolutional)
+            if args.command == "summary":
+                print(summary(model, args.input, all_layers=args.all).table())
+            else:
+                print(receptive_fields(model, args.input).table(all_layers=args.all))
+    except MissingDependency as error:
+        raise SystemExit(
+            f"error: python -m cnn {args.command} needs {error.package}: {error.install}"
+        ) from error
     except ValueError as error:
         raise SystemExit(f"error: {error}") from error
-    print(table.table())
     return 0
 
 

@@ -5,8 +5,9 @@ filters at stride 1; layers 2 to 12 pad to 21x21 and convolve k 3x3 filters; eac
 followed by a ReLU. The final layer convolves one 1x1 filter, "with a different bias for each
 position": the conv itself has no bias and a separate learned bias per point (361 numbers)
 is added. ``forward`` returns the logits flattened row-major to (B, 361), so logit
-``row * 19 + col`` is the point (row, col) of the input planes; ``probabilities`` applies
-the softmax. With k = 192 (the match version): 3,882,793 parameters.
+``row * 19 + col`` is the point (row, col) of the input planes. The paper's softmax is left
+to the caller: a player takes it over the legal points only (``alphago_policy.model``), and
+training takes it inside the cross-entropy. With k = 192 (the match version): 3,882,793 parameters.
 
 Options: ``k`` filters per hidden layer (128, 192, 256, 384 in the paper; any k works),
 ``layers`` weight layers in all (13 in the paper; at least 2: the 5x5 and the 1x1),
@@ -34,6 +35,8 @@ from cnn.registry import register
 
 class PositionBias(nn.Module):
     """Adds a learned bias to each point of a one-map board (the final layer's biases)."""
+
+    window = (1, 1, 0)  # each point alone (cnn.receptive_fields)
 
     def __init__(self, height: int, width: int) -> None:
         super().__init__()
@@ -91,13 +94,3 @@ def alphago_policy(
     """
     size = (planes, board_size, board_size)
     return he_initialised(network(policy_specs(k, layers), size, batch_norm=batch_norm))
-
-
-def probabilities(logits: torch.Tensor) -> torch.Tensor:
-    """Move probabilities from the network's (B, 361) logits: a softmax over the points.
-
-    >>> p = probabilities(torch.zeros(1, 361))
-    >>> p.shape, round(p.sum().item(), 5), round(p[0, 0].item() * 361, 5)
-    (torch.Size([1, 361]), 1.0, 1.0)
-    """
-    return torch.softmax(logits, dim=-1)

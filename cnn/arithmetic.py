@@ -1,11 +1,19 @@
-"""The lecture's CNN arithmetic as pure functions: output sizes, parameter counts, padding.
+"""The lecture's CNN arithmetic as pure functions: output sizes, parameter counts, padding,
+receptive fields.
 
 Sizes are per spatial dimension (width and height are computed alike, by symmetry). Every
 function checks that the numbers fit, and says why when they do not, instead of silently
 rounding the way a framework would.
+
+A layer's geometry is its window ``(F, S, P)``: output i of an FxF filter at stride S with
+padding P sees input pixels ``i*S - P`` to ``i*S - P + F - 1``. Layers in a row compose into
+one window over the network's input (``compose_windows``), whose F is the receptive field
+and whose S is the jump: how many input pixels apart neighbouring outputs are.
 """
 
 from __future__ import annotations
+
+Window = tuple[int, int, int]  # (F, S, P): filter size, stride, padding
 
 
 def _check_positive(**values: int) -> None:
@@ -61,6 +69,28 @@ def conv_output_size(
             f"({n} - {f} + 2*{pad})/{stride} + 1 = {span / stride + 1:.2f}"
         )
     return span // stride + 1
+
+
+def conv_volume(
+    width: int,
+    height: int,
+    filters: int,
+    f: int,
+    stride: int = 1,
+    pad: int = 0,
+    rounding: str | None = None,
+) -> tuple[int, int, int]:
+    """Output volume ``(W2, H2, K)`` of K FxF filters on a W1 x H1 input (any depth).
+
+    >>> volume(*conv_volume(5, 5, filters=2, f=3, stride=2, pad=1))  # on 5x5x3: (5-3+2)/2+1
+    '3x3x2'
+    >>> volume(*conv_volume(32, 32, filters=10, f=5, pad=2)), conv_params(5, 3, 10)
+    ('32x32x10', 760)
+    >>> volume(*conv_volume(227, 227, filters=96, f=11, stride=4)), conv_params(11, 3, 96)
+    ('55x55x96', 34944)
+    """
+    side = (conv_output_size(n, f, stride, pad, rounding) for n in (width, height))
+    return (*side, filters)  # type: ignore[return-value]
 
 
 def pool_output_size(n: int, f: int, stride: int, rounding: str | None = None) -> int:
@@ -136,6 +166,52 @@ def receptive_field(layers: int, f: int = 3) -> int:
     """
     _check_positive(layers=layers, f=f)
     return layers * (f - 1) + 1
+
+
+def compose_windows(first: Window, then: Window) -> Window:
+    """The one window over the input of ``first`` that sees what ``then`` sees through it:
+    ``F = F1 + (F2 - 1) S1``, ``S = S1 S2``, ``P = P1 + P2 S1``.
+
+    >>> compose_windows((3, 1, 1), (3, 1, 1))  # two 3x3 convs see 5x5
+    (5, 1, 2)
+    >>> compose_windows((5, 1, 2), (3, 1, 1))  # three see 7x7: one 7x7 conv with pad 3
+    (7, 1, 3)
+    >>> compose_windows((11, 4, 0), (3, 2, 0))  # AlexNet CONV1 then POOL1: 19x19, 8 apart
+    (19, 8, 0)
+    """
+    (f1, s1, p1), (f2, s2, p2) = first, then
+    return (f1 + (f2 - 1) * s1, s1 * s2, p1 + p2 * s1)
+
+
+def side_by_side(*windows: Window) -> Window:
+    """The window of branches that run on the same input and are joined point by point (an
+    inception module's concatenation, a residual block's sum): all that any of them sees.
+
+    >>> side_by_side((1, 1, 0), (3, 1, 1), (5, 1, 2), (3, 1, 1))  # inception: its 5x5 branch
+    (5, 1, 2)
+    >>> side_by_side((7, 2, 3), (1, 2, 0))  # a ResNet block at stride 2 and its shortcut
+    (7, 2, 3)
+    """
+    strides = {s for _, s, _ in windows}
+    if len(strides) != 1:
+        raise ValueError(f"branches at different strides {sorted(strides)} cannot be joined")
+    pad = max(p for _, _, p in windows)
+    return (max(f - p for f, _, p in windows) + pad, strides.pop(), pad)
+
+
+def sees_whole_input(window: Window, n: int, outputs: int) -> bool:
+    """Whether each of ``outputs`` units with ``window`` over an input of ``n`` sees all of it.
+
+    A point of the AlphaGo network (19x19, stride 1, "same" padding) needs a 2*19 - 1 = 37
+    window to see the far corner from a corner; its layers 12 and 13 have 27.
+
+    >>> sees_whole_input((27, 1, 13), 19, 19), sees_whole_input((37, 1, 18), 19, 19)
+    (False, True)
+    >>> sees_whole_input((32, 4, 0), 32, 1)  # LeNet-5's C5: one unit over the 32x32 digit
+    True
+    """
+    f, s, p = window
+    return f - 1 - p >= n - 1 and (outputs - 1) * s - p <= 0
 
 
 def stacked_conv_weights(layers: int, f: int, channels: int) -> int:

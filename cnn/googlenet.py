@@ -73,8 +73,11 @@ class InceptionModule(nn.Module):
         self.branch_pool = nn.Sequential(nn.MaxPool2d(3, 1, 1), *_conv(inputs, pool_proj, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        branches = (self.branch1, self.branch3, self.branch5, self.branch_pool)
-        return torch.cat([branch(x) for branch in branches], dim=1)
+        return torch.cat([branch(x) for branch in self.branches()], dim=1)
+
+    def branches(self) -> list[nn.Sequential]:
+        """The four paths from input to output, stacked (also for cnn.receptive_fields)."""
+        return [self.branch1, self.branch3, self.branch5, self.branch_pool]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from cnn.arithmetic import conv_output_size
+from cnn.arithmetic import conv_output_size, conv_volume
 
 Shape = tuple[int, ...]
 
@@ -41,10 +41,8 @@ class Conv:
 
     def output(self, shape: Shape) -> Shape:
         _, h, w = _volume(shape, self)
-        side = (
-            conv_output_size(n, self.size, self.stride, self.pad, self.rounding) for n in (h, w)
-        )
-        return (self.filters, *side)
+        w2, h2, k = conv_volume(w, h, self.filters, self.size, self.stride, self.pad, self.rounding)
+        return (k, h2, w2)
 
     def build(self, shape: Shape) -> nn.Module:
         return nn.Conv2d(shape[0], self.filters, self.size, self.stride, self.pad, bias=self.bias)

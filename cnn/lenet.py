@@ -56,6 +56,8 @@ C3_TABLE: tuple[tuple[int, ...], ...] = (
 class ScaledTanh(nn.Module):
     """The paper's squashing function ``A tanh(S a)`` with A = 1.7159 and S = 2/3."""
 
+    quiet = True  # acts on each number alone: summaries leave it out (cnn.summary)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return 1.7159 * torch.tanh(x * (2.0 / 3.0))
 
@@ -91,6 +93,10 @@ class TableConv2d(nn.Module):
             for conv, buffer in zip(self.convs, self._gathers, strict=True)
         ]
         return torch.cat(parts, dim=1)
+
+    def branches(self) -> list[nn.Conv2d]:
+        """The grouped convs, side by side on the input (cnn.receptive_fields)."""
+        return list(self.convs)
 
 
 class TrainableSubsampling(nn.Sequential):

@@ -1,8 +1,9 @@
 """Residual networks [He, Zhang, Ren, Sun 2015]: the ImageNet ResNets and the CIFAR ones.
 
-A residual block computes ``relu(F(x) + shortcut(x))``: F is two 3x3 convs (basic block) or
-1x1-3x3-1x1 (bottleneck, four times wider out), each conv followed by batch norm, with no
-conv biases. The first block of a stage halves the size with stride 2 (in its 3x3 conv).
+A residual block computes ``relu(F(x) + shortcut(x))``: F is two 3x3 convs (``BasicBlock``)
+or 1x1-3x3-1x1 (``Bottleneck``, whose ``expansion`` makes it four times wider out), each conv
+followed by batch norm, with no conv biases. The first block of a stage halves the size with
+stride 2 (in its 3x3 conv).
 
 ImageNet (the paper's Table 1; 224x224x3): a 7x7/2 conv, a 3x3/2 max pool, four stages of
 64, 128, 256, 512 filters, global average pool, FC 1000. Where a block changes the shape
@@ -32,16 +33,6 @@ from cnn.registry import register
 IMAGENET_INPUT = (3, 224, 224)
 CIFAR_INPUT = (3, 32, 32)
 
-# Blocks per stage of the paper's Table 1.
-IMAGENET_DEPTHS: dict[int, tuple[str, tuple[int, int, int, int]]] = {
-    18: ("basic", (2, 2, 2, 2)),
-    34: ("basic", (3, 4, 6, 3)),
-    50: ("bottleneck", (3, 4, 6, 3)),
-    101: ("bottleneck", (3, 4, 23, 3)),
-    152: ("bottleneck", (3, 8, 36, 3)),
-}
-EXPANSION = {"basic": 1, "bottleneck": 4}
-
 
 def _conv_bn(inputs: int, filters: int, size: int, stride: int = 1) -> list[nn.Module]:
     conv = nn.Conv2d(inputs, filters, size, stride, padding=(size - 1) // 2, bias=False)
@@ -60,6 +51,20 @@ class PadShortcut(nn.Module):
         x = x[:, :, :: self.stride, :: self.stride]
         return F.pad(x, (0, 0, 0, 0, 0, self.extra_maps))
 
+    @property
+    def window(self) -> tuple[int, int, int]:
+        """Output i is input pixel ``i * stride`` (cnn.receptive_fields)."""
+        return (1, self.stride, 0)
+
+
+def _shortcut(inputs: int, outputs: int, stride: int, kind: str) -> nn.Module:
+    """Identity where the shape stays; else option A ("pad") or B ("projection")."""
+    if stride == 1 and inputs == outputs:
+        return nn.Identity()
+    if kind == "pad":
+        return PadShortcut(outputs - inputs, stride)
+    return nn.Sequential(*_conv_bn(inputs, outputs, 1, stride))
+
 
 class ResidualBlock(nn.Module):
     """``relu(body(x) + shortcut(x))``."""
@@ -72,13 +77,65 @@ class ResidualBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.body(x) + self.shortcut(x))
 
+    def branches(self) -> list[nn.Module]:
+        """The paths from input to output, summed (cnn.receptive_fields)."""
+        return [self.body, self.shortcut]
+
+
+class BasicBlock(ResidualBlock):
+    """Two 3x3 convs, the first at ``stride``, as many maps out as ``planes``."""
+
+    expansion = 1
+
+    def __init__(
+        self, inputs: int, planes: int, stride: int = 1, shortcut: str = "projection"
+    ) -> None:
+        body = nn.Sequential(
+            *_conv_bn(inputs, planes, 3, stride), nn.ReLU(), *_conv_bn(planes, planes, 3)
+        )
+        super().__init__(body, _shortcut(inputs, planes * self.expansion, stride, shortcut))
+
+
+class Bottleneck(ResidualBlock):
+    """1x1 down to ``planes``, 3x3 at ``stride``, 1x1 up to four times ``planes``."""
+
+    expansion = 4
+
+    def __init__(
+        self, inputs: int, planes: int, stride: int = 1, shortcut: str = "projection"
+    ) -> None:
+        outputs = planes * self.expansion
+        body = nn.Sequential(
+            *_conv_bn(inputs, planes, 1),
+            nn.ReLU(),
+            *_conv_bn(planes, planes, 3, stride),
+            nn.ReLU(),
+            *_conv_bn(planes, outputs, 1),
+        )
+        super().__init__(body, _shortcut(inputs, outputs, stride, shortcut))
+
+
+BlockType = type[BasicBlock] | type[Bottleneck]
+
+# Blocks per stage of the paper's Table 1.
+IMAGENET_DEPTHS: dict[int, tuple[BlockType, tuple[int, int, int, int]]] = {
+    18: (BasicBlock, (2, 2, 2, 2)),
+    34: (BasicBlock, (3, 4, 6, 3)),
+    50: (Bottleneck, (3, 4, 6, 3)),
+    101: (Bottleneck, (3, 4, 23, 3)),
+    152: (Bottleneck, (3, 8, 36, 3)),
+}
+
 
 @dataclass(frozen=True)
 class Block:
-    """A residual block: ``block`` "basic" or "bottleneck", ``planes`` filters of its 3x3."""
+    """A residual block of class ``block``, ``planes`` filters in its 3x3 conv.
+
+    ``shortcut`` where the shape changes: "projection" (option B) or "pad" (option A).
+    """
 
     name: str
-    block: str
+    block: BlockType
     planes: int
     stride: int = 1
     shortcut: str = "projection"
@@ -87,36 +144,15 @@ class Block:
 
     def output(self, shape: Shape) -> Shape:
         size = (conv_output_size(n, 3, self.stride, 1, "floor") for n in shape[1:])
-        return (self.planes * EXPANSION[self.block], *size)
+        return (self.planes * self.block.expansion, *size)
 
     def build(self, shape: Shape) -> nn.Module:
-        inputs, planes, stride = shape[0], self.planes, self.stride
-        if self.block == "basic":
-            layers = [
-                *_conv_bn(inputs, planes, 3, stride),
-                nn.ReLU(),
-                *_conv_bn(planes, planes, 3),
-            ]
-        else:
-            layers = [
-                *_conv_bn(inputs, planes, 1),
-                nn.ReLU(),
-                *_conv_bn(planes, planes, 3, stride),
-                nn.ReLU(),
-                *_conv_bn(planes, planes * 4, 1),
-            ]
-        return ResidualBlock(nn.Sequential(*layers), self._shortcut(inputs))
-
-    def _shortcut(self, inputs: int) -> nn.Module:
-        outputs = self.planes * EXPANSION[self.block]
-        if self.stride == 1 and inputs == outputs:
-            return nn.Identity()
-        if self.shortcut == "pad":
-            return PadShortcut(outputs - inputs, self.stride)
-        return nn.Sequential(*_conv_bn(inputs, outputs, 1, self.stride))
+        return self.block(shape[0], self.planes, self.stride, self.shortcut)
 
 
-def stages(block: str, blocks: tuple[int, ...], widths: tuple[int, ...], shortcut: str) -> list:
+def stages(
+    block: BlockType, blocks: tuple[int, ...], widths: tuple[int, ...], shortcut: str
+) -> list:
     """The blocks of all stages, named ``conv2_1`` ... as the paper's ``conv2_x`` layers."""
     return [
         Block(f"conv{stage + 2}_{i + 1}", block, width, 2 if i == 0 and stage else 1, shortcut)
@@ -149,7 +185,7 @@ def cifar_resnet(depth: int, num_classes: int = 10) -> Network:
     n = (depth - 2) // 6
     specs = (
         Conv(16, 3, pad=1, bias=False),
-        *stages("basic", (n, n, n), (16, 32, 64), "pad"),
+        *stages(BasicBlock, (n, n, n), (16, 32, 64), "pad"),
         GlobalAvgPool(name="avgpool"),
         FC(num_classes, activation=False, name="fc"),
     )

@@ -15,11 +15,29 @@ import torch
 from torch import nn
 
 from cnn.arithmetic import volume
-from cnn.lenet import ScaledTanh
 from cnn.registry import build
 
-# Units left out of the table unless all_layers: no weights, nothing the lecture's tables show.
-QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten, ScaledTanh)
+# Torch's units that the table leaves out unless all_layers: those that act on each number
+# alone (activations, dropouts) or only reshape (flattens); no weights, nothing the lecture's
+# tables show. A module of our own says so itself with a class attribute ``quiet = True``.
+QUIET = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.Dropout, nn.Flatten)
+
+
+def is_quiet(unit: nn.Module) -> bool:
+    """Whether a summary leaves ``unit`` out unless asked for all layers."""
+    return getattr(unit, "quiet", isinstance(unit, QUIET))
+
+
+def notation(shape: tuple[int, ...]) -> str:
+    """A (D, H, W) volume as the lecture writes it, ``W x H x D``; other shapes as they are.
+
+    >>> notation((96, 27, 55)), notation((4096,))
+    ('55x27x96', '4096')
+    """
+    if len(shape) == 3:
+        depth, height, width = shape
+        return volume(width, height, depth)
+    return "x".join(str(n) for n in shape)
 
 
 @dataclass(frozen=True)
@@ -35,10 +53,7 @@ class Row:
     @property
     def volume(self) -> str:
         """The lecture's notation: ``55x55x96`` (W x H x D) for a volume, ``4096`` for a vector."""
-        if len(self.output) == 3:
-            depth, height, width = self.output
-            return volume(width, height, depth)
-        return "x".join(str(n) for n in self.output)
+        return notation(self.output)
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,7 @@ def summary(
     shown = [
         row
         for row, (_, unit, _) in zip(rows, outputs, strict=True)
-        if all_layers or not isinstance(unit, QUIET)
+        if all_layers or not is_quiet(unit)
     ]
     total_params = sum(p.numel() for p in model.parameters())
     return Summary(name, size, shown, total_params, sum(row.macs for row in rows))

@@ -1,8 +1,7 @@
 """Train LeNet-5 from the ``cnn`` registry on scikit-learn's handwritten digits, on the CPU.
 
-The 1,797 8x8 digit images are scaled up to 28x28 and centred in a 32x32 frame, the way the
-LeNet paper framed MNIST's 28x28 digits in its 32x32 input; a fixed seed splits them 75/25
-into train and test sets, standardised with the training set's statistics.
+The data set and the training loop are ``cnn.digits`` (``python -m cnn filters`` draws what
+this network learns); this script runs them and reports the held-out accuracy.
 
 Run ``python examples/lenet_digits.py [--epochs N] [--arch lenet5_paper]``.
 """
@@ -10,92 +9,18 @@ Run ``python examples/lenet_digits.py [--epochs N] [--arch lenet5_paper]``.
 from __future__ import annotations
 
 import argparse
-import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import torch
-import torch.nn.functional as F
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-
-import cnn
+from cnn.digits import train
 
 
-@dataclass(frozen=True)
-class Result:
-    """Accuracy on the held-out digits and the seconds training took."""
-
-    accuracy: float
-    seconds: float
-    epochs: int
-    train_size: int
-    test_size: int
-
-
-def digits(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The digits as (N, 1, 32, 32) images and labels, train then test, standardised with the
-    training set's mean and standard deviation."""
-    data = load_digits()
-    images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    images = F.pad(F.interpolate(images, size=(28, 28), mode="bilinear"), (2, 2, 2, 2))
-    labels = torch.tensor(data.target)
-    x_train, x_test, y_train, y_test = train_test_split(
-        images, labels, test_size=0.25, random_state=seed, stratify=labels
-    )
-    mean, std = x_train.mean(), x_train.std()
-    return (x_train - mean) / std, y_train, (x_test - mean) / std, y_test
-
-
-def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of ``x`` the model labels correctly."""
-    model.eval()
-    with torch.no_grad():
-        return (model(x).argmax(dim=1) == y).float().mean().item()
-
-
-def train(
-    epochs: int = 20,
-    arch: str = "lenet5",
-    seed: int = 0,
-    batch_size: int = 16,
-    lr: float = 2e-3,
-    threads: int = 1,
-) -> Result:
-    """Train ``arch`` (a registry name) with Adam and a cosine schedule; test its accuracy.
-
-    One thread by default: the network is so small that a second one costs more in
-    synchronisation than it saves (and much more on a busy machine).
-    """
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        torch.manual_seed(seed)
-        x_train, y_train, x_test, y_test = digits(seed)
-        model = cnn.build(arch, num_classes=10)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        steps = epochs * -(-len(x_train) // batch_size)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-        start = time.perf_counter()
-        for _ in range(epochs):
-            model.train()
-            for batch in torch.randperm(len(x_train)).split(batch_size):
-                optimizer.zero_grad()
-                F.cross_entropy(model(x_train[batch]), y_train[batch]).backward()
-                optimizer.step()
-                schedule.step()
-        seconds = time.perf_counter() - start
-        return Result(accuracy(model, x_test, y_test), seconds, epochs, len(x_train), len(x_test))
-    finally:
-        torch.set_num_threads(previous_threads)
-
-
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--arch", default="lenet5", choices=["lenet5", "lenet5_paper"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     result = train(args.epochs, args.arch, args.seed, threads=args.threads)
     print(
         f"{args.arch}: {result.accuracy:.2%} of {result.test_size} test digits correct after "

@@ -30,3 +30,9 @@ def meta_forward():
         return tuple(model(torch.zeros(2, *model.input_size, device="meta")).shape)
 
     return forward
+
+
+@pytest.fixture
+def meta_model():
+    """meta_model(name, **options): the registered architecture built on the meta device."""
+    return meta_build

@@ -1,4 +1,4 @@
-"""``python -m cnn``: list and summary."""
+"""``python -m cnn``: list, summary, receptive-field (filters: tests/cnn/test_filters.py)."""
 
 import subprocess
 import sys
@@ -37,6 +37,19 @@ def test_summary_with_options_and_input(capsys):
         "bias",
     ]
     assert "9x9x128" in out
+
+
+def test_summary_of_the_fully_convolutional_vgg16_on_384(capsys):
+    main(["summary", "vgg16", "--fully-convolutional", "--input", "3x384x384"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "vgg16 (fully convolutional): input 384x384x3"
+    assert lines[-2].split()[:3] == ["fc16", "Conv2d", "6x6x1000"]
+    assert lines[-1].split()[1] == "138,357,544"  # the same weights
+
+
+def test_nothing_to_make_fully_convolutional():
+    with pytest.raises(SystemExit, match="alphago_policy has no fully connected layer"):
+        main(["summary", "alphago_policy", "--fully-convolutional"])
 
 
 def test_boolean_options():

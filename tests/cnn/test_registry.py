@@ -83,6 +83,7 @@ def test_options_are_read_from_the_builder():
         "layers": 13,
         "planes": 48,
         "board_size": 19,
+        "batch_norm": False,
     }
 
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import cnn
-from cnn.resnet import PadShortcut, ResidualBlock, cifar_resnet
+from cnn.resnet import BasicBlock, Bottleneck, PadShortcut, ResidualBlock, cifar_resnet
 
 
 def test_imagenet_stages_halve_the_size():
@@ -70,3 +70,12 @@ def test_resnet18_runs_for_real_at_another_size():
     torch.manual_seed(0)
     model = cnn.build("resnet18").eval()
     assert model(torch.randn(1, 3, 64, 64)).shape == (1, 1000)
+
+
+def test_block_classes_say_how_much_wider_they_come_out():
+    assert (BasicBlock.expansion, Bottleneck.expansion) == (1, 4)
+    with torch.device("meta"):
+        resnet18, resnet50 = cnn.build("resnet18"), cnn.build("resnet50")
+    assert isinstance(resnet18.conv2_1, BasicBlock)
+    assert isinstance(resnet50.conv2_1, Bottleneck)
+    assert resnet50.conv2_1.body[-2].out_channels == 64 * Bottleneck.expansion

@@ -50,6 +50,17 @@ def test_quiet_layers_are_hidden_unless_asked():
     assert everything[:2] == ["conv1", "conv1_act"]
 
 
+def test_a_unit_of_our_own_says_it_is_quiet():
+    names = [row.name for row in cnn.summary("lenet5_paper")]  # ScaledTanh activations
+    assert names[:3] == ["c1", "s2", "c3"]
+
+    class Loud(torch.nn.ReLU):
+        quiet = False
+
+    table = cnn.summary(torch.nn.Sequential(torch.nn.ReLU(), Loud()), input_size=(1, 2, 2))
+    assert [row.name for row in table] == ["1"]
+
+
 def test_summary_of_a_model_object_keeps_its_mode_and_uses_its_size():
     model = cnn.build("cifar_resnet20")
     model.train()
