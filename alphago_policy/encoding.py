@@ -55,7 +55,6 @@ LIBERTIES_AFTER = Group.named("liberties_after")
 LADDER_CAPTURE = Group.named("ladder_capture")
 LADDER_ESCAPE = Group.named("ladder_escape")
 SENSIBLE = Group.named("sensibleness")
-ZEROS = PLANE_GROUPS["zeros"].start
 
 STONE_FIELDS = (TURNS_SINCE, LIBERTIES)
 EMPTY_FIELDS = (CAPTURE_SIZE, SELF_ATARI, LIBERTIES_AFTER, LADDER_CAPTURE, LADDER_ESCAPE, SENSIBLE)

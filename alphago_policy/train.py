@@ -58,9 +58,9 @@ from alphago_policy import checkpoint as ckpt
 from alphago_policy import stream
 from alphago_policy.cli import fail
 from alphago_policy.dataset import Decoder, PositionDataset, make_loader
-from alphago_policy.files import atomic_open
 from alphago_policy.layout import is_prepared
 from alphago_policy.model import build, save_weights
+from alphago_policy.runlog import LOG, JsonLog, cut_log
 from alphago_policy.runtime import (
     Cluster,
     StopRequest,
@@ -74,7 +74,6 @@ from alphago_policy.runtime import (
 )
 
 FLAG_TYPES = {"int": int, "float": float, "str": str}
-LOG = "log.jsonl"
 EVAL_BATCH = 512  # validation positions per batch and process
 CARD_NAMES = {  # figures of the log -> their names in the model card
     "loss": "train_loss",
@@ -241,43 +240,6 @@ def make_optimizer(model: torch.nn.Module, settings: Settings) -> torch.optim.Op
     if settings.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=lr, betas=(settings.momentum, 0.999))
     raise ValueError(f"unknown optimizer {settings.optimizer!r}: use sgd, momentum or adamw")
-
-
-class JsonLog:
-    """Appends one JSON object per line, stamped with the time, flushed at once."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115  (closed by close())
-
-    def write(self, **record: Any) -> None:
-        record = {
-            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            **record,
-        }
-        self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The records of a run's log.jsonl."""
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def cut_log(path: Path, step: int) -> None:
-    """Drop what a killed run logged after its checkpoint at `step` (a resumed run logs those
-    steps again), atomically."""
-    if not path.exists():
-        return
-    records = read_log(path)
-    ends = [i for i, r in enumerate(records) if r["event"] == "checkpoint" and r["step"] == step]
-    if not ends or ends[-1] == len(records) - 1:
-        return
-    with atomic_open(path, "w") as f:
-        f.writelines(json.dumps(r) + "\n" for r in records[: ends[-1] + 1])
 
 
 def batch_figures(loss_sum: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

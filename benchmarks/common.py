@@ -23,20 +23,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alphago_policy.files import atomic_open
+from alphago_policy.runtime import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"  # the recorded pages, committed
 TRIALS = ROOT / "runs" / "benchmarks"  # trial pages, ignored by git
-
-
-def cpu_model() -> str:
-    """The processor's model name (from /proc/cpuinfo on Linux, else what platform knows)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 def load_average() -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from alphago_policy.train import read_log
+from alphago_policy.runlog import LOG, read_log
 from benchmarks.common import (
     ROOT,
     add_output_arguments,
@@ -36,7 +36,7 @@ PUBLISHED = [  # (label, positions, top-1)
 
 def curve(run: Path) -> list[tuple[int, float]]:
     """(positions seen, validation top-1) at each validation of the run."""
-    log = read_log(run / "log.jsonl")
+    log = read_log(run / LOG)
     batch = next(r["settings"]["batch_size"] for r in log if r["event"] == "start")
     return [
         (r["step"] * batch, r["val_accuracy"])

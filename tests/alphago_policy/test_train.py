@@ -13,6 +13,7 @@ import torch
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import train as tr
 from alphago_policy.model import load_policy
+from alphago_policy.runlog import LOG, read_log
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +77,7 @@ def test_resumed_run_equals_uninterrupted_run(data_dir, tmp_path):
     assert_same_state(checkpoint(tmp_path / "whole"), checkpoint(tmp_path / "parts"))
     assert resumed["val_loss"] == whole["val_loss"]
 
-    log = tr.read_log(tmp_path / "parts" / tr.LOG)
+    log = read_log(tmp_path / "parts" / LOG)
     starts = [r for r in log if r["event"] == "start"]
     assert [(r["step"], r["resume"]) for r in starts] == [(0, False), (5, True)]
     assert {r["event"] for r in log} == {"start", "train", "validation", "checkpoint", "end"}
@@ -135,15 +136,15 @@ def test_sigterm_writes_a_checkpoint_and_the_run_resumes(data_dir, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    log = tmp_path / tr.LOG
+    log = tmp_path / LOG
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        if log.exists() and sum(r["event"] == "train" for r in tr.read_log(log)) >= 3:
+        if log.exists() and sum(r["event"] == "train" for r in read_log(log)) >= 3:
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0, process.stderr.read().decode()
-    end = tr.read_log(log)[-1]
+    end = read_log(log)[-1]
     assert end["event"] == "end" and end["reason"] == "SIGTERM" and end["step"] >= 3
     assert checkpoint(tmp_path)["step"] == end["step"]
 
@@ -171,7 +172,7 @@ def test_two_processes_with_ddp_learn_and_stay_in_sync(fixtures_dir, tmp_path):
         timeout=180,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr.decode()[-3000:]
-    log = tr.read_log(tmp_path / "run" / tr.LOG)
+    log = read_log(tmp_path / "run" / LOG)
     assert log[0]["world_size"] == 2
     losses = [r["loss"] for r in log if r["event"] == "train"]
     assert len(losses) == 6 and losses[-1] < losses[0] - 1.0, losses  # it overfits the game
@@ -226,14 +227,14 @@ def test_a_diverging_run_stops_keeps_its_last_good_checkpoint_and_says_so(data_d
     with pytest.raises(tr.Diverged, match="checkpoint of step 2 is kept"):
         tr.train(tiny(data_dir, tmp_path, lr=1e30, max_steps=6), resume=True)
     assert_same_state(checkpoint(tmp_path), good)
-    assert tr.read_log(tmp_path / tr.LOG)[-1]["event"] == "diverged"
+    assert read_log(tmp_path / LOG)[-1]["event"] == "diverged"
 
 
 def test_resuming_after_a_kill_drops_the_log_lines_after_the_checkpoint(data_dir, tmp_path):
     tr.train(tiny(data_dir, tmp_path, max_steps=4))
-    log = tmp_path / tr.LOG
+    log = tmp_path / LOG
     with open(log, "a") as f:  # what a run killed after its checkpoint had logged
         f.write('{"event": "train", "step": 6}\n')
     tr.train(tiny(data_dir, tmp_path, max_steps=8), resume=True)
-    steps = [r["step"] for r in tr.read_log(log) if r["event"] == "train"]
+    steps = [r["step"] for r in read_log(log) if r["event"] == "train"]
     assert steps == sorted(set(steps)) == [2, 4, 6, 8]
