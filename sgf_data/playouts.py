@@ -6,18 +6,26 @@ the counts: each point's ownership (-1 White .. +1 Black), each playout's margin
 stones (whole strings on points the opponent owns in most playouts) and the strings in seki
 (alive, next to a point neither side owns in most playouts).
 
-A playout's moves are uniformly random among the mover's `board.is_sensible` points (legal,
-simple ko included, and not filling its own eye), less the self-ataris of two or more stones
-that capture nothing: random play would otherwise break every seki (the first side to play a
-shared liberty loses its group) and throw away groups for nothing. A single stone may still
-be thrown in, so the nakade and snapback that kill groups are played. A player with no such
-move passes; the playout ends when both pass in a row, or after `MAX_MOVES` (a long cycle).
+A playout's moves: first a reply to the opponent's last move, if it left its own string in
+atari (capture it) or one of the mover's (save it: capture an attacker, or extend to two
+liberties or more), so that a living group is not lost to a single atari left unanswered;
+else a uniformly random move among the mover's `board.is_sensible` points (legal, simple ko
+included, and not filling its own eye). Never a self-atari of `BIG_SELF_ATARI` (3) stones or
+more: random play would otherwise break every seki (the first side to play a shared liberty
+loses its group) and throw groups away for nothing; one or two stones may still be thrown in,
+so the nakade, snapback and sacrifices that kill groups are played. A player with no such move
+passes; the playout ends when both pass in a row, or after `MAX_MOVES` (a long cycle).
 
-Why numba: hundreds of playouts per second per core, each a few hundred moves on the rules
-engine's kernels (`sgf_data.board`), so the whole estimate is one compiled call. The kernels
-are cached on disk (``cache=True``); the first call in a fresh environment compiles them,
-which takes about 10 s (measured by ``benchmarks/ownership.py``), later imports a fraction of a
-second.
+What playouts cannot tell: a group whose life needs an answer to a threat other than an
+atari (a second eye as miai) dies in some playouts, so the mean margin `Estimate.score` of a
+finished game is far noisier than its `Estimate.area_score`, which counts the board itself
+once the dead stones (the majority verdict, robust to such losses) are off.
+
+Why numba: hundreds of playouts per second per core are wanted, each a few hundred moves on
+the rules engine's kernels (`sgf_data.board`); compiled, the whole estimate is one call and
+runs thousands per second (``benchmarks/results/ownership.md``). The kernels are cached on
+disk (``cache=True``): the first call in a fresh environment compiles them and the rules
+engine's, 15-30 s on a 2-core machine; later imports take a fraction of a second.
 
 >>> from sgf_data.board import Position
 >>> position = Position.from_setup(black=[(3, 3)], white=[(15, 15)])
@@ -32,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from numba import njit
@@ -44,14 +53,17 @@ from sgf_data.board import (
     TO_MOVE,
     WHITE,
     Position,
+    _new_string_around,
     copy_state,
     is_sensible,
     kernel,
     liberties_after,
     play_pass,
     play_stone,
+    would_capture,
 )
 from sgf_data.coords import BOARD_SIZE, NUM_POINTS, Point, from_index, to_index
+from sgf_data.ladders import defences, first_liberty
 
 MAX_MOVES = 3 * NUM_POINTS
 """Moves (passes included) after which a playout stops: random play from the empty board ends
@@ -60,6 +72,12 @@ in about 450; only cycles that simple ko does not forbid (triple ko, eternal lif
 DEAD = 0.5
 """Default threshold of `Estimate.dead`: the fraction of playouts in which the opponent owns
 a string's points, averaged over its stones, above which the string is dead."""
+
+BIG_SELF_ATARI = 3
+"""The smallest self-atari that playouts never play, in stones. One or two stones may be thrown
+in: the nakade, snapback and two-stone sacrifices that kill groups (with 2 here, the groups a
+two-stone sacrifice kills live in the playouts); bigger ones are almost always a seki broken or
+a group thrown away."""
 
 SEKI = 0.5
 """Default threshold of `Estimate.seki`: the fraction of playouts in which a point next to a
@@ -72,16 +90,19 @@ living string is owned by neither side, above which that string is in seki."""
 
 @kernel
 def _big_self_atari(state, point, colour):
-    """Whether ``colour`` at ``point`` leaves a string of two or more stones with one liberty
-    (after its captures)."""
+    """Whether ``colour`` at ``point`` leaves a string of `BIG_SELF_ATARI` stones or more with
+    one liberty (after its captures)."""
     empty_neighbours = 0
-    joins = False
-    for neighbour in NEIGHBOURS[point]:
+    stones = 1
+    for k in range(4):
+        neighbour = NEIGHBOURS[point, k]
         if neighbour == NO_POINT:
             break
-        empty_neighbours += state.colour[neighbour] == EMPTY
-        joins = joins or state.colour[neighbour] == colour
-    if empty_neighbours >= 2 or not joins:
+        if state.colour[neighbour] == EMPTY:
+            empty_neighbours += 1
+        elif state.colour[neighbour] == colour and _new_string_around(state, point, k):
+            stones += state.size[state.head[neighbour]]
+    if empty_neighbours >= 2 or stones < BIG_SELF_ATARI:
         return False
     return liberties_after(state, point, colour) == 1
 
@@ -109,6 +130,30 @@ def _random_move(state, colour, empties, count, candidates):
     return NO_POINT
 
 
+@njit(cache=True)
+def _atari_reply(state, colour, last):
+    """A reply to the opponent's move at ``last`` (a point, or NO_POINT after a pass):
+    capture its string if it is in atari, else save a string of ``colour`` it put in atari
+    (by a capture, or by extending to two liberties or more); NO_POINT when there is none."""
+    if last == NO_POINT:
+        return NO_POINT
+    if state.liberty_count[state.head[last]] == 1:
+        point = first_liberty(state, state.head[last], NO_POINT)
+        if _playable(state, point, colour):
+            return point
+    for neighbour in NEIGHBOURS[last]:
+        if neighbour == NO_POINT:
+            break
+        if state.colour[neighbour] != colour or state.liberty_count[state.head[neighbour]] != 1:
+            continue
+        for move in defences(state, neighbour):
+            if _playable(state, move, colour) and (
+                would_capture(state, move, colour) > 0 or liberties_after(state, move, colour) > 1
+            ):
+                return move
+    return NO_POINT
+
+
 @kernel
 def _collect_empties(colour, empties, where):
     """List the empty points in ``empties`` (``where[p]``: p's index there); return how many."""
@@ -121,14 +166,18 @@ def _collect_empties(colour, empties, where):
     return count
 
 
-@kernel
+@njit(cache=True)
 def _play_out(state, empties, where, candidates):
     """Play random `_playable` moves in place until both sides pass (or `MAX_MOVES`)."""
     count = _collect_empties(state.colour, empties, where)
     colour = state.meta[TO_MOVE]
     passes = 0
+    last = NO_POINT
     for _ in range(MAX_MOVES):
-        point = _random_move(state, colour, empties, count, candidates)
+        point = _atari_reply(state, colour, last)
+        if point == NO_POINT:
+            point = _random_move(state, colour, empties, count, candidates)
+        last = point
         if point == NO_POINT:
             play_pass(state, colour)
             passes += 1
@@ -140,9 +189,9 @@ def _play_out(state, empties, where, candidates):
                 count = _collect_empties(state.colour, empties, where)
             else:  # the point leaves the list: the last empty point takes its place
                 count -= 1
-                last = empties[count]
-                empties[where[point]] = last
-                where[last] = where[point]
+                moved = empties[count]
+                empties[where[point]] = moved
+                where[moved] = where[point]
         colour = BLACK + WHITE - colour
 
 
@@ -279,7 +328,7 @@ class Estimate:
         """The stones of ``position`` in seki, as far as playouts can tell (sorted points):
         those of the strings not `dead` (at threshold ``dead``) next to an empty point that
         neither side owns in more than ``threshold`` of the playouts. Playouts never play a
-        self-atari of two or more stones, so the shared liberties of a seki stay empty."""
+        self-atari of three or more stones, so the shared liberties of a seki stay empty."""
         state = position.state
         shared = (state.colour == EMPTY) & (self.neutral.ravel() > threshold)
         around = NEIGHBOURS[shared].ravel()
@@ -305,10 +354,11 @@ def estimate(position: Position, komi: float, playouts: int = 200, seed: int = 0
     """Play ``position`` out ``playouts`` times from its player to move and count who owns
     each point; ``komi`` is White's compensation. The same ``seed`` (any non-negative integer)
     gives the same estimate."""
-    if isinstance(playouts, bool) or not isinstance(playouts, int) or playouts < 1:
+    if isinstance(playouts, bool) or not isinstance(playouts, Integral) or playouts < 1:
         raise ValueError(f"playouts must be a positive integer, got {playouts!r}")
     if not math.isfinite(komi):
         raise ValueError(f"komi must be a finite number, got {komi!r}")
+    playouts = int(playouts)
     black_owned = np.zeros(NUM_POINTS, dtype=np.int64)
     white_owned = np.zeros(NUM_POINTS, dtype=np.int64)
     margins = np.empty(playouts, dtype=np.float32)
