@@ -50,6 +50,7 @@ from sgf_data.board import (
     EMPTY,
     NEIGHBOURS,
     NO_POINT,
+    PLY,
     TO_MOVE,
     WHITE,
     Position,
@@ -166,13 +167,22 @@ def _collect_empties(colour, empties, where):
     return count
 
 
+@kernel
+def _last_move(state):
+    """The point of the last move played, NO_POINT after a pass or before any move."""
+    for point in range(NUM_POINTS):
+        if state.colour[point] != EMPTY and state.placed_at[point] == state.meta[PLY] - 1:
+            return point
+    return NO_POINT
+
+
 @njit(cache=True)
 def _play_out(state, empties, where, candidates):
     """Play random `_playable` moves in place until both sides pass (or `MAX_MOVES`)."""
     count = _collect_empties(state.colour, empties, where)
     colour = state.meta[TO_MOVE]
     passes = 0
-    last = NO_POINT
+    last = _last_move(state)
     for _ in range(MAX_MOVES):
         point = _atari_reply(state, colour, last)
         if point == NO_POINT:
@@ -356,6 +366,8 @@ def estimate(position: Position, komi: float, playouts: int = 200, seed: int = 0
     gives the same estimate."""
     if isinstance(playouts, bool) or not isinstance(playouts, Integral) or playouts < 1:
         raise ValueError(f"playouts must be a positive integer, got {playouts!r}")
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if not math.isfinite(komi):
         raise ValueError(f"komi must be a finite number, got {komi!r}")
     playouts = int(playouts)

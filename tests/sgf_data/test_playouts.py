@@ -119,10 +119,11 @@ def test_black_wins_counts_draws_as_half():
         ("playouts", 0, "playouts must be a positive integer"),
         ("playouts", 2.5, "playouts must be a positive integer"),
         ("komi", float("nan"), "komi must be a finite number"),
+        ("seed", -1, "seed must be a non-negative integer"),
     ],
 )
 def test_bad_settings_are_refused_by_name(setting, value, message):
-    arguments = {"komi": 6.5, "playouts": 10, setting: value}
+    arguments = {"komi": 6.5, "playouts": 10, "seed": 0, setting: value}
     with pytest.raises(ValueError, match=message):
         estimate(Position(), **arguments)
 
