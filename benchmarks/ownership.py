@@ -169,7 +169,14 @@ def agreement_rows(label: str, games: list[Comparison]) -> list[str]:
         f"{both / ours:.1%}" if ours else "-",
         f"{both / theirs:.1%}" if theirs else "-",
         f"{whole}/{len(games)}",
-        f"{sum(len(g.their_seki) for g in games)} / {sum(len(g.our_seki) for g in games)}",
+        " / ".join(
+            str(sum(len(seki) for seki in column))
+            for column in (
+                [g.their_seki for g in games],
+                [g.our_seki for g in games],
+                [g.their_seki & g.our_seki for g in games],
+            )
+        ),
     ]
 
 
@@ -183,6 +190,7 @@ def score_rows(label: str, games: list[Comparison]) -> list[list[str]]:
             f"{label}: {name}",
             f"{np.mean(error):.1f}",
             f"{np.median(error):.1f}",
+            f"{np.max(error):.1f}",
             f"{np.mean(error <= 1):.0%}",
             f"{same_winner:.0%}",
         ]
@@ -281,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                 "precision",
                 "recall",
                 "games agreeing on every stone",
-                "seki stones GNU Go / ours",
+                "seki stones GNU Go / ours / both",
             ],
             [agreement_rows(label, games) for label, games in results.items()]
             + [agreement_rows("all", everything)],
@@ -289,12 +297,22 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Precision: of the stones we call dead, the share GNU Go calls dead; recall: of GNU "
         "Go's dead stones, the share we find. The games with the most disagreement: "
-        + "; ".join(f"{g.name} ({g.stones - g.agreeing} stones)" for g in disagreements),
+        + "; ".join(f"{g.name} ({g.stones - g.agreeing} stones)" for g in disagreements)
+        + ". Where playouts are known to err: capturing races (semeai) and groups whose life "
+        "needs an answer other than to an atari, which random play does not read; seki with "
+        "several shared liberties, which random filling often breaks.",
         "",
         "## Score (Black's margin, komi included)",
         "",
         *table(
-            ["comparison", "mean abs diff", "median abs diff", "within 1 point", "same winner"],
+            [
+                "comparison",
+                "mean abs diff",
+                "median abs diff",
+                "max abs diff",
+                "within 1 point",
+                "same winner",
+            ],
             score_rows("all", everything),
         ),
         "",
