@@ -25,7 +25,9 @@ Why numba: hundreds of playouts per second per core are wanted, each a few hundr
 the rules engine's kernels (`sgf_data.board`); compiled, the whole estimate is one call and
 runs thousands per second (``benchmarks/results/ownership.md``). The kernels are cached on
 disk (``cache=True``): the first call in a fresh environment compiles them and the rules
-engine's, 15-30 s on a 2-core machine; later imports take a fraction of a second.
+engine's, about 10 s of CPU time (15 s on an idle 2-core machine, the wall time measured is in
+the results page); later imports take a fraction of a second. The kernels get one integer type
+(int64) for points and colours, as numba compiles each combination of types anew.
 
 >>> from sgf_data.board import Position
 >>> position = Position.from_setup(black=[(3, 3)], white=[(15, 15)])
@@ -123,7 +125,7 @@ def _random_move(state, colour, empties, count, candidates):
     left = count
     while left > 0:
         pick = np.random.randint(0, left)
-        point = candidates[pick]
+        point = np.int64(candidates[pick])  # one integer type: each compiles anew
         if _playable(state, point, colour):
             return point
         left -= 1
@@ -147,7 +149,8 @@ def _atari_reply(state, colour, last):
             break
         if state.colour[neighbour] != colour or state.liberty_count[state.head[neighbour]] != 1:
             continue
-        for move in defences(state, neighbour):
+        for saving in defences(state, np.int64(neighbour)):
+            move = np.int64(saving)
             if _playable(state, move, colour) and (
                 would_capture(state, move, colour) > 0 or liberties_after(state, move, colour) > 1
             ):
@@ -180,7 +183,7 @@ def _last_move(state):
 def _play_out(state, empties, where, candidates):
     """Play random `_playable` moves in place until both sides pass (or `MAX_MOVES`)."""
     count = _collect_empties(state.colour, empties, where)
-    colour = state.meta[TO_MOVE]
+    colour = np.int64(state.meta[TO_MOVE])
     passes = 0
     last = _last_move(state)
     for _ in range(MAX_MOVES):
