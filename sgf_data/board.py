@@ -32,9 +32,10 @@ The kernels are plain numba functions that other numba code (`sgf_data.features`
 directly: `copy_state`, `play_stone` (returns the stones captured, or -1 when
 illegal), `play_pass`, `legality`, `legal_mask`, `would_capture`, `liberties_after` (the
 liberties a move would leave its string, without playing it), `has_liberty`,
-`liberties_into` and `liberty_points`, `string_points`. Those that never allocate are compiled
-by `kernel`, without reference counting, so that calling them in a loop over the 361 points
-stays cheap.
+`liberties_into` and `liberty_points`, `string_points`, `fills_own_eye` and `is_sensible`
+(legal and not filling one's own eye: the moves of playouts and of the sensibleness feature).
+Those that never allocate are compiled by `kernel`, without reference counting, so that
+calling them in a loop over the 361 points stays cheap.
 
 >>> position = Position()
 >>> position.play("b", (3, 3)), position.to_move, position.liberties((3, 3))
@@ -69,12 +70,13 @@ COLOUR_CODES = {"b": BLACK, "w": WHITE}
 COLOUR_NAMES = {BLACK: "b", WHITE: "w"}
 
 
-def _neighbour_table() -> np.ndarray:
-    """``NEIGHBOURS[p]``: the up to 4 points next to ``p``, padded with NO_POINT."""
-    table = np.full((NUM_POINTS, 4), NO_POINT, dtype=np.int16)
+def _offset_table(offsets: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """``table[p]``: the points at the given (row, col) offsets from ``p`` that are on the
+    board, in that order, padded with NO_POINT."""
+    table = np.full((NUM_POINTS, len(offsets)), NO_POINT, dtype=np.int16)
     for point in range(NUM_POINTS):
         row, col = divmod(point, BOARD_SIZE)
-        around = [(row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)]
+        around = [(row + dr, col + dc) for dr, dc in offsets]
         on_board = [
             r * BOARD_SIZE + c for r, c in around if 0 <= r < BOARD_SIZE and 0 <= c < BOARD_SIZE
         ]
@@ -82,7 +84,10 @@ def _neighbour_table() -> np.ndarray:
     return table
 
 
-NEIGHBOURS = _neighbour_table()
+NEIGHBOURS = _offset_table(((-1, 0), (1, 0), (0, -1), (0, 1)))
+"""``NEIGHBOURS[p]``: the up to 4 points next to ``p``, padded with NO_POINT."""
+DIAGONALS = _offset_table(((-1, -1), (-1, 1), (1, -1), (1, 1)))
+"""``DIAGONALS[p]``: the up to 4 points diagonal to ``p``, padded with NO_POINT."""
 
 
 class State(NamedTuple):
@@ -460,6 +465,48 @@ def string_points(state, point):
     return points
 
 
+@kernel
+def fills_own_eye(state, point, colour):
+    """Whether ``colour`` playing at ``point`` fills one of its own eyes.
+
+    An eye of ``colour``: an empty point whose neighbours are all ``colour``'s stones and
+    whose diagonal points hold at most one opponent stone in the centre, none on the edge or
+    in the corner (an empty diagonal does not spoil it). The usual rule of playouts and of
+    the "sensibleness" feature: filling such a point is almost never a good move.
+    """
+    if state.colour[point] != EMPTY:
+        return False
+    for neighbour in NEIGHBOURS[point]:
+        if neighbour == NO_POINT:
+            break
+        if state.colour[neighbour] != colour:
+            return False
+    enemy = BLACK + WHITE - colour
+    diagonals = 0
+    spoiled = 0
+    for diagonal in DIAGONALS[point]:
+        if diagonal == NO_POINT:
+            break
+        diagonals += 1
+        spoiled += state.colour[diagonal] == enemy
+    return spoiled <= (1 if diagonals == 4 else 0)
+
+
+@kernel
+def is_sensible(state, point, colour):
+    """Whether ``colour`` may play at ``point`` and doing so does not fill its own eye."""
+    return legality(state, point, colour) == LEGAL and not fills_own_eye(state, point, colour)
+
+
+@njit(cache=True)
+def sensible_mask(state, colour):
+    """Boolean array of the 361 points, True where ``colour``'s move is `is_sensible`."""
+    mask = np.zeros(NUM_POINTS, dtype=np.bool_)
+    for point in range(NUM_POINTS):
+        mask[point] = is_sensible(state, point, colour)
+    return mask
+
+
 # ---------------------------------------------------------------------------------------------
 # Python interface
 
@@ -605,6 +652,11 @@ class Position:
     def legal_points(self, colour: str) -> np.ndarray:
         """Boolean (19, 19) array, True where ``colour`` may play; one compiled call."""
         return legal_mask(self.state, _colour_code(colour)).reshape(BOARD_SIZE, BOARD_SIZE)
+
+    def sensible_points(self, colour: str) -> np.ndarray:
+        """Boolean (19, 19) array, True where ``colour`` may play without filling its own eye
+        (see `fills_own_eye`); one compiled call."""
+        return sensible_mask(self.state, _colour_code(colour)).reshape(BOARD_SIZE, BOARD_SIZE)
 
     def stones(self) -> np.ndarray:
         """int8 (19, 19) copy of the board: 0 empty, 1 black, 2 white; [row, col]."""

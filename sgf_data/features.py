@@ -28,7 +28,8 @@ Move features (20-46) are set only on empty points where the player to move may 
 and suicide are respected, so an illegal point has all of them 0. An **eye** of the player
 (for sensibleness) is an empty point whose neighbours are all the player's stones and whose
 diagonal points hold at most one opponent stone in the centre, none on the edge or in the
-corner (an empty diagonal does not spoil it).
+corner (an empty diagonal does not spoil it): the rules engine's `board.fills_own_eye`, the
+same rule as the playouts'.
 
 Why numba: everything is computed in one compiled call per position over the rules engine's
 arrays (`sgf_data.board.State`), reusing its kernels (legality, captures and liberties after a
@@ -50,7 +51,6 @@ import numpy as np
 from numba import njit
 
 from sgf_data.board import (
-    BLACK,
     EMPTY,
     KO,
     KO_COLOUR,
@@ -59,8 +59,8 @@ from sgf_data.board import (
     NO_POINT,
     PLY,
     TO_MOVE,
-    WHITE,
     Position,
+    fills_own_eye,
     liberties_after,
     popcount,
 )
@@ -90,41 +90,10 @@ _LADDER_CAPTURE, _LADDER_ESCAPE, _SENSIBLE = 44, 45, 46
 _ONE = np.uint64(1)
 
 
-def _diagonal_table() -> np.ndarray:
-    """``DIAGONALS[p]``: the up to 4 points diagonal to ``p``, padded with NO_POINT."""
-    table = np.full((NUM_POINTS, 4), NO_POINT, dtype=np.int16)
-    for point in range(NUM_POINTS):
-        row, col = divmod(point, BOARD_SIZE)
-        around = [(row + dr, col + dc) for dr in (-1, 1) for dc in (-1, 1)]
-        on_board = [r * BOARD_SIZE + c for r, c in around if 0 <= r < 19 and 0 <= c < 19]
-        table[point, : len(on_board)] = on_board
-    return table
-
-
-DIAGONALS = _diagonal_table()
-
-
 @njit(cache=True)
 def _one_hot(out, first, planes, value, point):
     """Set plane ``first + value - 1`` (1-based values), the last of ``planes`` for more."""
     out[first + min(value, planes) - 1, point] = 1
-
-
-@njit(cache=True)
-def _is_eye(colour, point, player):
-    """Whether empty ``point`` is an eye of ``player``: all neighbours its stones, and at most
-    one opponent stone on the diagonals in the centre, none on the edge."""
-    for neighbour in NEIGHBOURS[point]:
-        if neighbour != NO_POINT and colour[neighbour] != player:
-            return False
-    enemy = BLACK + WHITE - player
-    diagonals = 0
-    spoiled = 0
-    for diagonal in DIAGONALS[point]:
-        if diagonal != NO_POINT:
-            diagonals += 1
-            spoiled += colour[diagonal] == enemy
-    return spoiled <= (1 if diagonals == 4 else 0)
 
 
 @njit(cache=True)
@@ -195,7 +164,7 @@ def _move_planes(state, player, out):
         _one_hot(out, _LIBERTIES_AFTER, 8, liberties, point)
         if liberties == 1:
             _one_hot(out, _SELF_ATARI, 8, new_size, point)
-        if not _is_eye(colour, point, player):
+        if not fills_own_eye(state, point, player):
             out[_SENSIBLE, point] = 1
 
 

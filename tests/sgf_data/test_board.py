@@ -6,7 +6,7 @@ from numba import njit
 
 from sgf_data import board
 from sgf_data.board import IllegalMove, Position
-from sgf_data.coords import from_gtp, to_index
+from sgf_data.coords import from_gtp, to_gtp, to_index
 
 
 def setup(black="", white="", to_move="b"):
@@ -299,6 +299,52 @@ def test_move_queries_agree_with_playing_on_a_copy(seed):
         assert board.would_capture(position.state, index, colour) == captured
         after = state.liberty_count[state.head[index]]
         assert board.liberties_after(position.state, index, colour) == after
+
+
+def own_eye(position, vertex, colour):
+    return board.fills_own_eye(
+        position.state, to_index(from_gtp(vertex)), board.COLOUR_CODES[colour]
+    )
+
+
+@pytest.mark.parametrize(
+    ("white", "fills"),
+    [("", True), ("C3", True), ("C3 E5", False), ("C3 E3", False)],
+    ids=["no-diagonal", "one-opponent-diagonal", "two-diagonals", "two-below"],
+)
+def test_own_eye_in_the_centre_tolerates_one_opponent_diagonal(white, fills):
+    position = setup(black="D3 C4 E4 D5", white=white)
+    assert own_eye(position, "D4", "b") is fills
+    assert not own_eye(position, "D4", "w")  # an opponent's eye is not one's own
+
+
+@pytest.mark.parametrize(
+    ("black", "white", "vertex", "fills"),
+    [
+        ("C1 E1 D2", "", "D1", True),
+        ("C1 E1 D2", "C2", "D1", False),  # the edge tolerates no opponent diagonal
+        ("A2 B1", "", "A1", True),
+        ("A2 B1", "B2", "A1", False),
+        ("A2 B1 C2", "", "A1", True),  # a friendly diagonal does not matter
+        ("C1 D2", "", "D1", False),  # a neighbour empty
+        ("C1 E1 D2", "", "D2", False),  # occupied
+    ],
+)
+def test_own_eye_on_the_edge_and_in_the_corner(black, white, vertex, fills):
+    assert own_eye(setup(black=black, white=white), vertex, "b") is fills
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sensible_points_are_the_legal_ones_less_own_eyes(seed):
+    position = random_game(seed, moves=300)
+    for colour in "bw":
+        mask = position.sensible_points(colour)
+        assert mask.shape == (19, 19) and mask.dtype == np.bool_
+        eyes = np.array(
+            [[own_eye(position, to_gtp((r, c)), colour) for c in range(19)] for r in range(19)]
+        )
+        assert eyes.any()  # 300 random moves leave eyes of both colours
+        assert (mask == (position.legal_points(colour) & ~eyes)).all()
 
 
 @njit
