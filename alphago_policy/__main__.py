@@ -16,6 +16,7 @@ COMMANDS = {
     "evaluate": "alphago_policy.evaluate",
     "ship": "alphago_policy.ship",
     "gtp": "alphago_policy.gtp",
+    "play": "alphago_policy.play",
 }
 
 

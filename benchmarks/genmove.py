@@ -14,7 +14,6 @@ date) to benchmarks/results/genmove.md.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -23,13 +22,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy.gtp import Engine
+from alphago_policy.game import Game
 from alphago_policy.model import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
-from sgf_data import Game, read_games
+from benchmarks.gnugo import GnuGo, GTPClient
+from sgf_data import read_games
 from sgf_data.coords import to_gtp
 from sgf_data.features import planes
-from sgf_data.gnugo import GnuGo
+from sgf_data.reader import Game as Record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "games"
@@ -40,7 +40,7 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "genmove.md"
 class Sample:
     """A position to time: the game and how many of its moves are played."""
 
-    game: Game
+    game: Record
     ply: int
 
     @property
@@ -59,30 +59,6 @@ class Sample:
         ]
 
 
-class GTPClient:
-    """A GTP engine as a child process: `send` returns the reply's text, raises on `?`."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-
-    def send(self, command: str) -> str:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        lines = []
-        while (line := self.process.stdout.readline()) not in ("\n", ""):
-            lines.append(line.rstrip("\n"))
-        reply = "\n".join(lines)
-        if not reply.startswith("="):
-            raise RuntimeError(f"{command!r}: {reply}")
-        return reply[1:].strip()
-
-    def close(self) -> None:
-        self.send("quit")
-        self.process.wait(timeout=30)
-
-
 def samples(games: int, every: int) -> list[Sample]:
     """Every `every`-th position of the first `games` fixture games (no White setup stones)."""
     chosen = [g for g in read_games(FIXTURES) if not g.setup_white][:games]
@@ -95,21 +71,21 @@ def timed(function, *args) -> float:
     return time.perf_counter() - start
 
 
-def time_in_process(engine: Engine, positions: list[Sample]) -> dict[str, list[float]]:
+def time_in_process(game: Game, positions: list[Sample]) -> dict[str, list[float]]:
     """Seconds per position for the planes, the probabilities and the whole move choice."""
     times: dict[str, list[float]] = {"planes": [], "probabilities": [], "genmove": []}
     for sample in positions:
-        engine.reset(sample.game.setup_black)
+        game.reset(sample.game.setup_black)
         for move in sample.game.moves[: sample.ply]:
-            engine.play(*move)
-        view = engine.view(sample.to_move)
+            game.play(*move)
+        view = game.view(sample.to_move)
         times["planes"].append(timed(planes, view))
-        times["probabilities"].append(timed(engine.policy.probabilities, view))
-        times["genmove"].append(timed(engine.suggest, sample.to_move))
+        times["probabilities"].append(timed(game.policy.probabilities, view))
+        times["genmove"].append(timed(game.suggest, sample.to_move))
     return times
 
 
-def time_gtp(client: GTPClient | GnuGo, positions: list[Sample], genmove: str) -> list[float]:
+def time_gtp(client: GTPClient, positions: list[Sample], genmove: str) -> list[float]:
     """Seconds per position for one move-generating command sent over GTP, position set up."""
     times = []
     for sample in positions:
@@ -142,14 +118,14 @@ def main(argv: list[str] | None = None) -> int:
 
     positions = samples(args.games, args.every)
     policy = load_policy(args.weights)
-    engine = Engine(policy)
+    game = Game(policy)
     in_process = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
-        engine.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
-        in_process[threads] = time_in_process(engine, positions)
+        game.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
+        in_process[threads] = time_in_process(game, positions)
     command = [sys.executable, "-m", "alphago_policy", "gtp", *_weights(args.weights)]
-    gtp = GTPClient([*command, "--threads", str(args.threads[0])])
+    gtp = GTPClient([*command, "--threads", str(args.threads[0])], cwd=ROOT)
     gtp.send("genmove b")  # warm-up, as above
     over_gtp = time_gtp(gtp, positions, "genmove")
     gtp.close()

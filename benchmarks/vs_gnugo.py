@@ -5,7 +5,7 @@
 19x19, Chinese (area) rules, komi 7.5, colours alternating (the network is Black in odd-
 numbered games). A game runs until two passes in a row, a resignation by GNU Go, or the move
 cap; GNU Go (run with --chinese-rules) then scores it with `final_score`, which removes the
-stones it judges dead. The network plays through our GTP engine's `Engine` in process: its
+stones it judges dead. The network plays through `alphago_policy.game.Game` in process: its
 most probable sensible move, or a sample with --temperature; it never resigns.
 
 Every game is saved as SGF in --out-dir (default runs/vs_gnugo/level-L); games already there
@@ -32,11 +32,11 @@ import torch
 from sgfmill import sgf
 from tqdm import tqdm
 
-from alphago_policy.gtp import Engine, write_sgf
+from alphago_policy.game import Game, write_sgf
 from alphago_policy.model import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
-from sgf_data.coords import from_gtp, to_gtp
-from sgf_data.gnugo import GnuGo
+from benchmarks.gnugo import GnuGo
+from sgf_data.coords import Move, from_gtp, to_gtp
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "vs_gnugo.md"
@@ -100,7 +100,7 @@ def network_colour(number: int) -> str:
     return "b" if number % 2 else "w"
 
 
-def game_digest(moves: list[tuple[str, tuple[int, int] | None]]) -> str:
+def game_digest(moves: list[Move]) -> str:
     """A short fingerprint of a move sequence, to count distinct games.
 
     >>> game_digest([("b", (3, 3)), ("w", None)])
@@ -110,36 +110,33 @@ def game_digest(moves: list[tuple[str, tuple[int, int] | None]]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[Outcome, float]:
+def play_game(game: Game, gnugo: GnuGo, number: int, match: Match) -> tuple[Outcome, float]:
     """Play one game to two passes, GNU Go's resignation or the cap; save it; return it."""
     network = network_colour(number)
-    engine.reset()
-    engine.komi = KOMI
-    engine.rng = np.random.default_rng([match.seed, number])  # sampling, when temperature > 0
+    game.reset()
+    game.komi = KOMI
+    game.rng = np.random.default_rng([match.seed, number])  # sampling, when temperature > 0
     seed = f"set_random_seed {match.seed + number}"  # varies GNU Go among equal moves
     for command in ("boardsize 19", "clear_board", f"komi {KOMI}", seed):
         gnugo.send(command)
-    start, passes, end, result = time.perf_counter(), 0, "move cap", None
+    start, end, result = time.perf_counter(), "move cap", None
     for ply in range(match.move_cap):
         colour = "bw"[ply % 2]
         if colour == network:
-            point = engine.genmove(colour)
-            gnugo.send(f"play {colour} {to_gtp(point)}")
+            gnugo.send(f"play {colour} {to_gtp(game.genmove(colour))}")
         else:
             vertex = gnugo.send(f"genmove {colour}")
             if vertex.lower() == "resign":
                 end, result = "GNU Go resigned", f"{network.upper()}+R"
                 break
-            point = from_gtp(vertex)
-            engine.play(colour, point)
-        passes = passes + 1 if point is None else 0
-        if passes == 2:
+            game.play(colour, from_gtp(vertex))
+        if game.over:
             end = "two passes"
             break
     result = result or gnugo.send("final_score")
-    history = engine.position.history
+    history = game.position.history
     outcome = Outcome(number, network, len(history), result, end, game_digest(history))
-    save_game(engine, outcome, match)
+    save_game(game, outcome, match)
     return outcome, time.perf_counter() - start
 
 
@@ -147,11 +144,11 @@ def game_path(match: Match, number: int) -> Path:
     return match.out_dir / f"game-{number:03d}.sgf"
 
 
-def save_game(engine: Engine, outcome: Outcome, match: Match) -> None:
-    record = engine.record()
+def save_game(game: Game, outcome: Outcome, match: Match) -> None:
+    record = game.record()
     root = record.get_root()
     gnugo_name = f"GNU Go level {match.level}"
-    root.set("PB" if outcome.network == "b" else "PW", engine.name)
+    root.set("PB" if outcome.network == "b" else "PW", game.name)
     root.set("PW" if outcome.network == "b" else "PB", gnugo_name)
     root.set("RE", outcome.result)
     root.set("GN", f"vs_gnugo game {outcome.number}")
@@ -241,7 +238,7 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     return match, args
 
 
-_player: tuple[Engine, GnuGo, Match] | None = None  # one per process
+_player: tuple[Game, GnuGo, Match] | None = None  # one per process
 
 
 def start_player(match: Match, weights: str | None, threads: int) -> None:
@@ -249,15 +246,15 @@ def start_player(match: Match, weights: str | None, threads: int) -> None:
     global _player
     torch.set_num_threads(threads)
     torch.manual_seed(match.seed)  # the same random network every run when none is trained
-    engine = Engine(load_policy(weights), match.temperature, match.seed)
+    game = Game(load_policy(weights), match.temperature, match.seed)
     gnugo = GnuGo(level=match.level, extra_args=("--chinese-rules",))
-    _player = engine, gnugo, match
+    _player = game, gnugo, match
 
 
 def play_numbered(number: int) -> tuple[Outcome, float]:
     """Game `number`, played by this process's player (see start_player)."""
-    engine, gnugo, match = _player
-    return play_game(engine, gnugo, number, match)
+    game, gnugo, match = _player
+    return play_game(game, gnugo, number, match)
 
 
 def tallied(results: Iterable[tuple[Outcome, float]], total: int) -> Iterator[Outcome]:

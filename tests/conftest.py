@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sgf_data.gnugo import GnuGo, find_gnugo
+from benchmarks.gnugo import GnuGo, find_gnugo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

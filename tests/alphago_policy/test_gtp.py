@@ -7,13 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from alphago_policy.gtp import Engine, GTPError, parse_line
+from alphago_policy.gtp import parse_line
 from alphago_policy.model import load_policy
-from sgf_data import Position
-from sgf_data.coords import from_gtp, to_gtp, to_sgf
+from sgf_data.coords import from_gtp, to_sgf
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = [
@@ -212,49 +210,3 @@ def test_missing_weights_file_is_a_clear_error(tmp_path):
 
 def test_parse_line_ignores_comments_and_control_characters():
     assert parse_line("\x01 5  genmove \x7fb # why") == (5, "genmove", ["b"])
-
-
-def test_genmove_plays_the_most_probable_move(policy):
-    engine = Engine(policy)
-    engine.play("b", (3, 3))
-    probabilities = engine.probabilities("w")
-    best = np.unravel_index(np.argmax(probabilities), probabilities.shape)
-    assert engine.genmove("w") == tuple(int(v) for v in best)
-    assert engine.position.history[-1] == ("w", tuple(int(v) for v in best))
-
-
-def test_genmove_samples_with_temperature(policy):
-    moves = {Engine(policy, temperature=1.0, seed=seed).genmove("b") for seed in range(5)}
-    assert len(moves) > 1
-
-
-def test_genmove_passes_rather_than_fill_its_own_eyes(policy):
-    eyes = {(r, c) for r in range(19) for c in range(19) if r % 3 == 1 and c % 3 == 1}
-    black = [(r, c) for r in range(19) for c in range(19) if (r, c) not in eyes]
-    engine = Engine(policy)
-    engine.position = Position.from_setup(black=black, to_move="b")
-    assert engine.position.legal_points("b").sum() == len(eyes)
-    assert engine.genmove("b") is None
-    assert engine.genmove("w") is None  # every empty point is suicide for White
-
-
-def test_undo_without_moves_is_an_error(policy):
-    with pytest.raises(GTPError):
-        Engine(policy).undo()
-
-
-@pytest.mark.gnugo
-def test_a_game_gnugo_accepts_move_by_move(policy, gnugo):
-    """Our engine plays both sides for 60 moves; GNU Go, the rules oracle, takes every move."""
-    gnugo.send("boardsize 19")
-    gnugo.send("clear_board")
-    engine = Engine(policy, temperature=1.0, seed=3)
-    for ply in range(60):
-        colour = "bw"[ply % 2]
-        gnugo.send(f"play {colour} {to_gtp(engine.genmove(colour))}")
-    for colour, name in (("b", "black"), ("w", "white")):
-        assert int(gnugo.send(f"captures {name}")) == engine.position.captures[colour]
-    gnu_black = gnugo.send("list_stones black").split()
-    assert sorted(gnu_black) == sorted(
-        to_gtp((r, c)) for r, c in zip(*np.nonzero(engine.position.stones() == 1), strict=True)
-    )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib.util
 import os
+import subprocess
 import sys
-from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported: no window needed
 os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -15,15 +13,10 @@ import numpy as np
 import pygame
 import pytest
 
-from alphago_policy.gtp import Engine
+from alphago_policy import play
+from alphago_policy.game import Game
 from alphago_policy.model import load_policy
 from sgf_data import read_games
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("play", ROOT / "play.py")
-play = sys.modules["play"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(play)
-
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -35,7 +28,7 @@ def policy():
 
 @pytest.fixture
 def session(policy):
-    return play.Session(Engine(policy), human="b")
+    return play.Session(Game(policy), human="b")
 
 
 @pytest.fixture
@@ -45,10 +38,6 @@ def app(session):
     screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
     yield play.App(screen, session)
     pygame.quit()
-
-
-def test_doctests():
-    assert doctest.testmod(play).failed == 0
 
 
 @pytest.mark.parametrize("size", [(800, 896), (500, 400), (1280, 700)])
@@ -85,7 +74,7 @@ def test_pass_undo_resign_new_game(session, monkeypatch):
     session.undo()
     assert session.position.history == [] and session.moves == []
     session.pass_move()
-    monkeypatch.setattr(session.engine, "suggest", lambda colour: None)  # the network passes
+    monkeypatch.setattr(session.game, "suggest", lambda colour: None)  # the network passes
     assert session.update()
     assert session.result is not None and "area count" in session.message
     session.click((3, 3))
@@ -107,14 +96,14 @@ def play_moves(session, count: int) -> None:
 
 
 def test_human_as_white_lets_the_network_open(policy):
-    session = play.Session(Engine(policy), human="w")
+    session = play.Session(Game(policy), human="w")
     assert session.update() and session.position.history[0][0] == "b"
 
 
 def test_save_load_and_step_through(session, tmp_path):
     play_moves(session, 3)
     path = session.save(tmp_path)
-    loaded = play.Session(Engine(session.engine.policy), human="b")
+    loaded = play.Session(Game(session.game.policy), human="b")
     loaded.load(path)
     assert loaded.moves == session.moves and loaded.cursor == 6
     loaded.step(-1)
@@ -143,7 +132,7 @@ def test_start_menu_then_events(policy):
     pygame.font.init()
     try:
         screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
-        app = play.App(screen, play.Session(Engine(policy)))
+        app = play.App(screen, play.Session(Game(policy)))
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b))
         app.step()
         assert app.session.human == "b"
@@ -214,12 +203,12 @@ def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_pa
 def test_a_whole_game_on_the_board_with_the_heat_map(app):
     """GNU Go is the human: its moves are clicks (and P for a pass) on the board, drawn with
     the heat map after every move, until both sides pass; the board counts the result."""
+    from benchmarks.gnugo import GnuGo
     from sgf_data.coords import from_gtp, to_gtp
-    from sgf_data.gnugo import GnuGo
 
     session = app.session
     with GnuGo(level=0, extra_args=("--chinese-rules",)) as human:
-        human.send(f"komi {session.engine.komi:g}")
+        human.send(f"komi {session.game.komi:g}")
         for _ in range(400):  # moves by each side, at most
             vertex = human.send("genmove b")
             point = None if vertex.lower() in ("pass", "resign") else from_gtp(vertex)
@@ -239,3 +228,16 @@ def test_a_whole_game_on_the_board_with_the_heat_map(app):
     assert session.result is not None, "no two passes in 800 moves"
     assert session.result.startswith(("B+", "W+")) and session.result in session.message
     assert session.moves == session.position.history
+
+
+def test_without_pygame_the_board_says_how_to_get_it():
+    """pygame is the `play` extra: without it the command says what to install, no traceback."""
+    hide = "import sys; sys.modules['pygame'] = None; from alphago_policy.__main__ import main"
+    done = subprocess.run(
+        [sys.executable, "-c", f"{hide}; sys.exit(main(['play']))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "alphago-policy[play]" in done.stderr and "Traceback" not in done.stderr

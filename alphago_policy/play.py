@@ -1,0 +1,567 @@
+"""Play Go against the AlphaGo SL policy network on a pygame board, with its move probabilities.
+
+    python -m alphago_policy play [--colour b|w] [--weights PATH] [--sgf FILE [--move N]]
+    SDL_VIDEODRIVER=dummy python -m alphago_policy play --colour b --sgf FILE --move N \
+        --screenshot board.png
+
+Click an intersection to play. Keys: H heat map, P pass, U undo, G let the network move here,
+N new game, R resign, S save the game (SGF), L load one, Left/Right step through the game,
+B/W choose your colour on the start screen, Esc quit. The window can be resized.
+
+Three layers, each testable alone: `Layout` (pure board geometry, pixels <-> points),
+`Session` (the game and what the player did, no pygame) and `App` (events and drawing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from alphago_policy.game import DEFAULT_KOMI, Game, write_sgf
+from sgf_data import IllegalMove, Position
+from sgf_data.coords import BOARD_SIZE, Move, Point, opponent, to_gtp
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+try:
+    import pygame
+except ModuleNotFoundError:
+    raise SystemExit(
+        "The board needs pygame: python -m pip install 'alphago-policy[play]' (or pygame itself)."
+    ) from None
+
+PANEL_HEIGHT = 96  # pixels under the board for the status lines
+STAR_POINTS = (3, 9, 15)
+LABELLED_MOVES = 5  # the heat map writes the percentage of this many top moves
+
+WOOD = (220, 179, 102)
+LINE = (48, 36, 20)
+BLACK = (18, 18, 18)
+WHITE = (240, 240, 236)
+PANEL = (34, 36, 40)
+TEXT = (230, 230, 230)
+WARNING = (255, 170, 90)
+LAST_MOVE = (220, 40, 40)
+NEXT_MOVE = (40, 110, 220)
+COLD = np.array([50, 110, 255])
+HOT = np.array([235, 40, 40])
+
+# --- layout: pure geometry -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the board lies in the window: the top-left intersection (A19) and the spacing."""
+
+    left: float
+    top: float
+    spacing: float
+
+    @classmethod
+    def fit(cls, width: int, height: int) -> Layout:
+        """The largest centred board above the status panel, one spacing of margin for labels.
+
+        >>> Layout.fit(800, 896)
+        Layout(left=40.0, top=40.0, spacing=40.0)
+        """
+        board_height = max(height - PANEL_HEIGHT, 1)
+        spacing = min(width, board_height) / (BOARD_SIZE + 1)
+        extent = (BOARD_SIZE - 1) * spacing
+        return cls((width - extent) / 2, (board_height - extent) / 2, spacing)
+
+    def pixel(self, point: Point) -> tuple[int, int]:
+        """Pixel of an intersection; row 0 is the bottom line.
+
+        >>> Layout(10, 10, 20).pixel((0, 0)), Layout(10, 10, 20).pixel((18, 18))
+        ((10, 370), (370, 10))
+        """
+        row, col = point
+        return round(self.left + col * self.spacing), round(
+            self.top + (BOARD_SIZE - 1 - row) * self.spacing
+        )
+
+    def point_at(self, x: float, y: float) -> Point | None:
+        """The intersection nearest to a pixel, None outside the board.
+
+        >>> layout = Layout(10, 10, 20)
+        >>> layout.point_at(18, 365), layout.point_at(379, 0), layout.point_at(0, 0)
+        ((0, 0), (18, 18), (18, 0))
+        >>> layout.point_at(395, 200) is None
+        True
+        """
+        col = round((x - self.left) / self.spacing)
+        row = BOARD_SIZE - 1 - round((y - self.top) / self.spacing)
+        if 0 <= row < BOARD_SIZE and 0 <= col < BOARD_SIZE:
+            return row, col
+        return None
+
+
+def percent_label(probability: float) -> str:
+    """Short percentage for a heat-map label.
+
+    >>> percent_label(0.234), percent_label(0.0312), percent_label(0.0004)
+    ('23%', '3.1%', '<0.1%')
+    """
+    if probability >= 0.095:
+        return f"{100 * probability:.0f}%"
+    if probability >= 0.001:
+        return f"{100 * probability:.1f}%"
+    return "<0.1%"
+
+
+def heat_strength(probability: float) -> float:
+    """Where a probability lies on the heat map's log scale: 0.1% -> 0, 100% -> 1.
+
+    An absolute scale, so a flat distribution (an untrained network) looks flat and faint.
+
+    >>> heat_strength(1.0), round(heat_strength(0.01), 3), round(heat_strength(1 / 361), 3)
+    (1.0, 0.333, 0.147)
+    >>> heat_strength(0.0005), heat_strength(0)
+    (0.0, 0.0)
+    """
+    if probability <= 0:
+        return 0.0
+    return float(np.clip(1 + np.log10(probability) / 3, 0.0, 1.0))
+
+
+def heat_colour(strength: float) -> tuple[int, int, int, int]:
+    """RGBA of a heat-map disc: blue and faint for weak moves, red and solid for strong ones.
+
+    >>> heat_colour(0.0), heat_colour(1.0)
+    ((50, 110, 255, 130), (235, 40, 40, 220))
+    """
+    rgb = np.rint(COLD + (HOT - COLD) * strength).astype(int)
+    return (*(int(c) for c in rgb), round(130 + 90 * strength))
+
+
+# --- session: the game and the player's actions, no pygame ---------------------------------
+
+
+class Session:
+    """A game against the network (or a loaded record to step through and continue).
+
+    The game's line (`Game.line`) is what Left/Right walk; the board shows its first `cursor`
+    moves, and a move played before its end replaces the rest. The network plays only in
+    answer to the human (or G), never because the player stepped through the record.
+    """
+
+    def __init__(self, game: Game, human: str | None = None) -> None:
+        self.game = game
+        self.komi = game.komi  # of every new game; a loaded game brings its own
+        self.human = human  # None: the start screen asks
+        self.heatmap = True
+        self.message = ""
+        self._cache: tuple[tuple, np.ndarray] | None = None
+        self.new_game()
+
+    # state
+    @property
+    def position(self) -> Position:
+        return self.game.position
+
+    @property
+    def moves(self) -> list[Move]:
+        """The game line: the moves shown, then those stepped back over."""
+        return self.game.line
+
+    @property
+    def cursor(self) -> int:
+        return len(self.position.history)
+
+    @property
+    def network(self) -> str | None:
+        return None if self.human is None else opponent(self.human)
+
+    @property
+    def next_move(self) -> Move | None:
+        """The record's move after the shown position, when stepping through a game."""
+        return self.game.next_move
+
+    def probabilities(self) -> np.ndarray:
+        """The network's move probabilities for the player to move (cached per position)."""
+        key = (self.game.setup, tuple(self.position.history))
+        if self._cache is None or self._cache[0] != key:
+            self._cache = key, self.game.probabilities(self.position.to_move)
+        return self._cache[1]
+
+    # actions
+    def choose_colour(self, colour: str) -> None:
+        """Set the human's colour: a new game, or the loaded one to continue."""
+        self.human = colour
+        if self.moves:
+            self.message = "Step with Left/Right, click to continue from the position shown."
+        else:
+            self.new_game()
+
+    def new_game(self) -> None:
+        self.game.reset()
+        self.game.komi = self.komi
+        self.result: str | None = None
+        self.network_to_play = self.human == "w"
+        self.message = "New game." if self.human else "Choose your colour: B or W."
+
+    def load(self, path: str | Path) -> None:
+        """Load the first game of an SGF file at its last move, ready to step back or continue."""
+        from sgf_data import read_games
+
+        record = next(iter(read_games(path)), None)
+        if record is None:
+            self.message = f"{path}: no usable game in this file"
+            return
+        self.game.load(record)
+        self.result, self.network_to_play = None, False
+        self.message = (
+            f"Loaded {Path(path).name}: {record.black} vs {record.white}, {record.result}"
+        )
+
+    def click(self, point: Point) -> None:
+        """The human plays at `point` (refused with the reason when illegal)."""
+        if not self._may_play():
+            return
+        try:
+            self.game.play(self.human, point)
+        except IllegalMove as error:
+            self.message = f"Illegal move: {error}"
+            return
+        self._after_move()
+
+    def pass_move(self) -> None:
+        if self._may_play():
+            self.game.play(self.human, None)
+            self._after_move()
+
+    def resign(self) -> None:
+        if self.human and self.result is None:
+            self.game.resign(self.human)
+            self.result = self.game.result()
+            self.message = f"You resigned: {self.result}"
+
+    def undo(self) -> None:
+        """Take back the human's last move and the network's answer to it."""
+        if self.human is None or self.cursor == 0:
+            self.message = "Nothing to undo."
+            return
+        self.game.undo()
+        while self.cursor > 0 and self.position.to_move != self.human:
+            self.game.undo()
+        self.result, self.network_to_play = None, False
+        self.message = f"Undone: move {self.cursor + 1} again."
+
+    def step(self, delta: int) -> None:
+        """Walk the game line one move back (-1) or forward (+1)."""
+        if delta < 0 and self.cursor > 0:
+            self.game.step_back()
+        elif delta > 0 and self.next_move is not None:
+            self.game.step_forward()
+        self.network_to_play = False
+        ring = " (ring: the record's next move)" if self.next_move else ""
+        self.message = f"Move {self.cursor} of {len(self.moves)}{ring}."
+
+    def ask_network(self) -> None:
+        """Let the network play the side to move here (G)."""
+        if self.result is None:
+            self.network_to_play = True
+
+    def update(self) -> bool:
+        """Play the network's move when one is due; True if it played."""
+        if not self.network_to_play or self.result is not None:
+            return False
+        point = self.game.genmove(self.position.to_move)
+        self.network_to_play = False
+        self.message = f"Network: {to_gtp(point)}."
+        self._after_move(answer=False)
+        return True
+
+    def save(self, directory: str | Path = ".") -> Path:
+        """Write the game line as SGF; returns the file's path."""
+        record = self.game.record(self.moves)
+        root = record.get_root()
+        if self.human:
+            root.set("P" + self.human.upper(), "Human")
+            root.set("P" + self.network.upper(), self.game.name)
+        if self.result:
+            root.set("RE", self.result)
+        path = Path(directory) / time.strftime("alphago-policy-%Y%m%d-%H%M%S.sgf")
+        write_sgf(record, path)
+        self.message = f"Saved {path}"
+        return path
+
+    def status(self) -> str:
+        """The line under the board: who plays what, whose turn, captures."""
+        captures = self.position.captures
+        turn = "Black" if self.position.to_move == "b" else "White"
+        who = f"You: {'Black' if self.human == 'b' else 'White'}" if self.human else "Start"
+        return (
+            f"{who} | move {self.cursor} | {turn} to play | captures: "
+            f"Black {captures['b']}, White {captures['w']} | komi {self.game.komi:g}"
+        )
+
+    def _may_play(self) -> bool:
+        if self.human is None:
+            self.message = "Choose your colour first: B or W."
+        elif self.result is not None:
+            self.message = f"Game over ({self.result}): N for a new game."
+        elif self.position.to_move != self.human:
+            self.message = "Not your turn: G lets the network play, arrows step."
+        else:
+            return True
+        return False
+
+    def _after_move(self, answer: bool = True) -> None:
+        """After a move: the result if it ended the game, else the network answers."""
+        if self.game.over:
+            self.result = self.game.result()
+            self.message = f"Game over: {self.result} (area count, dead stones not removed)."
+            return
+        if answer:
+            self.message = f"You: {to_gtp(self.position.history[-1][1])}."
+            self.network_to_play = True
+
+
+# --- app: events and drawing ---------------------------------------------------------------
+
+
+HELP = (
+    "click play  P pass  U undo  G network move  H heat map  N new  R resign  "
+    "S save  L load  Left/Right step"
+)
+
+
+class App:
+    """The pygame window: turns events into Session actions and draws the session."""
+
+    def __init__(
+        self, screen: pygame.Surface, session: Session, save_dir: Path = Path(".")
+    ) -> None:
+        self.screen, self.session, self.save_dir = screen, session, save_dir
+        self.running = True
+        self.relayout()
+
+    def relayout(self) -> None:
+        self.layout = Layout.fit(*self.screen.get_size())
+        size = max(int(self.layout.spacing * 0.55), 8)
+        self.font = pygame.font.Font(None, size)
+        self.small_font = pygame.font.Font(None, max(int(self.layout.spacing * 0.42), 8))
+        self.panel_font = pygame.font.Font(None, 22)
+
+    def step(self) -> None:
+        """One frame: handle the queued events, then draw (the caller flips the display)."""
+        for event in pygame.event.get():
+            self.handle(event)
+        self.draw()
+
+    def handle(self, event: pygame.event.Event) -> None:
+        session = self.session
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self.screen = pygame.display.get_surface() or self.screen
+            self.relayout()
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            point = self.layout.point_at(*event.pos)
+            if point is not None:
+                session.click(point)
+        elif event.type == pygame.KEYDOWN:
+            self.key(event.key)
+
+    def key(self, key: int) -> None:
+        session = self.session
+        actions = {
+            pygame.K_h: self.toggle_heatmap,
+            pygame.K_p: session.pass_move,
+            pygame.K_u: session.undo,
+            pygame.K_BACKSPACE: session.undo,
+            pygame.K_g: session.ask_network,
+            pygame.K_n: session.new_game,
+            pygame.K_r: session.resign,
+            pygame.K_s: lambda: session.save(self.save_dir),
+            pygame.K_l: self.load_dialog,
+            pygame.K_LEFT: lambda: session.step(-1),
+            pygame.K_RIGHT: lambda: session.step(1),
+            pygame.K_ESCAPE: self.quit,
+        }
+        if session.human is None and key in (pygame.K_b, pygame.K_w):
+            session.choose_colour("b" if key == pygame.K_b else "w")
+        elif key in actions:
+            actions[key]()
+
+    def toggle_heatmap(self) -> None:
+        self.session.heatmap = not self.session.heatmap
+
+    def quit(self) -> None:
+        self.running = False
+
+    def load_dialog(self) -> None:
+        try:
+            from tkinter import Tk, filedialog
+        except ImportError:
+            self.session.message = "No file dialog (tkinter missing): use play.py --sgf FILE."
+            return
+        root = Tk()
+        root.withdraw()
+        path = filedialog.askopenfilename(filetypes=[("SGF game records", "*.sgf")])
+        root.destroy()
+        if path:
+            self.session.load(path)
+
+    # drawing
+    def draw(self) -> None:
+        self.screen.fill(WOOD)
+        self.draw_grid()
+        if self.session.heatmap and self.session.human is not None:
+            self.draw_heatmap()
+        self.draw_stones()
+        self.draw_panel()
+        if self.session.human is None:
+            self.draw_menu()
+
+    def draw_grid(self) -> None:
+        layout, width = self.layout, max(1, round(self.layout.spacing / 28))
+        last = BOARD_SIZE - 1
+        for i in range(BOARD_SIZE):
+            pygame.draw.line(
+                self.screen, LINE, layout.pixel((i, 0)), layout.pixel((i, last)), width
+            )
+            pygame.draw.line(
+                self.screen, LINE, layout.pixel((0, i)), layout.pixel((last, i)), width
+            )
+            letter = to_gtp((0, i))[0]
+            self.text(letter, self.small_font, LINE, self._offset((0, i), 0, 0.75))
+            self.text(letter, self.small_font, LINE, self._offset((last, i), 0, -0.75))
+            self.text(str(i + 1), self.small_font, LINE, self._offset((i, 0), -0.75, 0))
+            self.text(str(i + 1), self.small_font, LINE, self._offset((i, last), 0.75, 0))
+        for row in STAR_POINTS:
+            for col in STAR_POINTS:
+                radius = max(2, round(layout.spacing * 0.1))
+                pygame.draw.circle(self.screen, LINE, layout.pixel((row, col)), radius)
+
+    def draw_heatmap(self) -> None:
+        """A disc on every move the network gives 0.1% or more, the top moves labelled in %."""
+        probabilities = self.session.probabilities()
+        overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
+        radius = self.layout.spacing * 0.46
+        for row, col in zip(*np.nonzero(probabilities >= 0.001), strict=True):
+            strength = heat_strength(float(probabilities[row, col]))
+            centre = self.layout.pixel((int(row), int(col)))
+            disc = radius * (0.4 + 0.6 * np.sqrt(strength))
+            pygame.draw.circle(overlay, heat_colour(strength), centre, round(disc))
+        self.screen.blit(overlay, (0, 0))
+        top = np.argsort(-probabilities, axis=None, kind="stable")[:LABELLED_MOVES]
+        for index in top:
+            point = divmod(int(index), BOARD_SIZE)
+            probability = float(probabilities[point])
+            if probability <= 0:
+                break
+            colour = WHITE if heat_strength(probability) > 0.5 else BLACK
+            self.text(percent_label(probability), self.small_font, colour, self.layout.pixel(point))
+
+    def draw_stones(self) -> None:
+        layout, position = self.layout, self.session.position
+        radius = round(layout.spacing * 0.47)
+        stones = position.stones()
+        for row, col in zip(*np.nonzero(stones), strict=True):
+            centre = layout.pixel((int(row), int(col)))
+            colour, edge = (BLACK, BLACK) if stones[row, col] == 1 else (WHITE, (120, 120, 120))
+            pygame.draw.circle(self.screen, colour, centre, radius)
+            pygame.draw.circle(self.screen, edge, centre, radius, max(1, radius // 12))
+        history = position.history
+        if history and history[-1][1] is not None:
+            mark = max(3, round(layout.spacing * 0.14))
+            pygame.draw.circle(self.screen, LAST_MOVE, layout.pixel(history[-1][1]), mark)
+        upcoming = self.session.next_move
+        if upcoming and upcoming[1] is not None:
+            pygame.draw.circle(self.screen, NEXT_MOVE, layout.pixel(upcoming[1]), radius, 3)
+
+    def draw_panel(self) -> None:
+        width, height = self.screen.get_size()
+        top = height - PANEL_HEIGHT
+        pygame.draw.rect(self.screen, PANEL, (0, top, width, PANEL_HEIGHT))
+        game = self.session.game
+        trained = game.policy.trained
+        network = game.name + ("" if trained else ": it plays random moves")
+        lines = [
+            (network, TEXT if trained else WARNING),
+            (self.session.status(), TEXT),
+            (self.session.message, TEXT),
+            (HELP, (160, 160, 160)),
+        ]
+        for i, (line, colour) in enumerate(lines):
+            image = self.panel_font.render(line, True, colour)
+            self.screen.blit(image, (10, top + 6 + 22 * i))
+
+    def draw_menu(self) -> None:
+        width, height = self.screen.get_size()
+        shade = pygame.Surface((width, height - PANEL_HEIGHT), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        self.screen.blit(shade, (0, 0))
+        centre = (width // 2, (height - PANEL_HEIGHT) // 2)
+        title = pygame.font.Font(None, max(24, int(self.layout.spacing * 1.2)))
+        self.text("Play against the AlphaGo policy network", title, TEXT, centre)
+        below = (centre[0], centre[1] + int(self.layout.spacing * 1.5))
+        self.text("B: play Black (first)    W: play White", self.font, TEXT, below)
+
+    def text(self, text: str, font: pygame.font.Font, colour, centre) -> None:
+        image = font.render(text, True, colour)
+        self.screen.blit(image, image.get_rect(center=centre))
+
+    def _offset(self, point: Point, dx: float, dy: float) -> tuple[int, int]:
+        x, y = self.layout.pixel(point)
+        return round(x + dx * self.layout.spacing), round(y + dy * self.layout.spacing)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
+    parser.add_argument("--weights", help="weights file (default: the shipped weights)")
+    parser.add_argument("--sgf", help="an SGF game to load, step through and continue")
+    parser.add_argument("--move", type=int, help="show the --sgf game after this many moves")
+    parser.add_argument("--screenshot", type=Path, help="save the first frame as PNG and exit")
+    parser.add_argument("--temperature", type=float, default=0.0, help="0 plays the best move")
+    parser.add_argument("--komi", type=float, default=DEFAULT_KOMI, help="komi of new games")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest)")
+    parser.add_argument("--save-dir", type=Path, default=Path("."), help="where S saves games")
+    parser.add_argument("--size", type=int, nargs=2, default=(800, 896), metavar=("W", "H"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from alphago_policy.model import WeightsError, load_policy
+
+    torch.set_num_threads(args.threads)  # one position at a time: more threads only wait
+    try:
+        policy = load_policy(args.weights)
+    except WeightsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    session = Session(Game(policy, args.temperature, komi=args.komi), args.colour)
+    if args.sgf:
+        session.load(args.sgf)
+        for _ in range(len(session.moves) - (args.move or len(session.moves))):
+            session.step(-1)
+    pygame.display.init()  # display and fonts only: no audio device needed
+    pygame.font.init()
+    pygame.display.set_caption("AlphaGo SL policy network")
+    app = App(pygame.display.set_mode(args.size, pygame.RESIZABLE), session, args.save_dir)
+    if args.screenshot:
+        app.draw()
+        pygame.image.save(app.screen, str(args.screenshot))
+        app.running = False
+    clock = pygame.time.Clock()
+    while app.running:
+        app.step()
+        pygame.display.flip()
+        if not session.update():  # the network answers once the human's move is on screen
+            clock.tick(30)
+    pygame.quit()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python play.py`: the board with its own command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
