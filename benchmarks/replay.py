@@ -37,12 +37,11 @@ from benchmarks.common import (
     write_atomically,
 )
 from sgf_data.board import IllegalMove, Position
+from sgf_data.coords import Move
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
 RESULTS = ROOT / "benchmarks" / "results" / "replay.md"
-
-Move = tuple[str, tuple[int, int] | None]
 
 
 @dataclass(frozen=True)
