@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy.game import DEFAULT_KOMI, Game, write_sgf
+from alphago_policy.game import DEFAULT_KOMI, RESIGN, Game, write_sgf
 from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, Move, Point, opponent, to_gtp
+from sgf_data.scoring import area
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 try:
@@ -156,6 +157,7 @@ class Session:
         self.komi = game.komi  # of every new game; a loaded game brings its own
         self.human = human  # None: the start screen asks
         self.heatmap = True
+        self.ownership = False  # the playouts' estimate of who owns each point (O)
         self.message = ""
         self._cache: tuple[tuple, np.ndarray] | None = None
         self.new_game()
@@ -183,6 +185,39 @@ class Session:
         """The record's move after the shown position, when stepping through a game."""
         return self.game.next_move
 
+    @property
+    def network_to_play(self) -> bool:
+        """Whether the network moves next: on its turn, or the human's after G, unless the
+        game is over or the player is stepping through a record."""
+        if self.human is None or self.result is not None or self.browsing:
+            return False
+        return self.asked or self.position.to_move == self.network
+
+    @property
+    def counted(self) -> bool:
+        """Whether the game ended by two passes and the board shows the count."""
+        return self.result is not None and self.game.resigned is None
+
+    def toggle_ownership(self) -> None:
+        """Show or hide the playouts' estimate of who owns each point (O)."""
+        self.ownership = not self.ownership
+        if self.ownership and not self.counted:
+            margin = self.game.estimate().score
+            leader = "Black" if margin > 0 else "White"
+            self.message = (
+                f"Ownership from {self.game.playouts} random playouts: {leader} ahead by "
+                f"{abs(margin):.1f} on average (komi {self.game.komi:g})."
+            )
+
+    def owners(self) -> tuple[np.ndarray, list[Point]]:
+        """Who owns each point (19, 19; +1 Black, -1 White) and the dead stones: at the end
+        of a game the count (dead stones off, then area), before it the playouts' estimate."""
+        if self.game.over and self.game.resigned is None:
+            dead = self.game.dead_stones()
+            return area(self.position, dead).astype(np.float32), dead
+        estimate = self.game.estimate()
+        return estimate.ownership, estimate.dead(self.position)
+
     def probabilities(self) -> np.ndarray:
         """The network's move probabilities for the player to move (cached per position)."""
         key = (self.game.setup, tuple(self.position.history))
@@ -203,7 +238,7 @@ class Session:
         self.game.reset()
         self.game.komi = self.komi
         self.result: str | None = None
-        self.network_to_play = self.human == "w"
+        self.asked = self.browsing = False
         self.message = "New game." if self.human else "Choose your colour: B or W."
 
     def load(self, path: str | Path) -> None:
@@ -215,7 +250,7 @@ class Session:
             self.message = f"{path}: no usable game in this file"
             return
         self.game.load(record)
-        self.result, self.network_to_play = None, False
+        self.result, self.asked, self.browsing = None, False, True
         self.message = (
             f"Loaded {Path(path).name}: {record.black} vs {record.white}, {record.result}"
         )
@@ -229,11 +264,13 @@ class Session:
         except IllegalMove as error:
             self.message = f"Illegal move: {error}"
             return
+        self.browsing = False
         self._after_move()
 
     def pass_move(self) -> None:
         if self._may_play():
             self.game.play(self.human, None)
+            self.browsing = False
             self._after_move()
 
     def resign(self) -> None:
@@ -250,7 +287,7 @@ class Session:
         self.game.undo()
         while self.cursor > 0 and self.position.to_move != self.human:
             self.game.undo()
-        self.result, self.network_to_play = None, False
+        self.result, self.asked, self.browsing = None, False, False
         self.message = f"Undone: move {self.cursor + 1} again."
 
     def step(self, delta: int) -> None:
@@ -259,23 +296,27 @@ class Session:
             self.game.step_back()
         elif delta > 0 and self.next_move is not None:
             self.game.step_forward()
-        self.network_to_play = False
+        self.browsing = True
         ring = " (ring: the record's next move)" if self.next_move else ""
         self.message = f"Move {self.cursor} of {len(self.moves)}{ring}."
 
     def ask_network(self) -> None:
-        """Let the network play the side to move here (G)."""
-        if self.result is None:
-            self.network_to_play = True
+        """Let the network play the side to move here (G); then the game goes on from there."""
+        if self.human is not None and self.result is None:
+            self.asked, self.browsing = True, False
 
     def update(self) -> bool:
         """Play the network's move when one is due; True if it played."""
-        if not self.network_to_play or self.result is not None:
+        if not self.network_to_play:
             return False
-        point = self.game.genmove(self.position.to_move)
-        self.network_to_play = False
-        self.message = f"Network: {to_gtp(point)}."
-        self._after_move(answer=False)
+        choice = self.game.genmove(self.position.to_move)
+        self.asked = False
+        if choice == RESIGN:
+            self.result = self.game.result()
+            self.message = f"The network resigns: {self.result}."
+            return True
+        self.message = f"Network: {to_gtp(choice)}."
+        self._after_move()
         return True
 
     def save(self, directory: str | Path = ".") -> Path:
@@ -313,22 +354,23 @@ class Session:
             return True
         return False
 
-    def _after_move(self, answer: bool = True) -> None:
-        """After a move: the result if it ended the game, else the network answers."""
+    def _after_move(self) -> None:
+        """After a move: the result, with the count on the board, if it ended the game."""
         if self.game.over:
             self.result = self.game.result()
-            self.message = f"Game over: {self.result} (area count, dead stones not removed)."
-            return
-        if answer:
+            dead = len(self.game.dead_stones())
+            self.message = (
+                f"Game over: {self.result} (area count; {dead} dead stones taken off, marked x)."
+            )
+        elif self.network_to_play:
             self.message = f"You: {to_gtp(self.position.history[-1][1])}."
-            self.network_to_play = True
 
 
 # --- app: events and drawing ---------------------------------------------------------------
 
 
 HELP = (
-    "click play  P pass  U undo  G network move  H heat map  N new  R resign  "
+    "click play  P pass  U undo  G network move  H heat map  O ownership  N new  R resign  "
     "S save  L load  Left/Right step"
 )
 
@@ -374,6 +416,7 @@ class App:
         session = self.session
         actions = {
             pygame.K_h: self.toggle_heatmap,
+            pygame.K_o: session.toggle_ownership,
             pygame.K_p: session.pass_move,
             pygame.K_u: session.undo,
             pygame.K_BACKSPACE: session.undo,
@@ -412,11 +455,14 @@ class App:
 
     # drawing
     def draw(self) -> None:
+        session = self.session
         self.screen.fill(WOOD)
         self.draw_grid()
-        if self.session.heatmap and self.session.human is not None:
+        if session.heatmap and session.human is not None and session.result is None:
             self.draw_heatmap()
         self.draw_stones()
+        if session.human is not None and (session.ownership or session.counted):
+            self.draw_owners()
         self.draw_panel()
         if self.session.human is None:
             self.draw_menu()
@@ -477,6 +523,27 @@ class App:
         upcoming = self.session.next_move
         if upcoming and upcoming[1] is not None:
             pygame.draw.circle(self.screen, NEXT_MOVE, layout.pixel(upcoming[1]), radius, 3)
+
+    def draw_owners(self) -> None:
+        """A square on every point as large as its owner is sure (Black's black, White's
+        white), over the dead stones too, which are crossed out."""
+        owners, dead = self.session.owners()
+        stones = self.session.position.stones()
+        for point in dead:
+            stones[point] = 0
+        overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
+        for row, col in zip(*np.nonzero((np.abs(owners) >= 0.2) & (stones == 0)), strict=True):
+            value = float(owners[row, col])
+            side = round(self.layout.spacing * 0.5 * abs(value))
+            rect = pygame.Rect(0, 0, side, side)
+            rect.center = self.layout.pixel((int(row), int(col)))
+            pygame.draw.rect(overlay, (*(BLACK if value > 0 else WHITE), 210), rect)
+        self.screen.blit(overlay, (0, 0))
+        arm = round(self.layout.spacing * 0.25)
+        for point in dead:
+            x, y = self.layout.pixel(point)
+            for dx in (-arm, arm):
+                pygame.draw.line(self.screen, LAST_MOVE, (x - dx, y - arm), (x + dx, y + arm), 3)
 
     def draw_panel(self) -> None:
         width, height = self.screen.get_size()

@@ -1,6 +1,6 @@
 """Time `genmove`: how long the network takes to choose a move on this machine, beside GNU Go.
 
-    PYTHONPATH=. python benchmarks/genmove.py [--games N] [--levels 1 10] [--threads 1 2]
+    python -m benchmarks.genmove [--games N] [--levels 1 10] [--threads 1 2] [--record]
 
 Positions come from the real games in tests/fixtures/games (every `--every`-th position of the
 first `--games` games). For each: the feature planes, the network's probabilities (forward
@@ -8,13 +8,18 @@ pass) and the whole in-process `genmove` choice with each torch thread count, th
 through a `python -m alphago_policy gtp` subprocess (what a GUI waits for), and GNU Go's
 `reg_genmove` on the same position at each level. Median, 90th percentile and maximum, with
 the ratio to GNU Go, are printed and written (atomically, with the machine, the load and the
-date) to benchmarks/results/genmove.md.
+date) to benchmarks/results/genmove.md with `--record` (a trial run only prints). Then the
+first `genmove` of a new engine process, as a GUI meets it: sent at once, and sent when the
+engine says on stderr that it is ready, with an empty numba cache (a fresh install: the
+kernels compile) and with the cache that run filled.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +102,34 @@ def time_gtp(client: GTPClient, positions: list[Sample], genmove: str) -> list[f
     return times
 
 
+def first_genmove(command: list[str], cache: str, on_ready: bool) -> float:
+    """Seconds to the first `genmove` answer of a new engine with numba cache `cache`: from
+    the start of the process, or (`on_ready`) from the command sent once the engine is ready."""
+    start = time.perf_counter()
+    client = GTPClient(
+        command, cwd=ROOT, env={**os.environ, "NUMBA_CACHE_DIR": cache}, watch_stderr=True
+    )
+    if on_ready:
+        client.wait_for("ready")
+        start = time.perf_counter()
+    client.send("genmove b")
+    seconds = time.perf_counter() - start
+    client.close()
+    return seconds
+
+
+def first_genmoves(command: list[str]) -> list[list[str]]:
+    """Table rows: the first genmove, sent at once and on 'ready', fresh cache and filled."""
+    rows = []
+    for on_ready in (False, True):
+        with tempfile.TemporaryDirectory() as cache:
+            for state in ("empty numba cache (fresh install)", "numba cache filled"):
+                seconds = first_genmove(command, cache, on_ready)
+                when = "sent when the engine is ready" if on_ready else "from the process start"
+                rows.append([f"first genmove, new process, {state}, {when}", f"{seconds:.2f}"])
+    return rows
+
+
 def row(label: str, seconds: list[float], reference: list[float] | None) -> list[str]:
     """A table row: median, 90th percentile, max in ms, and GNU Go's median over ours."""
     ms = 1000 * np.array(seconds)
@@ -114,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--record", action="store_true", help="write the results to --out")
     args = parser.parse_args(argv)
 
     positions = samples(args.games, args.every)
@@ -129,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     gtp.send("genmove b")  # warm-up, as above
     over_gtp = time_gtp(gtp, positions, "genmove")
     gtp.close()
+    starts = first_genmoves([*command, "--threads", str(args.threads[0])])
     gnugo_times = {}
     for level in args.levels:
         with GnuGo(level=level) as gnugo:
@@ -167,18 +202,25 @@ def main(argv: list[str] | None = None) -> int:
             ],
         ),
         "",
+        *table(["a GUI starts the engine", "seconds"], starts),
+        "",
+        "The engine warms up as it starts (every kernel once, in a thread, saying so on stderr)"
+        " while it answers the protocol's own commands; a command that needs the kernels waits"
+        " for the end of the warm-up.",
+        "",
         "One position at a time is a batch of one: torch's threads split each small convolution"
         " and wait for each other. On an idle machine two threads are faster; when another job"
         " holds a core they can be many times slower (compare the load average). play.py, the"
         " GTP engine and the match harness default to one thread, the robust choice"
         " (`--threads N` changes it).",
         "",
-        "Reproduce: `PYTHONPATH=. python benchmarks/genmove.py`",
+        "Reproduce: `python -m benchmarks.genmove --record`",
         "",
     ]
     text = "\n".join(lines)
     print(text)
-    write_atomically(args.out, text)
+    if args.record:
+        write_atomically(args.out, text)
     return 0
 
 

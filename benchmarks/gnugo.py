@@ -25,10 +25,30 @@ def find_gnugo() -> str | None:
 class GTPClient:
     """A GTP engine as a child process: `send` returns a reply's text; use as a context manager."""
 
-    def __init__(self, command: list[str], cwd: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        cwd: str | Path | None = None,
+        env: dict[str, str] | None = None,
+        watch_stderr: bool = False,
+    ) -> None:
         self._process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if watch_stderr else None,
+            text=True,
         )
+
+    def wait_for(self, text: str) -> str:
+        """Read the engine's stderr (`watch_stderr`) up to a line containing `text`."""
+        assert self._process.stderr
+        while line := self._process.stderr.readline():
+            if text in line:
+                return line
+        raise EngineError(f"the engine ended its stderr without saying {text!r}")
 
     def send(self, command: str) -> str:
         """Send one GTP command and return the answer's text; raise EngineError on `?`."""

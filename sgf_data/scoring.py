@@ -1,4 +1,4 @@
-"""How a game ends and is counted: two passes in a row, area (Chinese) scoring, the result.
+"""How a game ends and is counted: two passes in a row, the area (Chinese) count, the result.
 
 These are rules of Go, beside the rules engine (`sgf_data.board`), so the GTP engine, the board
 and the benchmarks end and count a game the same way.
@@ -6,11 +6,13 @@ and the benchmarks end and count a game the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sgf_data.coords import Move
+from sgf_data.board import BLACK, EMPTY, WHITE, Position
+from sgf_data.coords import BOARD_SIZE, NUM_POINTS, Move, Point, to_index
+from sgf_data.playouts import area_owners
 
 
 def ended_by_passes(moves: Sequence[Move]) -> bool:
@@ -24,38 +26,24 @@ def ended_by_passes(moves: Sequence[Move]) -> bool:
     return len(moves) >= 2 and moves[-1][1] is None and moves[-2][1] is None
 
 
-def area_score(stones: np.ndarray, komi: float) -> float:
-    """Black's area minus White's area minus komi: stones plus empty regions bordered by one colour.
+def area(position: Position, dead: Iterable[Point] = ()) -> np.ndarray:
+    """Who owns each point at the count (int8 (19, 19): +1 Black, -1 White, 0 neither): the
+    `dead` stones taken off, then each stone and each empty region bordered by one colour
+    only (Chinese area; dame and the liberties of a seki count for neither).
 
-    `stones` is 0 empty, 1 black, 2 white, with dead stones already taken off (the caller's
-    judgement: every stone given here counts as alive).
-
-    >>> area_score(np.array([[0, 1, 0], [1, 1, 2], [0, 2, 0]]), 0.5)  # 4 points to 3; 2 dame
-    0.5
-    >>> area_score(np.zeros((3, 3), dtype=np.int8), 7.5)
-    -7.5
+    >>> wall = [(2, 0), (2, 1), (0, 2), (1, 2)]  # Black closes the corner A1-B2 ...
+    >>> position = Position.from_setup(black=wall, white=[(0, 0), (5, 5)])  # ... on White A1
+    >>> owners = area(position, dead=[(0, 0)])
+    >>> int(owners[0, 0]), int((owners == 1).sum()), int(owners[5, 5]), int((owners == 0).sum())
+    (1, 8, -1, 352)
     """
-    size = stones.shape[0]
-    area = {1: int((stones == 1).sum()), 2: int((stones == 2).sum())}
-    seen = np.zeros(stones.shape, dtype=bool)
-    for start in zip(*np.nonzero(stones == 0), strict=True):
-        if seen[start]:
-            continue
-        seen[start] = True
-        region, borders, frontier = 0, set(), [start]
-        while frontier:
-            row, col = frontier.pop()
-            region += 1
-            for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
-                if 0 <= r < size and 0 <= c < size:
-                    if stones[r, c]:
-                        borders.add(int(stones[r, c]))
-                    elif not seen[r, c]:
-                        seen[r, c] = True
-                        frontier.append((r, c))
-        if len(borders) == 1:
-            area[borders.pop()] += region
-    return area[1] - area[2] - komi
+    colour = position.state.colour.copy()
+    for point in dead:
+        colour[to_index(point)] = EMPTY
+    owner = np.empty(NUM_POINTS, dtype=np.int8)
+    area_owners(colour, owner, np.empty(NUM_POINTS, dtype=np.int16))
+    plane = np.select([owner == BLACK, owner == WHITE], [1, -1], 0).astype(np.int8)
+    return plane.reshape(BOARD_SIZE, BOARD_SIZE)
 
 
 def format_result(margin: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alphago_policy.game import Game, GameError
+from alphago_policy.game import RESIGN, RESIGN_MOVES, Game, GameError, urgent_points
 from alphago_policy.model import load_policy
 from sgf_data import Position, read_games
 from sgf_data.coords import to_gtp
@@ -103,7 +103,7 @@ def test_a_game_gnugo_accepts_move_by_move(policy, gnugo):
     """Our engine plays both sides for 60 moves; GNU Go, the rules oracle, takes every move."""
     gnugo.send("boardsize 19")
     gnugo.send("clear_board")
-    game = Game(policy, temperature=1.0, seed=3)
+    game = Game(policy, temperature=1.0, seed=3, playouts=16)
     for ply in range(60):
         colour = "bw"[ply % 2]
         gnugo.send(f"play {colour} {to_gtp(game.genmove(colour))}")
@@ -113,3 +113,45 @@ def test_a_game_gnugo_accepts_move_by_move(policy, gnugo):
     assert sorted(gnu_black) == sorted(
         to_gtp((r, c)) for r, c in zip(*np.nonzero(game.position.stones() == 1), strict=True)
     )
+
+
+def test_passes_after_the_opponent_only_when_passing_does_not_lose(policy):
+    game = Game(policy)
+    game.play("b", None)
+    assert game.suggest("w") is None  # the empty board: White wins by komi
+    game = Game(policy)
+    game.play("w", None)
+    assert game.suggest("b") is not None  # Black would lose by komi: it plays on
+
+
+def test_a_capture_or_a_defence_is_urgent_unless_the_string_is_dead():
+    position = Position.from_setup(black=[(2, 3), (4, 3), (3, 2)], white=[(3, 3)], to_move="b")
+    assert np.argwhere(urgent_points(position, "b", set())).tolist() == [[3, 4]]
+    assert np.argwhere(urgent_points(position, "w", set())).tolist() == [[3, 4]]
+    assert not urgent_points(position, "b", {(3, 3)}).any()
+
+
+@pytest.mark.parametrize("threshold", [None, 50.0])
+def test_resigns_only_when_asked_and_lost_several_moves_in_a_row(policy, threshold):
+    game = Game(policy, komi=-400.0, resign_threshold=threshold)  # White cannot win
+    choices = []
+    for _ in range(RESIGN_MOVES):
+        game.genmove("b")
+        choices.append(game.genmove("w"))
+    if threshold is None:
+        assert RESIGN not in choices and game.resigned is None
+    else:
+        assert choices[-1] == RESIGN and RESIGN not in choices[:-1]
+        assert game.over and game.result() == "B+R"
+
+
+def test_a_game_against_itself_ends_by_two_passes(policy):
+    """The network passes once the playouts find nothing left to change: the game ends well
+    before the 400-move cap of the matches, and is counted with its dead stones off."""
+    game = Game(policy, seed=1, playouts=64)
+    while not game.over and len(game.position.history) < 400:
+        game.genmove(game.position.to_move)
+    assert game.over and game.resigned is None
+    assert game.result().startswith(("B+", "W+"))
+    dead = set(game.dead_stones())
+    assert all(game.position.colour_at(point) for point in dead)

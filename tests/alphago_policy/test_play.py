@@ -68,13 +68,12 @@ def test_illegal_click_is_refused_with_the_reason(session):
     assert not session.network_to_play
 
 
-def test_pass_undo_resign_new_game(session, monkeypatch):
+def test_pass_undo_resign_new_game(session):
     session.click((3, 3))
     session.update()
     session.undo()
     assert session.position.history == [] and session.moves == []
-    session.pass_move()
-    monkeypatch.setattr(session.game, "suggest", lambda colour: None)  # the network passes
+    session.pass_move()  # on the empty board White wins by komi: the network passes too
     assert session.update()
     assert session.result is not None and "area count" in session.message
     session.click((3, 3))
@@ -241,3 +240,51 @@ def test_without_pygame_the_board_says_how_to_get_it():
     )
     assert done.returncode != 0
     assert "alphago-policy[play]" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_g_lets_the_network_play_and_the_game_goes_on(session):
+    session.ask_network()  # the human's move, by the network
+    assert session.update() and session.position.history[-1][0] == "b"
+    assert session.update() and session.position.history[-1][0] == "w"  # its own answer
+    assert not session.update() and not session.network_to_play  # the human's turn again
+    session.click(next(p for p in ((3, 3), (3, 4)) if session.position.colour_at(p) is None))
+    assert session.update()
+
+
+def test_undo_at_move_one_as_white_lets_the_network_open_again(policy):
+    session = play.Session(Game(policy), human="w")
+    assert session.update()
+    session.undo()
+    assert session.position.history == [] and session.network_to_play
+    assert session.update() and session.position.history[0][0] == "b"
+
+
+def test_ownership_key_and_the_count_at_the_end(app, fixtures_dir):
+    """O shows the playouts' ownership at any time; a human who passes gets a game that ends;
+    then the board shows the count: each side's area, the dead stones crossed out, the score."""
+    session = app.session
+    session.load(fixtures_dir / "games" / "tom-377265.sgf")  # played out; White to move
+    session.choose_colour("w")
+    app.key(pygame.K_o)
+    assert session.ownership and "Ownership from" in session.message
+    app.draw()
+    owners, _ = session.owners()
+    empty = session.position.stones() == 0
+    spot = tuple(np.argwhere(empty & (np.abs(owners) > 0.95))[0])
+    shade = tuple(app.screen.get_at(app.layout.pixel(spot)))[:3]
+    assert max(shade) < 90 if owners[spot] > 0 else min(shade) > 180
+    app.key(pygame.K_o)
+    for _ in range(60):  # the human passes until the network, done too, passes
+        session.pass_move()
+        if session.result is None:
+            assert session.update()
+        if session.result is not None:
+            break
+    assert session.position.history[-2:] == [("w", None), ("b", None)]
+    assert session.result[:2] in ("B+", "W+") and "dead stones" in session.message
+    app.draw()
+    _, dead = session.owners()
+    assert dead
+    x, y = app.layout.pixel(dead[0])
+    arm = round(app.layout.spacing * 0.25)
+    assert tuple(app.screen.get_at((x + arm - 1, y + arm - 1)))[:3] == play.LAST_MOVE
