@@ -17,6 +17,7 @@ stones taken off.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING
@@ -90,6 +91,28 @@ def version() -> str:
         return metadata.version("alphago-policy")
     except metadata.PackageNotFoundError:
         return "0.1.0.dev0 (not installed)"
+
+
+def warm_up(policy: Policy) -> float:
+    """Run every compiled kernel once (the rules engine, the feature planes, the playouts) and
+    the network, so that the first real move is answered at once; returns the seconds taken.
+    The first run in a new environment compiles the kernels; numba keeps them on disk after.
+    """
+    start = time.perf_counter()
+    game = Game(policy, playouts=8)
+    for colour in "bwbw":
+        game.genmove(colour)
+    game.play("b", None)
+    game.play("w", None)
+    game.result()
+    game.seki_stones()
+    return time.perf_counter() - start
+
+
+WARMING_UP = (
+    "warming up (the first start compiles the rules engine and the playouts: up to a "
+    "minute; later starts take about a second) ..."
+)
 
 
 def urgent_points(position: Position, colour: str, dead: set[Point]) -> np.ndarray:

@@ -31,7 +31,16 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
 
 from alphago_policy.analysis import Analysis
-from alphago_policy.game import PLAYOUTS, RESIGN, Game, GameError, version, write_sgf
+from alphago_policy.game import (
+    PLAYOUTS,
+    RESIGN,
+    WARMING_UP,
+    Game,
+    GameError,
+    version,
+    warm_up,
+    write_sgf,
+)
 from sgf_data import IllegalMove, read_games
 from sgf_data.coords import BOARD_SIZE, Point, from_gtp, to_gtp
 from sgf_data.scoring import format_result
@@ -661,28 +670,12 @@ def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
             return
 
 
-def warm_up(server: Server, stderr: TextIO = sys.stderr) -> None:
-    """Run every compiled kernel once (the rules engine, the feature planes, the playouts, the
-    network) so that the first real command answers at once, and say so on stderr. The first
-    start in a new environment compiles them (numba caches them on disk for later starts)."""
-    print(
-        "alphago-policy gtp: warming up (the first start compiles the rules engine and the "
-        "playouts: up to a minute; later starts take about a second) ...",
-        file=stderr,
-        flush=True,
-    )
-    start = time.perf_counter()
+def _warm_up(server: Server, stderr: TextIO = sys.stderr) -> None:
+    """Warm the engine up (`game.warm_up`) while the protocol's own commands are answered,
+    saying so on stderr; then let the other commands through."""
+    print(f"alphago-policy gtp: {WARMING_UP}", file=stderr, flush=True)
     try:
-        game = Game(server.game.policy, playouts=8)
-        for colour in "bwbw":
-            game.genmove(colour)
-        game.play("b", None)
-        game.play("w", None)
-        game.result()
-        analysis = Analysis(game, "b", 2)
-        analysis.step()
-        kata_info(analysis, ownership=True)
-        seconds = time.perf_counter() - start
+        seconds = warm_up(server.game.policy)
         print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=stderr, flush=True)
     except Exception as error:  # the commands will meet it again, and say it
         print(f"alphago-policy gtp: warming up failed: {error!r}", file=stderr, flush=True)
@@ -770,7 +763,7 @@ def run(args: argparse.Namespace) -> int:
     )
     server = Server(game, lizzie=args.lizzie)
     server.ready.clear()
-    threading.Thread(target=warm_up, args=(server,), daemon=True).start()
+    threading.Thread(target=_warm_up, args=(server,), daemon=True).start()
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the GUI went away
         serve(server, sys.stdin.buffer, sys.stdout.buffer)
     server.ready.wait(timeout=120)  # a compilation cut short would leave numba's cache torn

@@ -4,9 +4,10 @@
     SDL_VIDEODRIVER=dummy python -m alphago_policy play --colour b --sgf FILE --move N \
         --screenshot board.png
 
-Click an intersection to play. Keys: H heat map, P pass, U undo, G let the network move here,
-N new game, R resign, S save the game (SGF), L load one, Left/Right step through the game,
-B/W choose your colour on the start screen, Esc quit. The window can be resized.
+Click an intersection to play; the keys are listed by `--help` (`KEYS`). The window can be
+resized. Names in Chinese, Japanese or Korean need a font with their characters (any of
+`CJK_FONTS`, e.g. Debian's fonts-noto-cjk or fonts-wqy-microhei); without one they show as
+boxes, and the board says so once on stderr.
 
 Three layers, each testable alone: `Layout` (pure board geometry, pixels <-> points),
 `Session` (the game and what the player did, no pygame) and `App` (events and drawing).
@@ -22,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from alphago_policy.game import DEFAULT_KOMI, RESIGN, Game, write_sgf
+from alphago_policy.game import DEFAULT_KOMI, RESIGN, WARMING_UP, Game, warm_up, write_sgf
 from sgf_data import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, Move, Point, opponent, to_gtp
 from sgf_data.scoring import area
@@ -32,12 +32,53 @@ from sgf_data.scoring import area
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 try:
     import pygame
+    import pygame.freetype
 except ModuleNotFoundError:
     raise SystemExit(
         "The board needs pygame: python -m pip install 'alphago-policy[play]' (or pygame itself)."
     ) from None
 
-PANEL_HEIGHT = 96  # pixels under the board for the status lines
+PANEL_HEIGHT = 96  # pixels under the board for the status lines, when none wraps
+PANEL_LINE = 22  # pixels per line of the panel
+DEFAULT_SIZE = (800, 896)  # the window, when the screen has room for it
+CJK_FONTS = (  # fonts with Chinese, Japanese and Korean characters, by pygame's names
+    "notosanscjksc",
+    "notosanscjktc",
+    "notosanscjkjp",
+    "notosanscjkkr",
+    "notosanscjk",
+    "sourcehansanssc",
+    "sourcehansans",
+    "wenquanyimicrohei",
+    "wenquanyizenhei",
+    "droidsansfallbackfull",
+    "droidsansfallback",
+    "microsoftyahei",
+    "simhei",
+    "msgothic",
+    "malgungothic",
+    "pingfangsc",
+    "hiraginosansgb",
+    "applesdgothicneo",
+    "arialunicodems",
+    "unifont",
+)
+KEYS = (  # key, a word for the panel, what it does for --help
+    ("click", "play", "play there"),
+    ("P", "pass", "pass (when both pass, the game is counted)"),
+    ("U", "undo", "take back your last move and the network's answer"),
+    ("G", "network move", "let the network play the side to move; the game goes on"),
+    ("H", "heat map", "the network's move probabilities on the board, on/off"),
+    ("O", "ownership", "who owns each point, by random playouts, on/off"),
+    ("N", "new", "a new game"),
+    ("R", "resign", "resign"),
+    ("S", "save", "save the game as SGF (in --save-dir)"),
+    ("L", "load", "load an SGF game"),
+    ("Left/Right", "step", "step through the game"),
+    ("B/W", "colour", "your colour, on the start screen"),
+    ("Esc", "quit", "quit"),
+)
+HELP = "  ".join(f"{key} {word}" for key, word, _ in KEYS)
 STAR_POINTS = (3, 9, 15)
 LABELLED_MOVES = 5  # the heat map writes the percentage of this many top moves
 
@@ -65,13 +106,14 @@ class Layout:
     spacing: float
 
     @classmethod
-    def fit(cls, width: int, height: int) -> Layout:
-        """The largest centred board above the status panel, one spacing of margin for labels.
+    def fit(cls, width: int, height: int, panel: int = PANEL_HEIGHT) -> Layout:
+        """The largest centred board above the status panel (`panel` pixels high), one spacing
+        of margin for labels.
 
         >>> Layout.fit(800, 896)
         Layout(left=40.0, top=40.0, spacing=40.0)
         """
-        board_height = max(height - PANEL_HEIGHT, 1)
+        board_height = max(height - panel, 1)
         spacing = min(width, board_height) / (BOARD_SIZE + 1)
         extent = (BOARD_SIZE - 1) * spacing
         return cls((width - extent) / 2, (board_height - extent) / 2, spacing)
@@ -101,6 +143,40 @@ class Layout:
         if 0 <= row < BOARD_SIZE and 0 <= col < BOARD_SIZE:
             return row, col
         return None
+
+
+def window_size(desktop: tuple[int, int] | None) -> tuple[int, int]:
+    """The window's size: `DEFAULT_SIZE`, made smaller to fit a `desktop` (width, height) with
+    room for its title bar and task bar.
+
+    >>> window_size(None), window_size((1366, 768)), window_size((640, 480))
+    ((800, 896), (800, 668), (600, 380))
+    """
+    if desktop is None:
+        return DEFAULT_SIZE
+    return min(DEFAULT_SIZE[0], desktop[0] - 40), min(DEFAULT_SIZE[1], desktop[1] - 100)
+
+
+def wrap(text: str, fits) -> list[str]:
+    """`text` in lines that each `fits` (a test of a line), broken between words.
+
+    >>> wrap("one two three four", lambda line: len(line) <= 9)
+    ['one two', 'three', 'four']
+    >>> wrap("", lambda line: True)
+    ['']
+    """
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def cjk_font() -> str | None:
+    """The file of an installed font with Chinese, Japanese and Korean characters, if any."""
+    return next(filter(None, map(pygame.font.match_font, CJK_FONTS)), None)
 
 
 def percent_label(probability: float) -> str:
@@ -241,19 +317,25 @@ class Session:
         self.asked = self.browsing = False
         self.message = "New game." if self.human else "Choose your colour: B or W."
 
-    def load(self, path: str | Path) -> None:
-        """Load the first game of an SGF file at its last move, ready to step back or continue."""
+    def load(self, path: str | Path) -> bool:
+        """Load the first game of an SGF file at its last move, ready to step back or continue;
+        False (and the message says why) when it cannot be loaded."""
         from sgf_data import read_games
 
-        record = next(iter(read_games(path)), None)
+        try:
+            record = next(iter(read_games(path)), None)
+        except (OSError, ValueError) as error:
+            self.message = f"{error}: choose an SGF game record"
+            return False
         if record is None:
-            self.message = f"{path}: no usable game in this file"
-            return
+            self.message = f"{path}: no usable 19x19 game in this file (see the warning above)"
+            return False
         self.game.load(record)
         self.result, self.asked, self.browsing = None, False, True
         self.message = (
             f"Loaded {Path(path).name}: {record.black} vs {record.white}, {record.result}"
         )
+        return True
 
     def click(self, point: Point) -> None:
         """The human plays at `point` (refused with the reason when illegal)."""
@@ -369,12 +451,6 @@ class Session:
 # --- app: events and drawing ---------------------------------------------------------------
 
 
-HELP = (
-    "click play  P pass  U undo  G network move  H heat map  O ownership  N new  R resign  "
-    "S save  L load  Left/Right step"
-)
-
-
 class App:
     """The pygame window: turns events into Session actions and draws the session."""
 
@@ -383,14 +459,49 @@ class App:
     ) -> None:
         self.screen, self.session, self.save_dir = screen, session, save_dir
         self.running = True
+        self.warned = False  # about a font without the characters of a name
         self.relayout()
 
     def relayout(self) -> None:
-        self.layout = Layout.fit(*self.screen.get_size())
+        """Fonts and geometry for the window's size: the panel grows when its lines wrap."""
+        width, height = self.screen.get_size()
+        font = cjk_font()  # pygame draws its own font 0.69 times as large as a file's
+        self.panel_font = pygame.font.Font(font, 16) if font else pygame.font.Font(None, 22)
+        pygame.freetype.init()
+        self.glyphs = pygame.freetype.Font(font, 16)  # says which characters it lacks
+        fixed = len(self.wrapped(self.network_line()[0])) + len(self.wrapped(HELP))
+        self.panel_height = 12 + PANEL_LINE * (fixed + 4)  # status and message: 2 lines each
+        self.layout = Layout.fit(width, height, self.panel_height)
         size = max(int(self.layout.spacing * 0.55), 8)
         self.font = pygame.font.Font(None, size)
         self.small_font = pygame.font.Font(None, max(int(self.layout.spacing * 0.42), 8))
-        self.panel_font = pygame.font.Font(None, 22)
+
+    def wrapped(self, text: str, most: int | None = None) -> list[str]:
+        """`text` in lines as wide as the panel (at most `most`, the last one cut short)."""
+        room = self.screen.get_width() - 20
+        lines = wrap(text, lambda line: self.panel_font.size(line)[0] <= room)
+        if most is not None and len(lines) > most:
+            lines = [*lines[: most - 1], " ".join(lines[most - 1 :])]
+            while lines[-1] and self.panel_font.size(lines[-1] + "...")[0] > room:
+                lines[-1] = lines[-1][:-1]
+            lines[-1] += "..."
+        return lines
+
+    def network_line(self) -> tuple[str, tuple[int, int, int]]:
+        game = self.session.game
+        if game.policy.trained:
+            return game.name, TEXT
+        return game.name + ": it plays random moves", WARNING
+
+    def wait_for(self, work, *args) -> None:
+        """Do `work` (the warm-up) with a word on the board and on stderr about the wait."""
+        print(f"alphago-policy play: {WARMING_UP}", file=sys.stderr, flush=True)
+        message, self.session.message = self.session.message, "Warming up: " + WARMING_UP
+        self.draw()
+        pygame.display.flip()
+        seconds = work(*args)
+        print(f"alphago-policy play: ready ({seconds:.1f} s)", file=sys.stderr, flush=True)
+        self.session.message = message
 
     def step(self) -> None:
         """One frame: handle the queued events, then draw (the caller flips the display)."""
@@ -545,29 +656,50 @@ class App:
             for dx in (-arm, arm):
                 pygame.draw.line(self.screen, LAST_MOVE, (x - dx, y - arm), (x + dx, y + arm), 3)
 
+    def panel_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """The panel's lines, wrapped to the window: the network, the game, the last message
+        (two lines each at most) and the keys."""
+        network, colour = self.network_line()
+        parts = [
+            (self.wrapped(network), colour),
+            (self.wrapped(self.session.status(), 2), TEXT),
+            (self.wrapped(self.session.message, 2), TEXT),
+            (self.wrapped(HELP), (160, 160, 160)),
+        ]
+        return [(line, colour) for lines, colour in parts for line in lines]
+
     def draw_panel(self) -> None:
         width, height = self.screen.get_size()
-        top = height - PANEL_HEIGHT
-        pygame.draw.rect(self.screen, PANEL, (0, top, width, PANEL_HEIGHT))
-        game = self.session.game
-        trained = game.policy.trained
-        network = game.name + ("" if trained else ": it plays random moves")
-        lines = [
-            (network, TEXT if trained else WARNING),
-            (self.session.status(), TEXT),
-            (self.session.message, TEXT),
-            (HELP, (160, 160, 160)),
-        ]
-        for i, (line, colour) in enumerate(lines):
+        top = height - self.panel_height
+        pygame.draw.rect(self.screen, PANEL, (0, top, width, self.panel_height))
+        for i, (line, colour) in enumerate(self.panel_lines()):
+            self.warn_missing_glyphs(line)
             image = self.panel_font.render(line, True, colour)
-            self.screen.blit(image, (10, top + 6 + 22 * i))
+            self.screen.blit(image, (10, top + 6 + PANEL_LINE * i))
+
+    def lacks_glyphs(self, text: str) -> bool:
+        """Whether the panel's font has no glyph for some character of `text`."""
+        return None in self.glyphs.get_metrics(text)
+
+    def warn_missing_glyphs(self, text: str) -> None:
+        """Say once on stderr when the panel's font lacks characters of `text` (a name in
+        Chinese, Japanese or Korean without such a font installed): they show as boxes."""
+        if self.warned or not self.lacks_glyphs(text):
+            return
+        self.warned = True
+        print(
+            f"alphago-policy play: no installed font has all the characters of {text!r}, so "
+            "they show as boxes; install a Chinese, Japanese and Korean font (Debian and "
+            "Ubuntu: apt install fonts-noto-cjk) and start the board again",
+            file=sys.stderr,
+        )
 
     def draw_menu(self) -> None:
         width, height = self.screen.get_size()
-        shade = pygame.Surface((width, height - PANEL_HEIGHT), pygame.SRCALPHA)
+        shade = pygame.Surface((width, height - self.panel_height), pygame.SRCALPHA)
         shade.fill((0, 0, 0, 150))
         self.screen.blit(shade, (0, 0))
-        centre = (width // 2, (height - PANEL_HEIGHT) // 2)
+        centre = (width // 2, (height - self.panel_height) // 2)
         title = pygame.font.Font(None, max(24, int(self.layout.spacing * 1.2)))
         self.text("Play against the AlphaGo policy network", title, TEXT, centre)
         below = (centre[0], centre[1] + int(self.layout.spacing * 1.5))
@@ -583,21 +715,77 @@ class App:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    width = max(len(key) for key, _, _ in KEYS)
+    parser.epilog = "keys:\n" + "\n".join(f"  {key:<{width}}  {what}" for key, _, what in KEYS)
     parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
     parser.add_argument("--weights", help="weights file (default: the shipped weights)")
-    parser.add_argument("--sgf", help="an SGF game to load, step through and continue")
+    parser.add_argument("--sgf", type=Path, help="an SGF game to load, step through and continue")
     parser.add_argument("--move", type=int, help="show the --sgf game after this many moves")
     parser.add_argument("--screenshot", type=Path, help="save the first frame as PNG and exit")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 plays the best move")
     parser.add_argument("--komi", type=float, default=DEFAULT_KOMI, help="komi of new games")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest)")
     parser.add_argument("--save-dir", type=Path, default=Path("."), help="where S saves games")
-    parser.add_argument("--size", type=int, nargs=2, default=(800, 896), metavar=("W", "H"))
+    parser.add_argument(
+        "--size",
+        type=int,
+        nargs=2,
+        metavar=("W", "H"),
+        help=f"window size (default {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, less on a small screen)",
+    )
+
+
+def has_display() -> bool:
+    """Whether there is a screen to open a window on (on Linux and the BSDs: an X11 or
+    Wayland display; elsewhere there always is)."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def problem(args: argparse.Namespace) -> str | None:
+    """What makes the command line unusable, said so that the user knows what to do."""
+    if args.sgf is not None and not args.sgf.is_file():
+        return f"--sgf {args.sgf}: no such file: give the path of an SGF game record"
+    if args.move is not None and (args.move < 0 or args.sgf is None):
+        return f"--move {args.move}: give a number of moves, 0 or more, of an --sgf game"
+    if args.screenshot is not None and not args.screenshot.parent.is_dir():
+        return (
+            f"--screenshot {args.screenshot}: the folder {args.screenshot.parent} does not "
+            "exist: create it, or save the screenshot elsewhere"
+        )
+    if not args.save_dir.is_dir():
+        return f"--save-dir {args.save_dir}: no such folder: create it, or choose another"
+    if args.screenshot is None and not has_display() and "SDL_VIDEODRIVER" not in os.environ:
+        return (
+            "no display to open the board's window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+            "set): start it on a desktop, or draw the board into a file with --screenshot FILE"
+        )
+    return None
+
+
+def open_window(args: argparse.Namespace) -> pygame.Surface:
+    """The board's window: as large as `--size`, or as the screen has room for."""
+    if args.screenshot is not None and not has_display():
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # no window: draw into memory
+    pygame.display.init()  # display and fonts only: no audio device needed
+    pygame.font.init()
+    pygame.display.set_caption("AlphaGo SL policy network")
+    desktops = pygame.display.get_desktop_sizes() if args.screenshot is None else []
+    desktop = desktops[0] if desktops else None
+    return pygame.display.set_mode(args.size or window_size(desktop), pygame.RESIZABLE)
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from alphago_policy.model import WeightsError, load_policy
 
+    trouble = problem(args)
+    if trouble:
+        print(f"alphago-policy play: {trouble}", file=sys.stderr)
+        return 1
     torch.set_num_threads(args.threads)  # one position at a time: more threads only wait
     try:
         policy = load_policy(args.weights)
@@ -605,18 +793,23 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     session = Session(Game(policy, args.temperature, komi=args.komi), args.colour)
-    if args.sgf:
-        session.load(args.sgf)
+    if args.sgf is not None:
+        if not session.load(args.sgf):
+            print(f"alphago-policy play: --sgf {session.message}", file=sys.stderr)
+            return 1
         for _ in range(len(session.moves) - (args.move or len(session.moves))):
             session.step(-1)
-    pygame.display.init()  # display and fonts only: no audio device needed
-    pygame.font.init()
-    pygame.display.set_caption("AlphaGo SL policy network")
-    app = App(pygame.display.set_mode(args.size, pygame.RESIZABLE), session, args.save_dir)
+    app = App(open_window(args), session, args.save_dir)
     if args.screenshot:
         app.draw()
-        pygame.image.save(app.screen, str(args.screenshot))
-        app.running = False
+        try:
+            pygame.image.save(app.screen, str(args.screenshot))
+        except (pygame.error, OSError) as error:
+            print(f"alphago-policy play: --screenshot {args.screenshot}: {error}", file=sys.stderr)
+            return 1
+        pygame.quit()
+        return 0
+    app.wait_for(warm_up, policy)
     clock = pygame.time.Clock()
     while app.running:
         app.step()
@@ -628,7 +821,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python play.py`: the board with its own command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """`alphago-play` and `python play.py`: the board with its own command line."""
+    parser = argparse.ArgumentParser(prog="alphago-play", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -399,3 +399,21 @@ def test_console_script_is_declared_and_runs():
     )
     assert done.returncode == 0 and done.stdout.startswith("= AlphaGo SL policy")
     assert "warming up" in done.stderr and "ready" in done.stderr
+
+
+@pytest.mark.gnugo
+def test_dead_stones_agree_with_gnugo_on_finished_games(gtp, gnugo, fixtures_dir):
+    """On the fixture games played out and counted, `final_status_list dead` agrees with
+    GNU Go's on at least 90% of the stones (both dead, or both not)."""
+    agreed = total = 0
+    for path in sorted((fixtures_dir / "games").glob("*.sgf")):
+        if not re.search(r"RE\[[BW]\+\d", path.read_text()):
+            continue  # resigned or lost on time: not played out
+        assert gtp.send(f"loadsgf {path}") == (True, "")
+        gnugo.send(f"loadsgf {path}")
+        ours = set(gtp.send("final_status_list dead")[1].split())
+        theirs = set(gnugo.send("final_status_list dead").split())
+        stones = stones_on_board(gtp.send("showboard")[1])
+        agreed += len(stones) - len(ours ^ theirs)
+        total += len(stones)
+    assert total > 1000 and agreed / total >= 0.9

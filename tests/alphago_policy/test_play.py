@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame is imported: no window needed
 os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -18,6 +19,7 @@ from alphago_policy.game import Game
 from alphago_policy.model import load_policy
 from sgf_data import read_games
 
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -144,7 +146,7 @@ def test_start_menu_then_events(policy):
         pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=(600, 500), w=600, h=500))
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         app.step()
-        assert app.layout == play.Layout.fit(600, 500) and not app.running
+        assert app.layout == play.Layout.fit(600, 500, app.panel_height) and not app.running
     finally:
         pygame.quit()
 
@@ -183,14 +185,18 @@ def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
     assert tuple(app.screen.get_at(pixel))[:3] == play.WOOD
 
 
-def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path):
+def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path, policy):
     record = fixtures_dir / "games" / "tom-354460.sgf"
     path = tmp_path / "board.png"
     argv = ["--colour", "b", "--sgf", str(record), "--move", "20", "--screenshot", str(path)]
     assert play.main([*argv, "--size", "640", "736"]) == 0
     image = pygame.image.load(str(path))
     assert image.get_size() == (640, 736)
-    layout = play.Layout.fit(640, 736)
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((640, 736))
+    layout = play.App(screen, play.Session(Game(policy), human="b")).layout  # the same panel
+    pygame.quit()
     moves = [move for move in next(read_games(record)).moves if move[1] is not None]
     for colour, point in moves[:20]:
         x, y = layout.pixel(point)
@@ -199,31 +205,31 @@ def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_pa
 
 
 @pytest.mark.gnugo
-def test_a_whole_game_on_the_board_with_the_heat_map(app):
+def test_a_whole_game_on_the_board_with_the_heat_map(app, weak_gnugo):
     """GNU Go is the human: its moves are clicks (and P for a pass) on the board, drawn with
     the heat map after every move, until both sides pass; the board counts the result."""
-    from benchmarks.gnugo import GnuGo
     from sgf_data.coords import from_gtp, to_gtp
 
     session = app.session
-    with GnuGo(level=0, extra_args=("--chinese-rules",)) as human:
-        human.send(f"komi {session.game.komi:g}")
-        for _ in range(400):  # moves by each side, at most
-            vertex = human.send("genmove b")
-            point = None if vertex.lower() in ("pass", "resign") else from_gtp(vertex)
-            if point is None:
-                app.key(pygame.K_p)
-            else:
-                event = dict(button=1, pos=app.layout.pixel(point))
-                app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, **event))
-            assert session.position.history[-1] == ("b", point), session.message
+    session.game.playouts = 64  # enough to end the game; the test plays hundreds of moves
+    human = weak_gnugo
+    human.send(f"komi {session.game.komi:g}")
+    for _ in range(400):  # moves by each side, at most
+        vertex = human.send("genmove b")
+        point = None if vertex.lower() in ("pass", "resign") else from_gtp(vertex)
+        if point is None:
+            app.key(pygame.K_p)
+        else:
+            event = dict(button=1, pos=app.layout.pixel(point))
+            app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, **event))
+        assert session.position.history[-1] == ("b", point), session.message
+        app.draw()
+        if session.result is None:
+            assert session.update()
+            human.send(f"play w {to_gtp(session.position.history[-1][1])}")
             app.draw()
-            if session.result is None:
-                assert session.update()
-                human.send(f"play w {to_gtp(session.position.history[-1][1])}")
-                app.draw()
-            if session.result is not None:
-                break
+        if session.result is not None:
+            break
     assert session.result is not None, "no two passes in 800 moves"
     assert session.result.startswith(("B+", "W+")) and session.result in session.message
     assert session.moves == session.position.history
@@ -288,3 +294,106 @@ def test_ownership_key_and_the_count_at_the_end(app, fixtures_dir):
     x, y = app.layout.pixel(dead[0])
     arm = round(app.layout.spacing * 0.25)
     assert tuple(app.screen.get_at((x + arm - 1, y + arm - 1)))[:3] == play.LAST_MOVE
+
+
+def board(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python -m alphago_policy play ARGS` as a user starts it, without a display unless
+    `env` gives one."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    clean.pop("SDL_VIDEODRIVER")
+    return subprocess.run(
+        [sys.executable, "-m", "alphago_policy", "play", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((), "no display"),
+        (("--sgf", "missing.sgf"), "missing.sgf: no such file"),
+        (("--screenshot", "no/such/folder/board.png"), "the folder no/such/folder does not exist"),
+        (("--save-dir", "no/such/folder"), "--save-dir no/such/folder: no such folder"),
+    ],
+)
+def test_a_board_that_cannot_start_says_why_in_one_line(args, said):
+    done = board(*args)
+    assert done.returncode == 1
+    assert said in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_an_sgf_that_is_not_a_game_is_one_line_too(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a game")
+    done = board("--sgf", str(tmp_path / "notes.txt"), SDL_VIDEODRIVER="dummy")
+    assert done.returncode == 1 and "notes.txt" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_help_lists_the_keys():
+    done = board("--help")
+    assert done.returncode == 0
+    keys = done.stdout.split("keys:", 1)[1]
+    for key, _, what in play.KEYS:
+        assert f"{key} " in keys and what in keys
+
+
+def test_the_first_launch_says_it_is_warming_up(app, capsys):
+    seen = []
+    app.wait_for(lambda: seen.append(app.session.message) or 1.5)
+    assert seen[0].startswith("Warming up") and app.session.message != seen[0]
+    err = capsys.readouterr().err
+    assert "warming up" in err and "ready (1.5 s)" in err
+
+
+@pytest.mark.parametrize("size", [(500, 620), (700, 700), (780, 900)])
+def test_the_panel_wraps_to_a_narrow_window(session, size):
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode(size), session)
+        session.message = "Loaded a-long-file-name.sgf: " + "a very long player name " * 6
+        lines = app.panel_lines()
+        assert all(app.panel_font.size(line)[0] <= size[0] - 20 for line, _ in lines)
+        assert size[1] - app.panel_height + 6 + play.PANEL_LINE * len(lines) <= size[1]
+        assert app.layout.top + 18.5 * app.layout.spacing <= size[1] - app.panel_height
+    finally:
+        pygame.quit()
+
+
+def test_chinese_japanese_korean_names_are_drawn(app):
+    if play.cjk_font() is None:
+        pytest.skip("no font with Chinese, Japanese and Korean characters installed")
+    assert not app.lacks_glyphs("荒村萧寺 楚阳春 囲碁 바둑")
+
+
+def test_without_such_a_font_the_board_says_so_once(session, monkeypatch, capsys):
+    monkeypatch.setattr(play, "cjk_font", lambda: None)
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode((800, 896)), session)
+        session.message = "Loaded tom-377265.sgf: 荒村萧寺 vs 楚阳春, B+4.5"
+        app.draw()
+        app.draw()
+    finally:
+        pygame.quit()
+    err = capsys.readouterr().err
+    assert err.count("fonts-noto-cjk") == 1 and "荒村萧寺" in err
+
+
+def test_the_gnugo_game_is_skipped_without_gnugo():
+    """The README's test command must pass where GNU Go is missing: the whole-game test asks
+    for GNU Go through the fixture that skips."""
+    hide = (
+        "import sys, pytest, benchmarks.gnugo as g; g.find_gnugo = lambda: None; "
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-k', 'whole_game', "
+        "'tests/alphago_policy/test_play.py']))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    done = subprocess.run(
+        [sys.executable, "-c", hide], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "1 skipped" in done.stdout, done.stdout[-500:]
