@@ -17,6 +17,7 @@ COMMANDS = {
     "ship": "alphago_policy.ship",
     "gtp": "alphago_policy.gtp",
     "filters": "alphago_policy.filters",
+    "play": "alphago_policy.play",
 }
 
 

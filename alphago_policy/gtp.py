@@ -1,41 +1,53 @@
 """Play the policy network through GTP (version 2), the text protocol of Go GUIs and servers.
 
-    python -m alphago_policy gtp [--weights PATH] [--temperature T] [--threads N]
+    alphago-gtp [--weights PATH] [--temperature T] [--resign-threshold POINTS] [--lizzie]
+    python -m alphago_policy gtp ...   (the same)
 
 Sabaki, Lizzie, GoGui or a Go server start this command and talk to it on stdin/stdout.
-Besides every required GTP command it answers `undo`, `showboard`, `final_score` (area
-count with komi; dead stones are not removed), the time and handicap commands, `printsgf`,
-and Leela Zero's `lz-analyze`, which GUIs draw as a heat map of the network's probabilities.
-There is no search: `genmove` plays the network's most probable sensible move.
+Besides every required GTP command it answers `undo`, `showboard`, `final_score` and
+`final_status_list alive|dead|seki` (dead stones found by random playouts), the time and
+handicap commands, `loadsgf FILE [MOVE]`, `printsgf [FILE]`, and the analysis extensions of
+Leela Zero and KataGo (`lz-analyze`, `kata-analyze` with `ownership true`,
+`lz-genmove_analyze`, `kata-genmove_analyze`, with `avoid`/`allow`), which GUIs draw as the
+network's candidate moves with the playouts' win rates.
+
+This module is the protocol only: the game and the network's move choice are
+`alphago_policy.game`'s, the analysis `alphago_policy.analysis`'s. No input stops it: a
+command that fails for any reason gets `? message`, and the engine goes on.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
+import queue
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from importlib import metadata
-from typing import TYPE_CHECKING, TextIO
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
 
-import numpy as np
-from sgfmill import sgf
+from alphago_policy.analysis import Analysis
+from alphago_policy.game import (
+    PLAYOUTS,
+    RESIGN,
+    WARMING_UP,
+    Game,
+    GameError,
+    version,
+    warm_up,
+    write_sgf,
+)
+from sgf_data import IllegalMove, read_games
+from sgf_data.coords import BOARD_SIZE, Point, from_gtp, to_gtp
+from sgf_data.scoring import format_result
 
-from alphago_policy.encoding import SENSIBLE
-from alphago_policy.files import atomic_open
-from sgf_data import IllegalMove, Position
-from sgf_data.coords import BOARD_SIZE, from_gtp, to_gtp
-from sgf_data.features import planes
-
-if TYPE_CHECKING:
-    from alphago_policy.model import Policy
-
-Point = tuple[int, int]
-
-DEFAULT_KOMI = 7.5
-ANALYSIS_MOVES = 20  # candidate moves listed by lz-analyze
-NEUTRAL_WINRATE = 5000  # lz-analyze units of 1/10000: the policy network has no value head
+ANALYSIS_MOVES = 20  # candidate moves an analysis lists unless told otherwise
+DEFAULT_INTERVAL = 1.0  # seconds between analysis lines when the command gives none
+LEELA_ZERO_VERSION = "0.17"  # the Leela Zero whose lz-analyze output ours follows (--lizzie)
 
 # GTP's fixed handicap placements on 19x19 (GTP 2 specification, section 4.1.1).
 FIXED_HANDICAP = {
@@ -54,26 +66,67 @@ class GTPError(ValueError):
     """A command failed; the message is the text after `?` in the reply."""
 
 
-# --- pure helpers -------------------------------------------------------------------------
+# --- reading commands -------------------------------------------------------------------------
 
 
 def parse_line(line: str) -> tuple[int | None, str, list[str]] | None:
     """Split a GTP command line into (id, command, arguments); None for an empty line.
 
     Control characters are dropped, tabs become spaces and `#` starts a comment (GTP 2, 2.5).
+    An id is ASCII digits only.
 
     >>> parse_line("12 play b d4  # a comment")
     (12, 'play', ['b', 'd4'])
     >>> parse_line("genmove\\tw"), parse_line("   # nothing"), parse_line("7")
     ((None, 'genmove', ['w']), None, (7, '', []))
+    >>> parse_line("\\u00b2 name")  # a superscript two is a digit to str.isdigit, not an id
+    (None, '²', ['name'])
     """
     line = line.split("#", 1)[0].replace("\t", " ")
     words = "".join(c for c in line if c >= " " and c != "\x7f").split()
     if not words:
         return None
-    command_id = int(words.pop(0)) if words[0].isdigit() else None
+    command_id = int(words.pop(0)) if _is_integer(words[0]) else None
     command = words.pop(0).lower() if words else ""
     return command_id, command, words
+
+
+def _is_integer(word: str) -> bool:
+    return word.isascii() and word.isdigit()
+
+
+def parse_int(word: str, what: str) -> int:
+    """A non-negative integer argument, in ASCII digits.
+
+    >>> parse_int("19", "size")
+    19
+    >>> parse_int("\\u00b2", "size")
+    Traceback (most recent call last):
+    ...
+    alphago_policy.gtp.GTPError: syntax error (size must be an integer: '²')
+    """
+    if not _is_integer(word) or len(word) > 9:
+        raise GTPError(f"syntax error ({what} must be an integer: {word!r})")
+    return int(word)
+
+
+def parse_number(word: str, what: str) -> float:
+    """A finite number argument (komi, time).
+
+    >>> parse_number("6.5", "komi")
+    6.5
+    >>> parse_number("nan", "komi")
+    Traceback (most recent call last):
+    ...
+    alphago_policy.gtp.GTPError: syntax error (komi must be a finite number: 'nan')
+    """
+    try:
+        number = float(word)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise GTPError(f"syntax error ({what} must be a finite number: {word!r})")
+    return number
 
 
 def parse_colour(word: str) -> str:
@@ -96,213 +149,125 @@ def parse_vertex(word: str) -> Point | None:
         raise GTPError(f"syntax error (not a vertex: {word!r})") from None
 
 
-def area_score(stones: np.ndarray, komi: float) -> float:
-    """Black's area minus White's area minus komi: stones plus empty regions bordered by one colour.
+def parse_vertices(text: str) -> set[Point]:
+    """The points of an `avoid`/`allow` list: vertices and rectangles, comma-separated.
 
-    `stones` is 0 empty, 1 black, 2 white. Every stone counts as alive (no dead-stone removal).
-
-    >>> area_score(np.array([[0, 1, 0], [1, 1, 2], [0, 2, 0]]), 0.5)  # 4 points to 3; 2 dame
-    0.5
-    >>> area_score(np.zeros((3, 3), dtype=np.int8), 7.5)
-    -7.5
+    >>> sorted(map(to_gtp, parse_vertices("D4,Q16:R17")))
+    ['D4', 'Q16', 'Q17', 'R16', 'R17']
     """
-    size = stones.shape[0]
-    area = {1: int((stones == 1).sum()), 2: int((stones == 2).sum())}
-    seen = np.zeros(stones.shape, dtype=bool)
-    for start in zip(*np.nonzero(stones == 0), strict=True):
-        if seen[start]:
-            continue
-        seen[start] = True
-        region, borders, frontier = 0, set(), [start]
-        while frontier:
-            row, col = frontier.pop()
-            region += 1
-            for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
-                if 0 <= r < size and 0 <= c < size:
-                    if stones[r, c]:
-                        borders.add(int(stones[r, c]))
-                    elif not seen[r, c]:
-                        seen[r, c] = True
-                        frontier.append((r, c))
-        if len(borders) == 1:
-            area[borders.pop()] += region
-    return area[1] - area[2] - komi
-
-
-def format_result(margin: float) -> str:
-    """GTP/SGF result of Black's winning margin.
-
-    >>> format_result(3.5), format_result(-7.5), format_result(0.0)
-    ('B+3.5', 'W+7.5', '0')
-    """
-    if margin == 0:
-        return "0"
-    return f"{'B' if margin > 0 else 'W'}+{abs(margin):g}"
-
-
-def choose_point(
-    probabilities: np.ndarray,
-    allowed: np.ndarray,
-    temperature: float = 0.0,
-    rng: np.random.Generator | None = None,
-) -> Point | None:
-    """The most probable allowed point, or one sampled from p^(1/T); None when none is allowed.
-
-    >>> p = np.array([[0.1, 0.6], [0.3, 0.0]])
-    >>> choose_point(p, np.array([[True, True], [True, True]]))
-    (0, 1)
-    >>> choose_point(p, np.array([[True, False], [True, True]]))
-    (1, 0)
-    >>> choose_point(p, np.zeros((2, 2), dtype=bool)) is None
-    True
-    """
-    weights = np.where(allowed, probabilities, 0.0).astype(np.float64).reshape(-1)
-    if not allowed.any():
-        return None
-    if temperature > 0 and weights.sum() > 0:
-        weights = weights ** (1.0 / temperature)
-        rng = rng or np.random.default_rng()
-        index = int(rng.choice(weights.size, p=weights / weights.sum()))
-    elif weights.max() > 0:
-        index = int(weights.argmax())
-    else:  # the network gives every allowed point 0 (underflow): any allowed point will do
-        index = int(np.flatnonzero(allowed.reshape(-1))[0])
-    return divmod(index, probabilities.shape[1])
-
-
-def write_sgf(game: sgf.Sgf_game, path: str | os.PathLike) -> None:
-    """Write an SGF game record atomically (a temporary file beside `path`, then a rename)."""
-    with atomic_open(path) as f:
-        f.write(game.serialise())
-
-
-# --- the engine -------------------------------------------------------------------------------
+    points: set[Point] = set()
+    for item in text.split(","):
+        corners = [parse_vertex(word) for word in item.split(":")]
+        if None in corners or len(corners) > 2:
+            raise GTPError(f"syntax error (not a vertex or a rectangle: {item!r})")
+        (row1, col1), (row2, col2) = corners[0], corners[-1]
+        points.update(
+            (row, col)
+            for row in range(min(row1, row2), max(row1, row2) + 1)
+            for col in range(min(col1, col2), max(col1, col2) + 1)
+        )
+    return points
 
 
 @dataclass
-class Engine:
-    """A game in progress and the network that plays it; one method per thing a GTP command does."""
+class AnalyzeRequest:
+    """What an analysis command asks: for whom, how often, how many moves, which moves."""
 
-    policy: Policy
-    temperature: float = 0.0
-    seed: int | None = None
-
-    def __post_init__(self) -> None:
-        self.komi = DEFAULT_KOMI
-        self.rng = np.random.default_rng(self.seed)
-        self.reset()
-
-    @property
-    def name(self) -> str:
-        return self.policy.description
-
-    def reset(self, black: Iterable[Point] = (), white: Iterable[Point] = ()) -> None:
-        """An empty board, or one with setup stones (handicap: White moves first)."""
-        self.setup = (tuple(black), tuple(white))
-        to_move = "w" if self.setup[0] and not self.setup[1] else "b"
-        self.position = Position.from_setup(*self.setup, to_move=to_move)
-        self._previous: list[Position] = []
-
-    def play(self, colour: str, point: Point | None) -> int:
-        """Play a move (IllegalMove says why not); returns the stones it captured."""
-        before = self.position.copy()
-        captured = self.position.play(colour, point)
-        self._previous.append(before)
-        return captured
-
-    def undo(self) -> None:
-        if not self._previous:
-            raise GTPError("cannot undo")
-        self.position = self._previous.pop()
-
-    def view(self, colour: str) -> Position:
-        """The position with `colour` to move (GTP lets a colour play twice in a row)."""
-        if self.position.to_move == colour:
-            return self.position
-        view = self.position.copy()
-        view.to_move = colour
-        return view
-
-    def probabilities(self, colour: str) -> np.ndarray:
-        """The network's move probabilities (19, 19) for `colour`, 0 on illegal points."""
-        return self.policy.probabilities(self.view(colour))
-
-    def suggest(self, colour: str) -> Point | None:
-        """The network's move for `colour` without playing it: None (pass) if nothing sensible."""
-        position = self.view(colour)
-        sensible = planes(position)[SENSIBLE.start].astype(bool)  # legal, not an own eye
-        probabilities = self.policy.probabilities(position)
-        return choose_point(probabilities, sensible, self.temperature, self.rng)
-
-    def genmove(self, colour: str) -> Point | None:
-        point = self.suggest(colour)
-        self.play(colour, point)
-        return point
-
-    def score(self) -> float:
-        """Black's margin by area count with komi, every stone counted alive."""
-        return area_score(self.position.stones(), self.komi)
-
-    def record(self, moves: Iterable[tuple[str, Point | None]] | None = None) -> sgf.Sgf_game:
-        """An sgfmill game: Chinese rules, komi, setup stones and `moves` (default: the game)."""
-        game = sgf.Sgf_game(size=BOARD_SIZE)
-        root = game.get_root()
-        root.set("KM", self.komi)
-        root.set("RU", "Chinese")
-        root.set("AP", ("alphago-policy", _version()))
-        if any(self.setup):
-            root.set_setup_stones(self.setup[0], self.setup[1])
-            if self.setup[0] and not self.setup[1]:
-                root.set("HA", len(self.setup[0]))
-        for colour, point in self.position.history if moves is None else moves:
-            game.extend_main_sequence().set_move(colour, point)
-        return game
-
-    def analysis(self, colour: str, count: int = ANALYSIS_MOVES) -> str:
-        """One Leela Zero `info` line: the `count` most probable moves, prior in 1/10000.
-
-        There is no search, so `visits` repeats the prior (GUIs size their heat map by visits),
-        `winrate` is a neutral 5000 and the principal variation is the move itself.
-        """
-        probabilities = self.probabilities(colour).reshape(-1)
-        order = np.argsort(-probabilities, kind="stable")[:count]
-        parts = []
-        for rank, index in enumerate(order):
-            if probabilities[index] <= 0:
-                break
-            vertex = to_gtp(divmod(int(index), BOARD_SIZE))
-            prior = max(1, round(10000 * float(probabilities[index])))
-            parts.append(
-                f"info move {vertex} visits {prior} winrate {NEUTRAL_WINRATE} "
-                f"prior {prior} order {rank} pv {vertex}"
-            )
-        return " ".join(parts)
-
-    def showboard(self) -> str:
-        """The board as text (X black, O white) with the player to move, captures and komi."""
-        captures = self.position.captures
-        return (
-            f"\n{self.position}\n{'Black' if self.position.to_move == 'b' else 'White'} to move; "
-            f"captured by Black (X) {captures['b']}, by White (O) {captures['w']}; "
-            f"komi {self.komi:g}"
-        )
+    colour: str
+    interval: float = DEFAULT_INTERVAL  # seconds
+    max_moves: int = ANALYSIS_MOVES
+    ownership: bool = False
+    avoid: set[Point] = field(default_factory=set)
+    allow: set[Point] | None = None
 
 
-def _version() -> str:
-    try:
-        return metadata.version("alphago-policy")
-    except metadata.PackageNotFoundError:
-        return "0.1.0.dev0 (not installed)"
+def parse_analyze(args: list[str], to_move: str) -> AnalyzeRequest:
+    """`[colour] [interval] [key value ...]` in either order (Leela Zero's and KataGo's tags:
+    interval, maxmoves, minmoves, ownership, avoid COLOUR VERTICES UNTIL, allow ...).
+
+    `avoid` and `allow` apply to `colour`'s next move only (there is no search to look
+    further), so UNTIL (1 or more) and tags for the other colour change nothing.
+
+    >>> parse_analyze(["10", "W"], "b")
+    AnalyzeRequest(colour='w', interval=0.1, max_moves=20, ownership=False, avoid=set(), allow=None)
+    >>> parse_analyze(["b", "50", "maxmoves", "5", "avoid", "b", "D4", "1"], "w").avoid
+    {(3, 3)}
+    """
+    request = AnalyzeRequest(to_move)
+    words = list(args)
+    maximum, minimum = None, 0
+    while words:
+        word = words.pop(0)
+        key = "interval" if _is_integer(word) else word.lower()
+        if _is_integer(word):
+            words.insert(0, word)
+        if key in ("b", "w", "black", "white"):
+            request.colour = parse_colour(key)
+            continue
+        if key in ("avoid", "allow"):
+            if len(words) < 3:
+                raise GTPError(f"syntax error ({key} COLOUR VERTICES UNTIL_MOVE)")
+            colour, vertices, until = parse_colour(words[0]), words[1], words[2]
+            points = parse_vertices(vertices)
+            if parse_int(until, f"{key}'s move count") < 1:
+                raise GTPError(f"syntax error ({key}'s move count must be 1 or more)")
+            del words[:3]
+            if colour == request.colour and key == "avoid":
+                request.avoid |= points
+            elif colour == request.colour:
+                request.allow = (request.allow or set()) | points
+            continue
+        if not words:
+            raise GTPError(f"syntax error (analysis option {word!r} without a value)")
+        value = words.pop(0)
+        if key == "interval":
+            request.interval = parse_int(value, "interval") / 100
+        elif key == "maxmoves":
+            maximum = parse_int(value, "maxmoves")
+        elif key == "minmoves":
+            minimum = parse_int(value, "minmoves")
+        elif key == "ownership" and value.lower() in ("true", "false"):
+            request.ownership = value.lower() == "true"
+        else:
+            raise GTPError(f"syntax error (analysis option {word} {value})")
+    request.max_moves = maximum if maximum is not None else max(ANALYSIS_MOVES, minimum)
+    return request
 
 
-# --- GTP commands ---------------------------------------------------------------------------
+# --- what the engine answers ------------------------------------------------------------------
 
-Handler = Callable[[Engine, list[str]], str]
+
+def _ready() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+@dataclass
+class Server:
+    """The protocol's state: the game, how to answer `version`, and whether the engine is
+    warm (commands that need the compiled kernels wait for it; the others answer at once)."""
+
+    game: Game
+    lizzie: bool = False
+    ready: threading.Event = field(default_factory=_ready)
+
+
+@dataclass
+class Stream:
+    """A reply written in parts: analysis lines (`write` gets a writer and `interrupted`, which
+    waits up to a time for the next command and says whether one came)."""
+
+    run: Callable[[Callable[[str], None], Callable[[float], bool]], None]
+
+
+Handler = Callable[[Server, list[str]], "str | Stream"]
 COMMANDS: dict[str, Handler] = {}
+PROTOCOL_ONLY = {"protocol_version", "name", "version", "known_command", "list_commands", "quit"}
 
 
 def command(name: str) -> Callable[[Handler], Handler]:
-    """Register a handler: it gets the engine and the arguments, returns the reply's text."""
+    """Register a handler: it gets the server and the arguments, returns the reply's text."""
 
     def register(handler: Handler) -> Handler:
         COMMANDS[name] = handler
@@ -318,164 +283,284 @@ def _arguments(args: list[str], count: int) -> list[str]:
 
 
 @command("protocol_version")
-def _protocol_version(engine: Engine, args: list[str]) -> str:
+def _protocol_version(server: Server, args: list[str]) -> str:
     return "2"
 
 
 @command("name")
-def _name(engine: Engine, args: list[str]) -> str:
-    return engine.name
+def _name(server: Server, args: list[str]) -> str:
+    return server.game.name
 
 
 @command("version")
-def _version_command(engine: Engine, args: list[str]) -> str:
-    return _version()
+def _version(server: Server, args: list[str]) -> str:
+    return LEELA_ZERO_VERSION if server.lizzie else version()
 
 
 @command("known_command")
-def _known_command(engine: Engine, args: list[str]) -> str:
+def _known_command(server: Server, args: list[str]) -> str:
     return "true" if _arguments(args, 1)[0].lower() in COMMANDS else "false"
 
 
 @command("list_commands")
-def _list_commands(engine: Engine, args: list[str]) -> str:
+def _list_commands(server: Server, args: list[str]) -> str:
     return "\n".join(COMMANDS)
 
 
 @command("quit")
-def _quit(engine: Engine, args: list[str]) -> str:
+def _quit(server: Server, args: list[str]) -> str:
     return ""
 
 
 @command("boardsize")
-def _boardsize(engine: Engine, args: list[str]) -> str:
-    (size,) = _arguments(args, 1)
-    if not size.isdigit():
-        raise GTPError("syntax error (boardsize takes an integer)")
-    if int(size) != BOARD_SIZE:
+def _boardsize(server: Server, args: list[str]) -> str:
+    size = parse_int(_arguments(args, 1)[0], "boardsize")
+    if size != BOARD_SIZE:
         raise GTPError(f"unacceptable size (this network plays {BOARD_SIZE}x{BOARD_SIZE} only)")
-    engine.reset()
+    server.game.reset()
     return ""
 
 
 @command("clear_board")
-def _clear_board(engine: Engine, args: list[str]) -> str:
-    engine.reset()
+def _clear_board(server: Server, args: list[str]) -> str:
+    server.game.reset()
     return ""
 
 
 @command("komi")
-def _komi(engine: Engine, args: list[str]) -> str:
-    try:
-        engine.komi = float(_arguments(args, 1)[0])
-    except ValueError:
-        raise GTPError("syntax error (komi takes a number)") from None
+def _komi(server: Server, args: list[str]) -> str:
+    server.game.komi = parse_number(_arguments(args, 1)[0], "komi")
     return ""
 
 
 @command("play")
-def _play(engine: Engine, args: list[str]) -> str:
+def _play(server: Server, args: list[str]) -> str:
     colour_word, vertex = _arguments(args, 2)
     colour, point = parse_colour(colour_word), parse_vertex(vertex)
     try:
-        engine.play(colour, point)
+        server.game.play(colour, point)
     except IllegalMove as error:
         raise GTPError(f"illegal move ({error})") from None
     return ""
 
 
+def _vertex(choice: Point | str | None) -> str:
+    return RESIGN if choice == RESIGN else to_gtp(choice)
+
+
 @command("genmove")
-def _genmove(engine: Engine, args: list[str]) -> str:
-    return to_gtp(engine.genmove(parse_colour(_arguments(args, 1)[0])))
+def _genmove(server: Server, args: list[str]) -> str:
+    return _vertex(server.game.genmove(parse_colour(_arguments(args, 1)[0])))
 
 
 @command("undo")
-def _undo(engine: Engine, args: list[str]) -> str:
-    engine.undo()
+def _undo(server: Server, args: list[str]) -> str:
+    server.game.undo()
     return ""
 
 
 @command("showboard")
-def _showboard(engine: Engine, args: list[str]) -> str:
-    return engine.showboard()
+def _showboard(server: Server, args: list[str]) -> str:
+    """The board as text (X black, O white) with the player to move, captures and komi."""
+    position, komi = server.game.position, server.game.komi
+    captures = position.captures
+    return (
+        f"\n{position}\n{'Black' if position.to_move == 'b' else 'White'} to move; "
+        f"captured by Black (X) {captures['b']}, by White (O) {captures['w']}; komi {komi:g}"
+    )
 
 
 @command("final_score")
-def _final_score(engine: Engine, args: list[str]) -> str:
-    return format_result(engine.score())
+def _final_score(server: Server, args: list[str]) -> str:
+    return format_result(server.game.score())
+
+
+@command("final_status_list")
+def _final_status_list(server: Server, args: list[str]) -> str:
+    """The stones with a status, one string a line (as GNU Go writes them)."""
+    status = _arguments(args, 1)[0].lower()
+    game = server.game
+    if status not in ("alive", "dead", "seki"):
+        raise GTPError("syntax error (final_status_list alive|dead|seki)")
+    dead, seki = set(game.dead_stones()), set(game.seki_stones())
+    stones = {"dead": dead, "seki": seki}.get(status)
+    if stones is None:
+        all_stones = {
+            (int(r), int(c)) for r, c in zip(*game.position.stones().nonzero(), strict=True)
+        }
+        stones = all_stones - dead - seki
+    lines, seen = [], set()
+    for point in sorted(stones):
+        if point not in seen:
+            string = game.position.string(point)
+            seen.update(string)
+            lines.append(" ".join(to_gtp(stone) for stone in string))
+    return "\n".join(lines)
 
 
 @command("time_settings")
-def _time_settings(engine: Engine, args: list[str]) -> str:
-    if not all(arg.isdigit() for arg in _arguments(args, 3)):
-        raise GTPError("syntax error (time_settings main_time byo_yomi_time byo_yomi_stones)")
+def _time_settings(server: Server, args: list[str]) -> str:
+    for word, what in zip(
+        _arguments(args, 3), ("main time", "byo-yomi time", "stones"), strict=True
+    ):
+        parse_int(word, what)
     return ""  # a move takes milliseconds: any clock is fine
 
 
 @command("time_left")
-def _time_left(engine: Engine, args: list[str]) -> str:
+def _time_left(server: Server, args: list[str]) -> str:
     colour, seconds, stones = _arguments(args, 3)
     parse_colour(colour)
-    if not (seconds.isdigit() and stones.isdigit()):
-        raise GTPError("syntax error (time_left colour time stones)")
+    parse_number(seconds, "time")
+    parse_int(stones, "stones")
     return ""
 
 
-def _place_handicap(engine: Engine, points: list[Point | None]) -> None:
-    if engine.position.history or any(engine.setup) or engine.position.stones().any():
-        raise GTPError("board not empty")
-    if None in points or len(set(points)) != len(points) or not 2 <= len(points) <= 9:
-        raise GTPError("bad vertex list")
-    engine.reset(black=points)
+def _handicap_count(args: list[str]) -> int:
+    count = parse_int(_arguments(args, 1)[0], "number of stones")
+    if count not in FIXED_HANDICAP:
+        raise GTPError("invalid number of stones (2 to 9)")
+    return count
 
 
 @command("fixed_handicap")
-def _fixed_handicap(engine: Engine, args: list[str]) -> str:
-    (count,) = _arguments(args, 1)
-    if not count.isdigit():
-        raise GTPError("syntax error (fixed_handicap takes an integer)")
-    if int(count) not in FIXED_HANDICAP:
-        raise GTPError("invalid number of stones (2 to 9)")
-    vertices = FIXED_HANDICAP[int(count)]
-    _place_handicap(engine, [parse_vertex(v) for v in vertices.split()])
+def _fixed_handicap(server: Server, args: list[str]) -> str:
+    vertices = FIXED_HANDICAP[_handicap_count(args)]
+    server.game.place_handicap([parse_vertex(v) for v in vertices.split()])
     return vertices
 
 
+@command("place_free_handicap")
+def _place_free_handicap(server: Server, args: list[str]) -> str:
+    """The engine's choice of handicap points: the fixed ones, the usual shape."""
+    return _fixed_handicap(server, args)
+
+
 @command("set_free_handicap")
-def _set_free_handicap(engine: Engine, args: list[str]) -> str:
-    _place_handicap(engine, [parse_vertex(v) for v in args])
+def _set_free_handicap(server: Server, args: list[str]) -> str:
+    server.game.place_handicap([parse_vertex(v) for v in args])
+    return ""
+
+
+@command("loadsgf")
+def _loadsgf(server: Server, args: list[str]) -> str:
+    """`loadsgf FILE [MOVE]`: the position before move MOVE (default: after the last move)."""
+    if len(args) not in (1, 2):
+        raise GTPError("syntax error (loadsgf FILE [MOVE])")
+    moves = parse_int(args[1], "move number") - 1 if len(args) == 2 else None
+    try:
+        record = next(iter(read_games(args[0])), None)
+    except (OSError, ValueError) as error:
+        raise GTPError(f"cannot load file ({error})") from None
+    if record is None:
+        raise GTPError(f"cannot load file ({args[0]}: no usable 19x19 game in it)")
+    server.game.load(record, moves)
     return ""
 
 
 @command("printsgf")
-def _printsgf(engine: Engine, args: list[str]) -> str:
-    return engine.record().serialise(wrap=None).decode().strip()
+def _printsgf(server: Server, args: list[str]) -> str:
+    """`printsgf` answers the game as SGF; `printsgf FILE` writes it there."""
+    record = server.game.record()
+    if not args:
+        return record.serialise(wrap=None).decode().strip()
+    try:
+        write_sgf(record, _arguments(args, 1)[0])
+    except OSError as error:
+        raise GTPError(f"cannot save file ({args[0]}: {error.strerror})") from None
+    return ""
 
 
-@command("lz-analyze")
-def _lz_analyze(engine: Engine, args: list[str]) -> str:
-    """`lz-analyze [colour] [interval] [key value ...]`; the reply streams (see `serve`)."""
-    colour = engine.position.to_move
-    if args and args[0].lower() in ("b", "w", "black", "white"):
-        colour = parse_colour(args.pop(0))
-    if args and args[0].isdigit():
-        args.insert(0, "interval")
-    count = ANALYSIS_MOVES
-    if len(args) % 2:
-        raise GTPError("syntax error (lz-analyze [colour] [interval] [key value ...])")
-    for key, value in zip(args[::2], args[1::2], strict=True):
-        if not value.isdigit() or key not in ("interval", "maxmoves", "minmoves"):
-            raise GTPError(f"syntax error (lz-analyze option {key} {value})")
-        if key == "maxmoves":
-            count = int(value)
-    return engine.analysis(colour, count)
+def _analysis(server: Server, args: list[str]) -> tuple[AnalyzeRequest, Analysis]:
+    request = parse_analyze(args, server.game.position.to_move)
+    analysis = Analysis(
+        server.game, request.colour, request.max_moves, request.avoid, request.allow
+    )
+    return request, analysis
 
 
-# --- the loop -------------------------------------------------------------------------------
+def lz_info(analysis: Analysis) -> str:
+    """Leela Zero 0.17's `info` line: winrate, prior and lcb in 1/10000, the player's view."""
+    return " ".join(
+        f"info move {to_gtp(c.point)} visits {c.visits} winrate {round(10000 * c.winrate)} "
+        f"prior {round(10000 * c.prior)} lcb {round(10000 * c.lcb)} order {rank} "
+        f"pv {to_gtp(c.point)}"
+        for rank, c in enumerate(analysis.candidates)
+    )
 
 
-def respond(engine: Engine, line: str) -> tuple[str, str, bool] | None:
-    """The command's name, its full reply and whether it succeeded; None for an empty line."""
+def kata_info(analysis: Analysis, ownership: bool) -> str:
+    """KataGo's `info` line: win rates in [0, 1], scores in points, the player's view; then
+    the ownership of every point, A19 to T1, when asked for."""
+    parts = [
+        f"info move {to_gtp(c.point)} visits {c.visits} winrate {c.winrate:.6f} "
+        f"scoreMean {c.score_lead:.3f} scoreStdev {c.score_stdev:.3f} "
+        f"scoreLead {c.score_lead:.3f} prior {c.prior:.6f} lcb {c.lcb:.6f} order {rank} "
+        f"pv {to_gtp(c.point)}"
+        for rank, c in enumerate(analysis.candidates)
+    ]
+    if ownership:
+        plane = analysis.ownership()[::-1]  # row 18 (the top line) first
+        parts.append("ownership " + " ".join(f"{value:.4f}" for value in plane.reshape(-1)))
+    return " ".join(parts)
+
+
+def _analyze(kata: bool) -> Handler:
+    def handler(server: Server, args: list[str]) -> Stream:
+        request, analysis = _analysis(server, args)
+
+        def run(write: Callable[[str], None], interrupted: Callable[[float], bool]) -> None:
+            due = time.monotonic()
+            while True:
+                analysis.step()
+                if time.monotonic() >= due:
+                    write(kata_info(analysis, request.ownership) if kata else lz_info(analysis))
+                    due = time.monotonic() + max(request.interval, 0.05)
+                wait = max(due - time.monotonic(), 0.0) if analysis.done else 0.0
+                if interrupted(wait):
+                    return
+
+        return Stream(run)
+
+    return handler
+
+
+def _genmove_analyze(kata: bool) -> Handler:
+    def handler(server: Server, args: list[str]) -> Stream:
+        request, analysis = _analysis(server, args)
+
+        def run(write: Callable[[str], None], interrupted: Callable[[float], bool]) -> None:
+            analysis.step()
+            write(kata_info(analysis, request.ownership) if kata else lz_info(analysis))
+            choice = server.game.genmove(request.colour, request.avoid)
+            write(f"play {_vertex(choice)}")
+
+        return Stream(run)
+
+    return handler
+
+
+COMMANDS["lz-analyze"] = _analyze(kata=False)
+COMMANDS["kata-analyze"] = _analyze(kata=True)
+COMMANDS["lz-genmove_analyze"] = _genmove_analyze(kata=False)
+COMMANDS["kata-genmove_analyze"] = _genmove_analyze(kata=True)
+
+
+# --- the loop ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer: its name, `=id`/`?id`, and its text or the stream that writes it."""
+
+    name: str
+    head: str
+    body: str | Stream
+
+
+def respond(server: Server, line: str) -> Reply | None:
+    """The reply to one command line; None for an empty line. Never raises: a failure of any
+    kind is a `?` reply (and, when it is not a command's own error, a line on stderr)."""
     parsed = parse_line(line)
     if parsed is None:
         return None
@@ -485,45 +570,135 @@ def respond(engine: Engine, line: str) -> tuple[str, str, bool] | None:
     try:
         if handler is None:
             raise GTPError("unknown command" if name else "syntax error (no command)")
-        text = handler(engine, args)
-    except GTPError as error:
-        return name, f"?{tag} {error}", False
-    separator = "" if not text or text.startswith("\n") else " "
-    return name, f"={tag}{separator}{text}", True
+        if name not in PROTOCOL_ONLY:
+            server.ready.wait()
+        body = handler(server, args)
+    except (GTPError, GameError) as error:
+        return Reply(name, f"?{tag}", str(error))
+    except Exception as error:  # a bug must not kill the engine under a GUI: say it, go on
+        message = f"internal error: {type(error).__name__}: {error}".replace("\n", " ")
+        print(f"alphago-policy gtp: {line.strip()!r}: {message}", file=sys.stderr, flush=True)
+        return Reply(name, f"?{tag}", message)
+    return Reply(name, f"={tag}", body)
 
 
-def serve(engine: Engine, stdin: TextIO, stdout: TextIO) -> None:
+class LineReader:
+    """Command lines from a binary stream, read by a thread so that an analysis can stream
+    while waiting for the next command; bytes are decoded as UTF-8, bad bytes replaced.
+
+    The thread reads the file descriptor itself (`os.read`), not the buffered stream, so
+    that it holds no lock of the interpreter's while it waits: the engine can exit at `quit`
+    while its input stays open.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._next: str | None = None
+        self._has_next = False
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: BinaryIO) -> None:
+        try:
+            for raw in _raw_lines(stream):
+                self._lines.put(raw.decode("utf-8", errors="replace"))
+        finally:
+            self._lines.put(None)
+
+    def waiting(self, timeout: float) -> bool:
+        """Whether a line (or the end of input) is there, waiting up to `timeout` seconds."""
+        if not self._has_next:
+            try:
+                self._next = (
+                    self._lines.get(timeout=timeout) if timeout else self._lines.get_nowait()
+                )
+            except queue.Empty:
+                return False
+            self._has_next = True
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            if not self._has_next:
+                self._next, self._has_next = self._lines.get(), True
+            line, self._next, self._has_next = self._next, None, False
+            if line is None:
+                return
+            yield line
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of `stream`, read from its file descriptor when it has one."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError):  # an in-memory stream
+        yield from stream
+        return
+    pending = b""
+    while chunk := os.read(descriptor, 65536):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+    if pending:
+        yield pending
+
+
+def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Answer commands from `stdin` until `quit` or the end of input.
 
-    `lz-analyze` streams like Leela Zero's: `=`, then `info` lines, and the reply ends (with
-    its empty line) when the next command arrives. The network's view of a position does not
-    change while it waits, so one `info` line is all there is to stream, whatever the interval.
+    Analysis commands stream as Leela Zero's and KataGo's do: `=`, then an `info` line every
+    interval, ending (with the empty line) when the next command arrives, which is answered
+    next; `*-genmove_analyze` ends by itself with its `play` line.
     """
-    lines = iter(stdin)
-    line = next(lines, None)
-    while line is not None:
-        reply = respond(engine, line)
-        line = next(lines, None) if reply is None else _answer(reply, lines, stdout)
-        if reply is not None and reply[0] == "quit":
+
+    def write(text: str) -> None:
+        stdout.write(text.encode("utf-8", errors="replace"))
+        stdout.flush()
+
+    lines = LineReader(stdin)
+    for line in lines:
+        reply = respond(server, line)
+        if reply is None:
+            continue
+        if isinstance(reply.body, Stream):
+            write(reply.head + "\n")
+            reply.body.run(lambda text: write(text + "\n") if text else None, lines.waiting)
+            write("\n")
+        else:
+            separator = "" if not reply.body or reply.body.startswith("\n") else " "
+            write(f"{reply.head}{separator}{reply.body}\n\n")
+        if reply.name == "quit" and reply.head.startswith("="):
             return
 
 
-def _answer(reply: tuple[str, str, bool], lines: Iterator[str], stdout: TextIO) -> str | None:
-    """Write a reply; returns the next command line (read early while an analysis streams)."""
-    name, text, ok = reply
-    if ok and name == "lz-analyze":
-        head, _, info = text.partition(" ")
-        _write(stdout, f"{head}\n{info}\n")
-        following = next(lines, None)
-        _write(stdout, "\n")
-        return following
-    _write(stdout, text + "\n\n")
-    return None if name == "quit" else next(lines, None)
+def _warm_up(server: Server, stderr: TextIO = sys.stderr) -> None:
+    """Warm the engine up (`game.warm_up`) while the protocol's own commands are answered,
+    saying so on stderr; then let the other commands through."""
+    print(f"alphago-policy gtp: {WARMING_UP}", file=stderr, flush=True)
+    try:
+        seconds = warm_up(server.game.policy)
+        print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=stderr, flush=True)
+    except Exception as error:  # the commands will meet it again, and say it
+        print(f"alphago-policy gtp: warming up failed: {error!r}", file=stderr, flush=True)
+    finally:  # last: the main thread may exit from here on
+        server.ready.set()
 
 
-def _write(stdout: TextIO, text: str) -> None:
-    stdout.write(text)
-    stdout.flush()
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of 1 or more."""
+    if not _is_integer(text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer of 1 or more, not {text!r}")
+    return int(text)
+
+
+def points(text: str) -> float:
+    """An argparse type: a finite number of points, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of points, 0 or more, not {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -536,7 +711,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="0 plays the most probable move; T > 0 samples from p^(1/T) (default 0)",
     )
-    parser.add_argument("--seed", type=int, help="random seed for --temperature sampling")
+    parser.add_argument("--seed", type=int, help="random seed: sampling and playouts")
+    parser.add_argument(
+        "--playouts",
+        type=positive_int,
+        default=PLAYOUTS,
+        help=f"random playouts behind each move: when to pass or resign (default {PLAYOUTS})",
+    )
+    parser.add_argument(
+        "--resign-threshold",
+        type=points,
+        metavar="POINTS",
+        help="resign when nearly all playouts lose by more than POINTS for several moves in a "
+        "row (default: never resign)",
+    )
+    parser.add_argument(
+        "--lizzie",
+        action="store_true",
+        help=f"answer `version` with {LEELA_ZERO_VERSION}: Lizzie reads it as a Leela Zero "
+        "version and warns below 0.15 (the first with lz-analyze); our lz-analyze lines are "
+        f"those of Leela Zero {LEELA_ZERO_VERSION}",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -559,5 +754,24 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not policy.trained:
         print(f"warning: {policy.description}: it plays random moves", file=sys.stderr)
-    serve(Engine(policy, args.temperature, args.seed), sys.stdin, sys.stdout)
+    game = Game(
+        policy,
+        args.temperature,
+        args.seed,
+        playouts=args.playouts,
+        resign_threshold=args.resign_threshold,
+    )
+    server = Server(game, lizzie=args.lizzie)
+    server.ready.clear()
+    threading.Thread(target=_warm_up, args=(server,), daemon=True).start()
+    with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the GUI went away
+        serve(server, sys.stdin.buffer, sys.stdout.buffer)
+    server.ready.wait(timeout=120)  # a compilation cut short would leave numba's cache torn
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `alphago-gtp` console script."""
+    parser = argparse.ArgumentParser(prog="alphago-gtp", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

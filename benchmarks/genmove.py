@@ -1,6 +1,6 @@
 """Time `genmove`: how long the network takes to choose a move on this machine, beside GNU Go.
 
-    PYTHONPATH=. python benchmarks/genmove.py [--games N] [--levels 1 10] [--threads 1 2]
+    python -m benchmarks.genmove [--games N] [--levels 1 10] [--threads 1 2] [--record]
 
 Positions come from the real games in tests/fixtures/games (every `--every`-th position of the
 first `--games` games). For each: the feature planes, the network's probabilities (forward
@@ -8,14 +8,18 @@ pass) and the whole in-process `genmove` choice with each torch thread count, th
 through a `python -m alphago_policy gtp` subprocess (what a GUI waits for), and GNU Go's
 `reg_genmove` on the same position at each level. Median, 90th percentile and maximum, with
 the ratio to GNU Go, are printed and written (atomically, with the machine, the load and the
-date) to benchmarks/results/genmove.md.
+date) to benchmarks/results/genmove.md with `--record` (a trial run only prints). Then the
+first `genmove` of a new engine process, as a GUI meets it: sent at once, and sent when the
+engine says on stderr that it is ready, with an empty numba cache (a fresh install: the
+kernels compile) and with the cache that run filled.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +27,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy.gtp import Engine
+from alphago_policy.game import Game
 from alphago_policy.model import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
-from sgf_data import Game, read_games
+from benchmarks.gnugo import GnuGo, GTPClient
+from sgf_data import read_games
 from sgf_data.coords import to_gtp
 from sgf_data.features import planes
-from sgf_data.gnugo import GnuGo
+from sgf_data.reader import Game as Record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "games"
@@ -40,7 +45,7 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "genmove.md"
 class Sample:
     """A position to time: the game and how many of its moves are played."""
 
-    game: Game
+    game: Record
     ply: int
 
     @property
@@ -59,30 +64,6 @@ class Sample:
         ]
 
 
-class GTPClient:
-    """A GTP engine as a child process: `send` returns the reply's text, raises on `?`."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-
-    def send(self, command: str) -> str:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        lines = []
-        while (line := self.process.stdout.readline()) not in ("\n", ""):
-            lines.append(line.rstrip("\n"))
-        reply = "\n".join(lines)
-        if not reply.startswith("="):
-            raise RuntimeError(f"{command!r}: {reply}")
-        return reply[1:].strip()
-
-    def close(self) -> None:
-        self.send("quit")
-        self.process.wait(timeout=30)
-
-
 def samples(games: int, every: int) -> list[Sample]:
     """Every `every`-th position of the first `games` fixture games (no White setup stones)."""
     chosen = [g for g in read_games(FIXTURES) if not g.setup_white][:games]
@@ -95,21 +76,21 @@ def timed(function, *args) -> float:
     return time.perf_counter() - start
 
 
-def time_in_process(engine: Engine, positions: list[Sample]) -> dict[str, list[float]]:
+def time_in_process(game: Game, positions: list[Sample]) -> dict[str, list[float]]:
     """Seconds per position for the planes, the probabilities and the whole move choice."""
     times: dict[str, list[float]] = {"planes": [], "probabilities": [], "genmove": []}
     for sample in positions:
-        engine.reset(sample.game.setup_black)
+        game.reset(sample.game.setup_black)
         for move in sample.game.moves[: sample.ply]:
-            engine.play(*move)
-        view = engine.view(sample.to_move)
+            game.play(*move)
+        view = game.view(sample.to_move)
         times["planes"].append(timed(planes, view))
-        times["probabilities"].append(timed(engine.policy.probabilities, view))
-        times["genmove"].append(timed(engine.suggest, sample.to_move))
+        times["probabilities"].append(timed(game.policy.probabilities, view))
+        times["genmove"].append(timed(game.suggest, sample.to_move))
     return times
 
 
-def time_gtp(client: GTPClient | GnuGo, positions: list[Sample], genmove: str) -> list[float]:
+def time_gtp(client: GTPClient, positions: list[Sample], genmove: str) -> list[float]:
     """Seconds per position for one move-generating command sent over GTP, position set up."""
     times = []
     for sample in positions:
@@ -119,6 +100,34 @@ def time_gtp(client: GTPClient | GnuGo, positions: list[Sample], genmove: str) -
         client.send(f"{genmove} {sample.to_move}")
         times.append(time.perf_counter() - start)
     return times
+
+
+def first_genmove(command: list[str], cache: str, on_ready: bool) -> float:
+    """Seconds to the first `genmove` answer of a new engine with numba cache `cache`: from
+    the start of the process, or (`on_ready`) from the command sent once the engine is ready."""
+    start = time.perf_counter()
+    client = GTPClient(
+        command, cwd=ROOT, env={**os.environ, "NUMBA_CACHE_DIR": cache}, watch_stderr=True
+    )
+    if on_ready:
+        client.wait_for("ready")
+        start = time.perf_counter()
+    client.send("genmove b")
+    seconds = time.perf_counter() - start
+    client.close()
+    return seconds
+
+
+def first_genmoves(command: list[str]) -> list[list[str]]:
+    """Table rows: the first genmove, sent at once and on 'ready', fresh cache and filled."""
+    rows = []
+    for on_ready in (False, True):
+        with tempfile.TemporaryDirectory() as cache:
+            for state in ("empty numba cache (fresh install)", "numba cache filled"):
+                seconds = first_genmove(command, cache, on_ready)
+                when = "sent when the engine is ready" if on_ready else "from the process start"
+                rows.append([f"first genmove, new process, {state}, {when}", f"{seconds:.2f}"])
+    return rows
 
 
 def row(label: str, seconds: list[float], reference: list[float] | None) -> list[str]:
@@ -138,21 +147,23 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--record", action="store_true", help="write the results to --out")
     args = parser.parse_args(argv)
 
     positions = samples(args.games, args.every)
     policy = load_policy(args.weights)
-    engine = Engine(policy)
+    game = Game(policy)
     in_process = {}
     for threads in args.threads:
         torch.set_num_threads(threads)
-        engine.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
-        in_process[threads] = time_in_process(engine, positions)
+        game.suggest("b")  # warm-up: compiles the numba kernels, sizes torch's buffers
+        in_process[threads] = time_in_process(game, positions)
     command = [sys.executable, "-m", "alphago_policy", "gtp", *_weights(args.weights)]
-    gtp = GTPClient([*command, "--threads", str(args.threads[0])])
+    gtp = GTPClient([*command, "--threads", str(args.threads[0])], cwd=ROOT)
     gtp.send("genmove b")  # warm-up, as above
     over_gtp = time_gtp(gtp, positions, "genmove")
     gtp.close()
+    starts = first_genmoves([*command, "--threads", str(args.threads[0])])
     gnugo_times = {}
     for level in args.levels:
         with GnuGo(level=level) as gnugo:
@@ -191,18 +202,25 @@ def main(argv: list[str] | None = None) -> int:
             ],
         ),
         "",
+        *table(["a GUI starts the engine", "seconds"], starts),
+        "",
+        "The engine warms up as it starts (every kernel once, in a thread, saying so on stderr)"
+        " while it answers the protocol's own commands; a command that needs the kernels waits"
+        " for the end of the warm-up.",
+        "",
         "One position at a time is a batch of one: torch's threads split each small convolution"
         " and wait for each other. On an idle machine two threads are faster; when another job"
         " holds a core they can be many times slower (compare the load average). play.py, the"
         " GTP engine and the match harness default to one thread, the robust choice"
         " (`--threads N` changes it).",
         "",
-        "Reproduce: `PYTHONPATH=. python benchmarks/genmove.py`",
+        "Reproduce: `python -m benchmarks.genmove --record`",
         "",
     ]
     text = "\n".join(lines)
     print(text)
-    write_atomically(args.out, text)
+    if args.record:
+        write_atomically(args.out, text)
     return 0
 
 

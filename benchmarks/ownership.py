@@ -36,9 +36,9 @@ from benchmarks.common import (
     utc_now,
     write_atomically,
 )
+from benchmarks.gnugo import GnuGo
 from sgf_data.board import Position
 from sgf_data.coords import from_gtp, to_gtp
-from sgf_data.gnugo import GnuGo
 from sgf_data.playouts import DEAD, estimate
 from sgf_data.reader import Game, read_games
 

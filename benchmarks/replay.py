@@ -41,10 +41,9 @@ from benchmarks.common import (
     utc_now,
 )
 from sgf_data.board import IllegalMove, Position
+from sgf_data.coords import Move
 
 DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
-
-Move = tuple[str, tuple[int, int] | None]
 
 
 @dataclass(frozen=True)

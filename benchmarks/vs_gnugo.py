@@ -1,26 +1,30 @@
 """Matches between the policy network (no search) and GNU Go: wins, losses, a 95% interval.
 
-    PYTHONPATH=. python benchmarks/vs_gnugo.py [--games 4] [--level 1] [--weights PATH] [--jobs N]
+    python -m benchmarks.vs_gnugo [--games 4] [--level 1] [--weights PATH] [--jobs N] [--record]
 
 19x19, Chinese (area) rules, komi 7.5, colours alternating (the network is Black in odd-
 numbered games). A game runs until two passes in a row, a resignation by GNU Go, or the move
-cap; GNU Go (run with --chinese-rules) then scores it with `final_score`, which removes the
-stones it judges dead. The network plays through our GTP engine's `Engine` in process: its
-most probable sensible move, or a sample with --temperature; it never resigns.
+cap; GNU Go (run with --chinese-rules) then referees it with `final_score`, which removes the
+stones it judges dead; our own count (`alphago_policy.game.Game.result`, dead stones found by
+playouts) is shown beside it. The network plays through `Game` in process: its most probable
+sensible move, or a sample with --temperature; it passes when the game is over by its
+playouts, and never resigns here.
 
-Every game is saved as SGF in --out-dir (default runs/vs_gnugo/level-L); games already there
-are counted again, not replayed, so an interrupted match resumes. Game n depends only on n and
---seed (GNU Go's seed and the network's sampling are set per game), so --jobs N processes, each
-with its own GNU Go, play the same games as one. The summary (per game and
-in total, with a Wilson 95% interval) is printed and written to benchmarks/results/vs_gnugo.md.
+Every game is saved as SGF in the games folder; games already there are counted again, not
+replayed, so an interrupted match resumes. Game n depends only on n and --seed (GNU Go's seed,
+the network's sampling and the playouts are set per game), so --jobs N processes, each with
+its own GNU Go, play the same games as one. The summary (per game and in total, with a Wilson
+95% interval) is printed and written beside the games (runs/vs_gnugo/level-L/summary.md); only
+`--record` writes the recorded page, benchmarks/results/vs_gnugo.md, with its games in
+benchmarks/results/vs_gnugo-level-L.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import math
 import multiprocessing
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -32,15 +36,18 @@ import torch
 from sgfmill import sgf
 from tqdm import tqdm
 
-from alphago_policy.gtp import Engine, write_sgf
+from alphago_policy.analysis import wilson_interval
+from alphago_policy.game import Game, write_sgf
 from alphago_policy.model import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
-from sgf_data.coords import from_gtp, to_gtp
-from sgf_data.gnugo import GnuGo
+from benchmarks.gnugo import GnuGo
+from sgf_data.coords import Move, from_gtp, to_gtp
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "benchmarks" / "results" / "vs_gnugo.md"
+RESULTS = ROOT / "benchmarks" / "results"
+RECORDED = RESULTS / "vs_gnugo.md"
 KOMI = 7.5
+MOVE_CAP = "move cap"
 ANCHORS = (
     "Published anchors (raw networks, no search, against GNU Go): Maddison et al. 2015, a "
     "12-layer network, won 97% of games against GNU Go; AlphaGo's SL policy network "
@@ -68,27 +75,16 @@ class Outcome:
     result: str  # SGF RE: B+3.5, W+R, ...
     end: str  # how it ended: two passes, resignation, move cap
     digest: str  # of the move sequence: equal digests are repeated games
+    ours: str = ""  # our count of a game ended by two passes
+    seconds: float | None = None  # of play, when played in this run
+
+    @property
+    def ended_properly(self) -> bool:
+        return self.end != MOVE_CAP
 
     @property
     def network_won(self) -> bool:
         return self.result[:1].lower() == self.network
-
-
-def wilson_interval(wins: int, games: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a win rate (95% for z = 1.96); sound at 0 and at n wins.
-
-    >>> [round(x, 3) for x in wilson_interval(0, 4)]
-    [0.0, 0.49]
-    >>> [round(x, 3) for x in wilson_interval(97, 100)]
-    [0.915, 0.99]
-    """
-    if games == 0:
-        return 0.0, 1.0
-    p = wins / games
-    scale = 1 + z * z / games
-    centre = (p + z * z / (2 * games)) / scale
-    half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / scale
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def network_colour(number: int) -> str:
@@ -100,7 +96,7 @@ def network_colour(number: int) -> str:
     return "b" if number % 2 else "w"
 
 
-def game_digest(moves: list[tuple[str, tuple[int, int] | None]]) -> str:
+def game_digest(moves: list[Move]) -> str:
     """A short fingerprint of a move sequence, to count distinct games.
 
     >>> game_digest([("b", (3, 3)), ("w", None)])
@@ -110,52 +106,54 @@ def game_digest(moves: list[tuple[str, tuple[int, int] | None]]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def play_game(engine: Engine, gnugo: GnuGo, number: int, match: Match) -> tuple[Outcome, float]:
+def play_game(game: Game, gnugo: GnuGo, number: int, match: Match) -> Outcome:
     """Play one game to two passes, GNU Go's resignation or the cap; save it; return it."""
     network = network_colour(number)
-    engine.reset()
-    engine.komi = KOMI
-    engine.rng = np.random.default_rng([match.seed, number])  # sampling, when temperature > 0
+    game.reset()
+    game.komi = KOMI
+    game.reseed([match.seed, number])  # sampling (temperature > 0) and playouts
     seed = f"set_random_seed {match.seed + number}"  # varies GNU Go among equal moves
     for command in ("boardsize 19", "clear_board", f"komi {KOMI}", seed):
         gnugo.send(command)
-    start, passes, end, result = time.perf_counter(), 0, "move cap", None
+    start, end, result = time.perf_counter(), MOVE_CAP, None
     for ply in range(match.move_cap):
         colour = "bw"[ply % 2]
         if colour == network:
-            point = engine.genmove(colour)
-            gnugo.send(f"play {colour} {to_gtp(point)}")
+            gnugo.send(f"play {colour} {to_gtp(game.genmove(colour))}")
         else:
             vertex = gnugo.send(f"genmove {colour}")
             if vertex.lower() == "resign":
                 end, result = "GNU Go resigned", f"{network.upper()}+R"
                 break
-            point = from_gtp(vertex)
-            engine.play(colour, point)
-        passes = passes + 1 if point is None else 0
-        if passes == 2:
+            game.play(colour, from_gtp(vertex))
+        if game.over:
             end = "two passes"
             break
     result = result or gnugo.send("final_score")
-    history = engine.position.history
-    outcome = Outcome(number, network, len(history), result, end, game_digest(history))
-    save_game(engine, outcome, match)
-    return outcome, time.perf_counter() - start
+    ours = game.result() if end == "two passes" else ""
+    history = game.position.history
+    seconds = time.perf_counter() - start
+    outcome = Outcome(
+        number, network, len(history), result, end, game_digest(history), ours, seconds
+    )
+    save_game(game, outcome, match)
+    return outcome
 
 
 def game_path(match: Match, number: int) -> Path:
     return match.out_dir / f"game-{number:03d}.sgf"
 
 
-def save_game(engine: Engine, outcome: Outcome, match: Match) -> None:
-    record = engine.record()
+def save_game(game: Game, outcome: Outcome, match: Match) -> None:
+    record = game.record()
     root = record.get_root()
     gnugo_name = f"GNU Go level {match.level}"
-    root.set("PB" if outcome.network == "b" else "PW", engine.name)
+    root.set("PB" if outcome.network == "b" else "PW", game.name)
     root.set("PW" if outcome.network == "b" else "PB", gnugo_name)
     root.set("RE", outcome.result)
     root.set("GN", f"vs_gnugo game {outcome.number}")
-    root.set("C", f"Ended by {outcome.end}; scored by GNU Go final_score (--chinese-rules).")
+    ours = f"; our count {outcome.ours}" if outcome.ours else ""
+    root.set("C", f"Ended by {outcome.end}; scored by GNU Go final_score (--chinese-rules){ours}.")
     write_sgf(record, game_path(match, outcome.number))
 
 
@@ -163,15 +161,30 @@ def load_outcome(path: Path, number: int) -> Outcome:
     """A game saved by an earlier (interrupted) run of the same match."""
     game = sgf.Sgf_game.from_bytes(path.read_bytes())
     root, moves = game.get_root(), [node.get_move() for node in game.get_main_sequence()[1:]]
-    end = root.get("C").removeprefix("Ended by ").split(";")[0]
+    comment = root.get("C")
+    end = comment.removeprefix("Ended by ").split(";")[0]
+    ours = re.search(r"our count ([^;.]+(?:\.\d)?)", comment)
     return Outcome(
-        number, network_colour(number), len(moves), root.get("RE"), end, game_digest(moves)
+        number,
+        network_colour(number),
+        len(moves),
+        root.get("RE"),
+        end,
+        game_digest(moves),
+        ours.group(1) if ours else "",
     )
 
 
 def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
     wins = sum(o.network_won for o in outcomes)
     low, high = wilson_interval(wins, len(outcomes))
+    proper = sum(o.ended_properly for o in outcomes)
+    timed = [o.seconds for o in outcomes if o.seconds is not None]
+    timing = (
+        f"Median game: {np.median(timed):.0f} s of play ({len(timed)} games played in this run)."
+        if timed
+        else "No game played in this run: no timing."
+    )
     lines = [
         "# The policy network against GNU Go (no search)",
         "",
@@ -196,23 +209,37 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         f"win rate {wins / max(len(outcomes), 1):.0%}, 95% Wilson interval "
         f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
         "",
+        f"{proper} of {len(outcomes)} games ({proper / max(len(outcomes), 1):.0%}) ended by two"
+        f" passes or a resignation, {len(outcomes) - proper} at the move cap.",
+        "",
+        timing,
+        "",
         "With temperature 0 the network is deterministic, and GNU Go (random seed set per game)"
         " varies only among equally valued moves, so games can repeat; --temperature T samples"
         " the network's moves and makes every game different.",
         "",
         *table(
-            ["game", "network", "moves", "result", "ended by"],
+            ["game", "network", "moves", "result (GNU Go)", "our count", "ended by", "seconds"],
             (
-                [o.number, "Black" if o.network == "b" else "White", o.moves, o.result, o.end]
+                [
+                    o.number,
+                    "Black" if o.network == "b" else "White",
+                    o.moves,
+                    o.result,
+                    o.ours,
+                    o.end,
+                    "" if o.seconds is None else f"{o.seconds:.0f}",
+                ]
                 for o in outcomes
             ),
-            align="rlrll",
+            align="rlrlllr",
         ),
         "",
         ANCHORS,
         "",
-        f"Reproduce: `PYTHONPATH=. python benchmarks/vs_gnugo.py --games {match.games} "
-        f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed}`",
+        f"Reproduce: `python -m benchmarks.vs_gnugo --games {match.games} "
+        f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed} "
+        "--jobs 2 --record`",
         "",
     ]
     return "\n".join(lines)
@@ -233,15 +260,29 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser.add_argument("--weights", help="weights file (default: shipped, else random)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
     parser.add_argument("--jobs", type=int, default=1, help="games played at once")
-    parser.add_argument("--out-dir", type=Path, help="SGF folder (default runs/vs_gnugo/level-L)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the summary's file")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"a match to keep: the summary to {_shown(RECORDED)}, the games beside it",
+    )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        help="games folder (default runs/vs_gnugo/level-L, or with "
+        "--record benchmarks/results/vs_gnugo-level-L)",
+    )
+    parser.add_argument("--out", type=Path, help="the summary's file (default: see --record)")
     args = parser.parse_args(argv)
-    out_dir = args.out_dir or ROOT / "runs" / "vs_gnugo" / f"level-{args.level}"
+    recorded = RESULTS / f"vs_gnugo-level-{args.level}"
+    out_dir = args.out_dir or (
+        recorded if args.record else ROOT / "runs" / "vs_gnugo" / f"level-{args.level}"
+    )
+    args.out = args.out or (RECORDED if args.record else out_dir / "summary.md")
     match = Match(args.games, args.level, args.move_cap, args.temperature, args.seed, out_dir)
     return match, args
 
 
-_player: tuple[Engine, GnuGo, Match] | None = None  # one per process
+_player: tuple[Game, GnuGo, Match] | None = None  # one per process
 
 
 def start_player(match: Match, weights: str | None, threads: int) -> None:
@@ -249,25 +290,25 @@ def start_player(match: Match, weights: str | None, threads: int) -> None:
     global _player
     torch.set_num_threads(threads)
     torch.manual_seed(match.seed)  # the same random network every run when none is trained
-    engine = Engine(load_policy(weights), match.temperature, match.seed)
+    game = Game(load_policy(weights), match.temperature, match.seed)
     gnugo = GnuGo(level=match.level, extra_args=("--chinese-rules",))
-    _player = engine, gnugo, match
+    _player = game, gnugo, match
 
 
-def play_numbered(number: int) -> tuple[Outcome, float]:
+def play_numbered(number: int) -> Outcome:
     """Game `number`, played by this process's player (see start_player)."""
-    engine, gnugo, match = _player
-    return play_game(engine, gnugo, number, match)
+    game, gnugo, match = _player
+    return play_game(game, gnugo, number, match)
 
 
-def tallied(results: Iterable[tuple[Outcome, float]], total: int) -> Iterator[Outcome]:
+def tallied(results: Iterable[Outcome], total: int) -> Iterator[Outcome]:
     """The outcomes as they come, with a progress bar that keeps the score."""
     bar = tqdm(results, total=total, unit="game")
     wins = 0
-    for outcome, seconds in bar:
+    for outcome in bar:
         wins += outcome.network_won
         bar.set_postfix_str(
-            f"game {outcome.number}: {outcome.result} in {seconds:.0f}s; {wins} won"
+            f"game {outcome.number}: {outcome.result} in {outcome.seconds:.0f}s; {wins} won"
         )
         yield outcome
 

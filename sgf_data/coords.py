@@ -20,6 +20,7 @@ NUM_POINTS = BOARD_SIZE * BOARD_SIZE
 PASS_INDEX = NUM_POINTS
 
 Point = tuple[int, int]
+Move = tuple[str, Point | None]  # a colour ("b"/"w") and a point, None for a pass
 
 
 def _check_point(point: object) -> Point:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sgf_data.gnugo import GnuGo, find_gnugo
+from benchmarks.gnugo import GnuGo, find_gnugo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -16,18 +16,28 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
-@pytest.fixture(scope="session")
-def gnugo():
-    """A GNU Go process shared by the session's oracle tests.
-
-    Skipped where GNU Go is missing, except in CI (CI=true), where .ci/run installs it and a
-    missing binary is a failure.
-    """
+def require_gnugo() -> None:
+    """Skip the test where GNU Go is missing, except in CI (CI=true), where .ci/run installs
+    it and a missing binary is a failure."""
     if find_gnugo() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("GNU Go is missing in CI: .ci/run should have installed it")
         pytest.skip("GNU Go not installed (apt-get install gnugo)")
+
+
+@pytest.fixture(scope="session")
+def gnugo():
+    """A GNU Go process (level 10) shared by the session's oracle tests."""
+    require_gnugo()
     with GnuGo() as engine:
+        yield engine
+
+
+@pytest.fixture
+def weak_gnugo():
+    """A fresh GNU Go at level 0 with Chinese rules: a quick opponent for whole games."""
+    require_gnugo()
+    with GnuGo(level=0, extra_args=("--chinese-rules",)) as engine:
         yield engine
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sgfmill import sgf
 
-from alphago_policy.gtp import Engine, GTPError, parse_line
+from alphago_policy import gtp as gtp_module
+from alphago_policy.game import Game
+from alphago_policy.gtp import parse_line
 from alphago_policy.model import load_policy
-from sgf_data import Position
-from sgf_data.coords import from_gtp, to_gtp, to_sgf
+from sgf_data.coords import from_gtp, to_sgf
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = [
@@ -73,10 +75,14 @@ class GTPProcess:
         assert lines and lines[0][0] in "=?", f"{command!r} got {lines!r}"
         return lines[0][0] == "=", "\n".join(lines)[1:].strip()
 
+    def stream(self) -> list[str]:
+        """The lines of a streamed reply written so far, up to the empty line that ends it."""
+        return self.read_reply()
+
     def close(self) -> int:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-        return self.process.wait(timeout=30)
+        """Close its input (the end of the session), read what is left, wait for its exit."""
+        self.stdout, self.stderr = self.process.communicate(timeout=60)
+        return self.process.returncode
 
 
 @pytest.fixture(scope="module")
@@ -178,83 +184,236 @@ def test_handicap(gtp):
     assert gtp.send("play b C3")[0] is False
 
 
-def test_lz_analyze_streams_info_lines(gtp):
+def analysis_lines(gtp, command: str, count: int) -> list[str]:
+    """Start an analysis, read its `=` and `count` info lines, then end it with `name`."""
+    gtp.write(command)
+    assert gtp.process.stdout.readline() == "=\n"
+    lines = [gtp.process.stdout.readline().rstrip("\n") for _ in range(count)]
+    gtp.write("name")  # any command ends the analysis: its last lines, an empty line, ...
+    assert all(line.startswith("info ") for line in gtp.read_reply())
+    assert gtp.read_reply()[0].startswith("= AlphaGo SL policy")  # ... then its own reply
+    return lines
+
+
+def test_lz_analyze_streams_info_lines_until_the_next_command(gtp):
     gtp.send("clear_board")
     gtp.send("play b D4")
-    gtp.write("lz-analyze w 10")
-    head = gtp.process.stdout.readline().rstrip("\n")
-    info = gtp.process.stdout.readline().rstrip("\n")
-    assert head == "="
+    lines = analysis_lines(gtp, "lz-analyze w 10", 2)
+    for moves in map(parse_analysis, lines):
+        assert len(moves) == 20
+        priors = [int(move["prior"]) for move in moves]
+        assert priors == sorted(priors, reverse=True) and sum(priors) <= 10000 + 20
+        assert [int(move["order"]) for move in moves] == list(range(20))
+        assert all(0 <= int(m["lcb"]) <= int(m["winrate"]) <= 10000 for m in moves)
+        assert all(move["pv"] == [move["move"]] for move in moves)
+        assert "D4" not in [move["move"] for move in moves]
+        visits = [int(move["visits"]) for move in moves]
+        assert min(visits) >= 1 and visits[0] >= visits[-1]  # shared as the priors are
+    first, second = (sum(int(m["visits"]) for m in parse_analysis(line)) for line in lines)
+    assert second > first  # every interval, more playouts
+
+
+def test_analysis_takes_its_arguments_in_either_order(gtp):
+    gtp.send("clear_board")
+    assert analysis_lines(gtp, "lz-analyze 10 W", 1) == analysis_lines(gtp, "lz-analyze W 10", 1)
+
+
+def test_analysis_avoids_and_allows_moves(gtp):
+    gtp.send("clear_board")
+    line = analysis_lines(gtp, "lz-analyze b 10 avoid b Q16,Q4,D16:D17 1", 1)[0]
+    moves = {move["move"] for move in parse_analysis(line)}
+    assert len(moves) == 20 and not moves & {"Q16", "Q4", "D16", "D17"}
+    line = analysis_lines(gtp, "lz-analyze b 10 allow b C3:E5 1 maxmoves 50", 1)[0]
+    moves = {move["move"] for move in parse_analysis(line)}
+    assert moves == {f"{c}{r}" for c in "CDE" for r in (3, 4, 5)}
+
+
+def test_kata_analyze_gives_scores_and_ownership(gtp):
+    gtp.send("clear_board")
+    gtp.send("play b D4")
+    line = analysis_lines(gtp, "kata-analyze w 10 ownership true maxmoves 5", 1)[0]
+    info, _, ownership = line.partition(" ownership ")
     moves = parse_analysis(info)
-    assert len(moves) == 20
-    priors = [int(move["prior"]) for move in moves]
-    assert priors == sorted(priors, reverse=True) and sum(priors) <= 10000 + 20
-    assert [int(move["order"]) for move in moves] == list(range(20))
-    assert all(move["winrate"] == "5000" and move["visits"] == move["prior"] for move in moves)
-    assert all(move["pv"] == [move["move"]] for move in moves)
-    assert "D4" not in [move["move"] for move in moves]
-    gtp.write("name")  # any command ends the analysis: an empty line, then its own reply
-    assert gtp.process.stdout.readline() == "\n"
-    assert gtp.read_reply()[0].startswith("= AlphaGo SL policy")
+    assert len(moves) == 5
+    for move in moves:
+        assert 0 <= float(move["lcb"]) <= float(move["winrate"]) <= 1
+        assert 0 < float(move["prior"]) < 1 and float(move["scoreStdev"]) >= 0
+        assert move["scoreLead"] == move["scoreMean"]
+    values = [float(value) for value in ownership.split()]
+    assert len(values) == 361 and all(-1 <= value <= 1 for value in values)
+    assert values[(19 - 4) * 19 + 3] < 0  # D4, a Black stone: more often White's opponent's
+
+
+@pytest.mark.parametrize("command", ["lz-genmove_analyze b 10", "kata-genmove_analyze b 10"])
+def test_genmove_analyze_ends_with_the_move_played(gtp, command):
+    gtp.send("clear_board")
+    gtp.write(command)
+    lines = gtp.read_reply()
+    assert lines[0] == "=" and lines[1].startswith("info move ")
+    assert lines[-1].startswith("play ") and len(lines) == 3
+    vertex = lines[-1].split()[1]
+    assert gtp.send(f"play w {vertex}")[1].startswith("illegal move")
+    assert "1 stone" not in gtp.send("showboard")[1]
+
+
+def stones_on_board(board: str) -> set[str]:
+    """The vertices of the stones in a `showboard` reply."""
+    letters = "ABCDEFGHJKLMNOPQRST"
+    rows = [line.split() for line in board.splitlines() if line[:2].strip().isdigit()]
+    return {f"{letters[i]}{row[0]}" for row in rows for i, v in enumerate(row[1:20]) if v in "XO"}
+
+
+def test_loadsgf_final_score_and_status_of_a_finished_game(gtp, fixtures_dir, tmp_path):
+    record = fixtures_dir / "games" / "tom-377265.sgf"  # a game played out and counted
+    assert gtp.send(f"loadsgf {record} 31") == (True, "")  # the position before move 31
+    sgf_text = gtp.send("printsgf")[1]
+    assert sgf_text.count(";B[") + sgf_text.count(";W[") == 30
+    assert gtp.send(f"loadsgf {record}") == (True, "")
+    ok, score = gtp.send("final_score")
+    assert ok and re.fullmatch(r"[BW]\+\d+(\.\d)?|0", score)
+    status = {
+        kind: set(gtp.send(f"final_status_list {kind}")[1].split())
+        for kind in ("alive", "dead", "seki")
+    }
+    stones = stones_on_board(gtp.send("showboard")[1])
+    assert status["alive"] | status["dead"] | status["seki"] == stones
+    assert sum(map(len, status.values())) == len(stones) and status["dead"]
+    copy = tmp_path / "copy.sgf"
+    assert gtp.send(f"printsgf {copy}") == (True, "")
+    moves = [sgf.Sgf_game.from_bytes(f.read_bytes()).get_main_sequence() for f in (copy, record)]
+    assert [node.get_move() for node in moves[0][1:]] == [node.get_move() for node in moves[1][1:]]
+    ok, text = gtp.send(f"printsgf {tmp_path / 'missing' / 'copy.sgf'}")
+    assert not ok and text.startswith("cannot save file") and "missing" in text
+    ok, text = gtp.send(f"loadsgf {tmp_path / 'none.sgf'}")
+    assert not ok and text.startswith("cannot load file") and "none.sgf" in text
+
+
+def test_place_free_handicap(gtp):
+    gtp.send("clear_board")
+    ok, vertices = gtp.send("place_free_handicap 4")
+    assert ok and sorted(vertices.split()) == ["D16", "D4", "Q16", "Q4"]
+    assert gtp.send("place_free_handicap 4") == (False, "board not empty")
+    assert gtp.send("genmove w")[0]
 
 
 def test_quit_ends_the_process():
+    """At `quit` the engine exits cleanly, its input still open (as a GUI leaves it)."""
     engine = GTPProcess()
+    assert engine.send("clear_board") == (True, "")
     assert engine.send("quit") == (True, "")
-    assert engine.close() == 0
+    assert engine.process.wait(timeout=60) == 0
+    engine.close()
 
 
 def test_missing_weights_file_is_a_clear_error(tmp_path):
     engine = GTPProcess("--weights", str(tmp_path / "nope.pt"))
     assert engine.close() == 1
-    assert "nope.pt" in engine.process.stderr.read()
+    assert "nope.pt" in engine.stderr
 
 
 def test_parse_line_ignores_comments_and_control_characters():
     assert parse_line("\x01 5  genmove \x7fb # why") == (5, "genmove", ["b"])
 
 
-def test_genmove_plays_the_most_probable_move(policy):
-    engine = Engine(policy)
-    engine.play("b", (3, 3))
-    probabilities = engine.probabilities("w")
-    best = np.unravel_index(np.argmax(probabilities), probabilities.shape)
-    assert engine.genmove("w") == tuple(int(v) for v in best)
-    assert engine.position.history[-1] == ("w", tuple(int(v) for v in best))
+MALFORMED = [
+    b"\xc2\xb2 name",  # a superscript two: a digit to str.isdigit, not to int
+    b"boardsize \xc2\xb2",
+    b"fixed_handicap \xc2\xb2",
+    b"lz-analyze b 10 maxmoves \xc2\xb2",
+    b"komi nan",
+    b"komi inf",
+    b"komi -inf",
+    b"printsgf",
+    b"\xff\xfe\xfd play b D4",  # not UTF-8
+    b"play \xe9 D4",
+    b"play b \xe9\xe9",
+    b"genmove \x00",
+    b"time_left b 1e999 0",
+    b"time_settings 99999999999999999999 0 0",
+    b"loadsgf",
+    b"loadsgf /nonexistent/x.sgf 99999999999",
+    b"final_status_list",
+    b"final_status_list zombie",
+    b"lz-analyze avoid b",
+    b"lz-analyze avoid b Z99,,: 1",
+    b"kata-analyze b 10 ownership maybe",
+    b"lz-genmove_analyze z",
+    b"set_free_handicap A1 A1",
+    b"play b " + b"A" * 10000,
+    b"\x1b[A\x1b[B",
+    b"9" * 40 + b" name",
+]
 
 
-def test_genmove_samples_with_temperature(policy):
-    moves = {Engine(policy, temperature=1.0, seed=seed).genmove("b") for seed in range(5)}
-    assert len(moves) > 1
+def test_no_line_kills_the_engine(gtp):
+    """Malformed lines, and random bytes, each get a `?` (or `=`) reply; the engine stays up."""
+    random = np.random.default_rng(0)
+    noise = [bytes(random.integers(1, 256, size=int(n))) for n in random.integers(1, 60, 40)]
+    gtp.send("clear_board")
+    for line in [*MALFORMED, *(n.replace(b"\n", b" ") for n in noise)]:
+        gtp.process.stdin.buffer.write(line + b"\nprotocol_version\n")
+        gtp.process.stdin.buffer.flush()
+        reply = gtp.read_reply()
+        if reply != ["= 2"]:  # an empty or comment-only line gets no reply at all
+            assert reply and reply[0][0] in "=?", (line, reply)
+            assert gtp.read_reply() == ["= 2"], line
+    assert gtp.process.poll() is None
+    assert gtp.send("komi 6.5") == (True, "") and "KM[6.5]" in gtp.send("printsgf")[1]
 
 
-def test_genmove_passes_rather_than_fill_its_own_eyes(policy):
-    eyes = {(r, c) for r in range(19) for c in range(19) if r % 3 == 1 and c % 3 == 1}
-    black = [(r, c) for r in range(19) for c in range(19) if (r, c) not in eyes]
-    engine = Engine(policy)
-    engine.position = Position.from_setup(black=black, to_move="b")
-    assert engine.position.legal_points("b").sum() == len(eyes)
-    assert engine.genmove("b") is None
-    assert engine.genmove("w") is None  # every empty point is suicide for White
+def test_a_failing_handler_is_an_internal_error_not_a_crash(capsys, monkeypatch, policy):
+    def broken(server, args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(gtp_module.COMMANDS, "name", broken)
+    server = gtp_module.Server(Game(policy))
+    reply = gtp_module.respond(server, "5 name")
+    assert (
+        reply.head == "?5" and reply.body == "internal error: ZeroDivisionError: division by zero"
+    )
+    assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_undo_without_moves_is_an_error(policy):
-    with pytest.raises(GTPError):
-        Engine(policy).undo()
+def test_lizzie_reads_a_version_it_accepts():
+    """Lizzie parses `version` as Leela Zero's, 0.MINOR, and wants MINOR >= 15 (the first
+    Leela Zero with lz-analyze); `name` still names the network."""
+    engine = GTPProcess("--lizzie")
+    ok, text = engine.send("version")
+    assert ok and int(text.split()[0].split(".")[1]) >= 15
+    assert engine.send("name")[1].startswith("AlphaGo SL policy")
+    engine.close()
+
+
+def test_console_script_is_declared_and_runs():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["alphago-gtp"] == "alphago_policy.gtp:main"
+    done = subprocess.run(
+        [sys.executable, "-c", "from alphago_policy.gtp import main; main()"],
+        cwd=ROOT,
+        input="name\nclear_board\nquit\n",  # clear_board waits for the warm-up, name not
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("= AlphaGo SL policy")
+    assert "warming up" in done.stderr and "ready" in done.stderr
 
 
 @pytest.mark.gnugo
-def test_a_game_gnugo_accepts_move_by_move(policy, gnugo):
-    """Our engine plays both sides for 60 moves; GNU Go, the rules oracle, takes every move."""
-    gnugo.send("boardsize 19")
-    gnugo.send("clear_board")
-    engine = Engine(policy, temperature=1.0, seed=3)
-    for ply in range(60):
-        colour = "bw"[ply % 2]
-        gnugo.send(f"play {colour} {to_gtp(engine.genmove(colour))}")
-    for colour, name in (("b", "black"), ("w", "white")):
-        assert int(gnugo.send(f"captures {name}")) == engine.position.captures[colour]
-    gnu_black = gnugo.send("list_stones black").split()
-    assert sorted(gnu_black) == sorted(
-        to_gtp((r, c)) for r, c in zip(*np.nonzero(engine.position.stones() == 1), strict=True)
-    )
+def test_dead_stones_agree_with_gnugo_on_finished_games(gtp, gnugo, fixtures_dir):
+    """On the fixture games played out and counted, `final_status_list dead` agrees with
+    GNU Go's on at least 90% of the stones (both dead, or both not)."""
+    agreed = total = 0
+    for path in sorted((fixtures_dir / "games").glob("*.sgf")):
+        if not re.search(r"RE\[[BW]\+\d", path.read_text()):
+            continue  # resigned or lost on time: not played out
+        assert gtp.send(f"loadsgf {path}") == (True, "")
+        gnugo.send(f"loadsgf {path}")
+        ours = set(gtp.send("final_status_list dead")[1].split())
+        theirs = set(gnugo.send("final_status_list dead").split())
+        stones = stones_on_board(gtp.send("showboard")[1])
+        agreed += len(stones) - len(ours ^ theirs)
+        total += len(stones)
+    assert total > 1000 and agreed / total >= 0.9

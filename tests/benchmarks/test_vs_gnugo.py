@@ -7,13 +7,15 @@ from benchmarks import vs_gnugo
 
 
 def match(tmp_path, weights, jobs: int, folder: str) -> list[str]:
-    """Play the match; its report without the lines that name the run (date, machine, folder)."""
+    """Play the match; its report without what names the run (date, machine, folder, times)."""
     argv = ["--games", "2", "--level", "0", "--move-cap", "12", "--temperature", "1"]
     argv += ["--weights", str(weights), "--jobs", str(jobs)]
     argv += ["--out-dir", str(tmp_path / folder), "--out", str(tmp_path / f"{folder}.md")]
     assert vs_gnugo.main(argv) == 0
     lines = (tmp_path / f"{folder}.md").read_text().splitlines()
-    return [line for line in lines if not line.startswith(("- date", "- machine", "- games"))]
+    named = ("- date", "- machine", "- games", "Median game", "No game played")
+    kept = [line for line in lines if not line.startswith(named)]
+    return [line.rsplit("|", 2)[0] if line.startswith("| ") else line for line in kept]
 
 
 def test_a_game_replayed_on_one_process_equals_the_one_played_on_two(tmp_path, gnugo):
@@ -29,3 +31,14 @@ def test_a_game_replayed_on_one_process_equals_the_one_played_on_two(tmp_path, g
     game.unlink()
     assert match(tmp_path, weights, 1, "games") == two
     assert game.read_bytes() == played and any("of 2 games" in line for line in two)
+
+
+def test_only_record_writes_the_recorded_page():
+    """A trial run (`--games 2`) writes its summary beside its games under runs/; the
+    committed results page and its games are written only with --record."""
+    match, args = vs_gnugo.parse_args(["--games", "2", "--level", "10"])
+    assert args.out == match.out_dir / "summary.md"
+    assert vs_gnugo.RESULTS not in args.out.parents and "runs" in match.out_dir.parts
+    match, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
+    assert args.out == vs_gnugo.RECORDED
+    assert match.out_dir == vs_gnugo.RESULTS / "vs_gnugo-level-10"
