@@ -147,20 +147,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.model import WeightsError, load_policy
+    from alphago_policy.model import policy_for_command
     from cnn.filters import first_conv
     from cnn.optional import MissingDependency
 
     if args.filters < 1:
         print(f"--filters must be at least 1, got {args.filters}", file=sys.stderr)
         return 2
-    try:
-        policy = load_policy(args.weights)
-    except WeightsError as error:
-        print(error, file=sys.stderr)
+    policy = policy_for_command(args.weights, "its filters are random")
+    if policy is None:
         return 1
-    if not policy.trained:
-        print(f"warning: {policy.description}: its filters are random", file=sys.stderr)
     weights = first_conv(policy.model).weight.detach().float().cpu().numpy()
     title = f"Layer 1 of {policy.description}: its {weights.shape[-1]}x{weights.shape[-1]} filters"
     try:

@@ -744,16 +744,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from alphago_policy.model import WeightsError, load_policy
+    from alphago_policy.model import policy_for_command
 
     torch.set_num_threads(args.threads)
-    try:
-        policy = load_policy(args.weights)
-    except WeightsError as error:
-        print(error, file=sys.stderr)
+    policy = policy_for_command(args.weights, "it plays random moves")
+    if policy is None:
         return 1
-    if not policy.trained:
-        print(f"warning: {policy.description}: it plays random moves", file=sys.stderr)
     game = Game(
         policy,
         args.temperature,

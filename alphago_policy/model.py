@@ -11,6 +11,7 @@ paper's architecture. Files of format 1 (which recorded only `k`) still load.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,3 +242,17 @@ def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> P
     k = int(settings["k"])
     trained = bool(card.get("trained", True))
     return Policy(model.to(device).eval(), trained, describe(k, card), k, card)
+
+
+def policy_for_command(path: str | os.PathLike | None, untrained_means: str) -> Policy | None:
+    """The policy a command plays or draws with; None after saying on stderr, in one line, why
+    the weights cannot be loaded. An untrained network is used with a warning that says what
+    that means for the command."""
+    try:
+        policy = load_policy(path)
+    except WeightsError as error:
+        print(error, file=sys.stderr)
+        return None
+    if not policy.trained:
+        print(f"warning: {policy.description}: {untrained_means}", file=sys.stderr)
+    return policy

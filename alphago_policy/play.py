@@ -780,17 +780,15 @@ def open_window(args: argparse.Namespace) -> pygame.Surface:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from alphago_policy.model import WeightsError, load_policy
+    from alphago_policy.model import policy_for_command
 
     trouble = problem(args)
     if trouble:
         print(f"alphago-policy play: {trouble}", file=sys.stderr)
         return 1
     torch.set_num_threads(args.threads)  # one position at a time: more threads only wait
-    try:
-        policy = load_policy(args.weights)
-    except WeightsError as error:
-        print(error, file=sys.stderr)
+    policy = policy_for_command(args.weights, "it plays random moves")
+    if policy is None:
         return 1
     session = Session(Game(policy, args.temperature, komi=args.komi), args.colour)
     if args.sgf is not None:

@@ -65,8 +65,9 @@ from sgf_data.board import (
     play_stone,
     would_capture,
 )
-from sgf_data.coords import BOARD_SIZE, NUM_POINTS, Point, from_index, to_index
+from sgf_data.coords import BOARD_SIZE, NUM_POINTS, Point, from_index
 from sgf_data.ladders import defences, first_liberty
+from sgf_data.scoring import area, area_owners
 
 MAX_MOVES = 3 * NUM_POINTS
 """Moves (passes included) after which a playout stops: random play from the empty board ends
@@ -208,37 +209,6 @@ def _play_out(state, empties, where, candidates):
         colour = BLACK + WHITE - colour
 
 
-@kernel
-def area_owners(colour, owner, queue):
-    """Chinese area: ``owner[p]`` is the colour of the stone at p, or of the only colour
-    bordering p's empty region, else EMPTY (dame, seki); ``queue`` is scratch of 361."""
-    owner[:] = -1
-    for point in range(NUM_POINTS):
-        if colour[point] != EMPTY:
-            owner[point] = colour[point]
-        elif owner[point] == -1:  # a new region: breadth first, its points queue up
-            borders = 0  # bit set of the colours met: 1 black, 2 white
-            queue[0] = point
-            owner[point] = -2
-            end = 1
-            done = 0
-            while done < end:
-                here = queue[done]
-                done += 1
-                for neighbour in NEIGHBOURS[here]:
-                    if neighbour == NO_POINT:
-                        break
-                    if colour[neighbour] != EMPTY:
-                        borders |= colour[neighbour]
-                    elif owner[neighbour] == -1:
-                        owner[neighbour] = -2
-                        queue[end] = neighbour
-                        end += 1
-            found = borders if borders != BLACK | WHITE else EMPTY
-            for k in range(end):
-                owner[queue[k]] = found
-
-
 @njit(cache=True)
 def _copy_into(source, target):
     """Make ``target`` (a state of the same shapes) equal to ``source``."""
@@ -355,12 +325,7 @@ class Estimate:
         """The final score of ``position`` by Chinese area, Black minus White, komi included:
         its `dead` stones (at ``threshold``) taken off, then stones and the empty regions
         bordered by one colour only counted (dame and seki points count for neither)."""
-        colour = position.state.colour.copy()
-        for point in self.dead(position, threshold):
-            colour[to_index(point)] = EMPTY
-        owner = np.empty(NUM_POINTS, dtype=np.int8)
-        area_owners(colour, owner, np.empty(NUM_POINTS, dtype=np.int16))
-        return float(np.sum(owner == BLACK) - np.sum(owner == WHITE) - self.komi)
+        return float(area(position, self.dead(position, threshold)).sum() - self.komi)
 
 
 def estimate(position: Position, komi: float, playouts: int = 200, seed: int = 0) -> Estimate:

@@ -23,12 +23,10 @@ from sgfmill import sgf, sgf_grammar, sgf_properties
 
 from sgf_data.archives import SgfFile, check_paths, sgf_files
 from sgf_data.board import IllegalMove, Position
-from sgf_data.coords import BOARD_SIZE, to_sgf
+from sgf_data.coords import BOARD_SIZE, Move, Point, to_sgf
 
 logger = logging.getLogger(__name__)
 
-Point = tuple[int, int]
-Move = tuple[str, Point | None]
 
 # Why a game is skipped: the keys of `LoadSummary.by_reason`.
 UNREADABLE = "unreadable file"  # the file or archive member could not be read

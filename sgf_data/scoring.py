@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sgf_data.board import BLACK, EMPTY, WHITE, Position
+from sgf_data.board import BLACK, EMPTY, NEIGHBOURS, NO_POINT, WHITE, Position, kernel
 from sgf_data.coords import BOARD_SIZE, NUM_POINTS, Move, Point, to_index
-from sgf_data.playouts import area_owners
 
 
 def ended_by_passes(moves: Sequence[Move]) -> bool:
@@ -24,6 +23,37 @@ def ended_by_passes(moves: Sequence[Move]) -> bool:
     (False, False)
     """
     return len(moves) >= 2 and moves[-1][1] is None and moves[-2][1] is None
+
+
+@kernel
+def area_owners(colour, owner, queue):
+    """Chinese area: ``owner[p]`` is the colour of the stone at p, or of the only colour
+    bordering p's empty region, else EMPTY (dame, seki); ``queue`` is scratch of 361."""
+    owner[:] = -1
+    for point in range(NUM_POINTS):
+        if colour[point] != EMPTY:
+            owner[point] = colour[point]
+        elif owner[point] == -1:  # a new region: breadth first, its points queue up
+            borders = 0  # bit set of the colours met: 1 black, 2 white
+            queue[0] = point
+            owner[point] = -2
+            end = 1
+            done = 0
+            while done < end:
+                here = queue[done]
+                done += 1
+                for neighbour in NEIGHBOURS[here]:
+                    if neighbour == NO_POINT:
+                        break
+                    if colour[neighbour] != EMPTY:
+                        borders |= colour[neighbour]
+                    elif owner[neighbour] == -1:
+                        owner[neighbour] = -2
+                        queue[end] = neighbour
+                        end += 1
+            found = borders if borders != BLACK | WHITE else EMPTY
+            for k in range(end):
+                owner[queue[k]] = found
 
 
 def area(position: Position, dead: Iterable[Point] = ()) -> np.ndarray:
