@@ -89,6 +89,14 @@ def join_cluster(device: str) -> Cluster:
     return Cluster(dist.get_rank(), world_size, int(os.environ["LOCAL_RANK"]), control)
 
 
+def leave_cluster(cluster: Cluster) -> None:
+    """Leave the process group together: a barrier first, so no process tears its sockets
+    down while another still talks to it."""
+    if cluster.world_size > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def set_up_device(device: str) -> tuple[torch.device, Cluster]:
     """The device of this process (its own GPU under torchrun) and its place in the cluster."""
     kind = pick_device(device)

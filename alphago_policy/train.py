@@ -67,6 +67,7 @@ from alphago_policy.runtime import (
     agree,
     cpu_has_bf16,
     hardware,
+    leave_cluster,
     rng_state,
     set_rng_state,
     set_up_device,
@@ -615,8 +616,8 @@ def _train(
     if log:
         log.write(event="end", step=step, reason=reason, replicas_identical=in_sync, **figures)
         log.close()
-    if cluster.world_size > 1:
-        dist.destroy_process_group()
+    del net  # DDP's reducer holds the process group: let it go first
+    leave_cluster(cluster)
     return {"step": step, "reason": reason, "replicas_identical": in_sync, **figures}
 
 
