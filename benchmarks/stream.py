@@ -36,8 +36,8 @@ from benchmarks.common import (
     utc_now,
 )
 
-TRAINER_RATES = {  # k=64 bf16 AdamW batch 256 positions/s: benchmarks/results/cpu_training.md
-    "2 cores (1 trainer thread, 1 worker)": (1, 650),
+TRAINER_RATES = {  # k=64 bf16 AdamW batch 128 positions/s: benchmarks/results/cpu_training.md
+    "2 cores (1 trainer thread, 1 worker)": (1, 753),
     "16 cores (1 GPU trainer, 15 workers)": (15, 40_000),
 }
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         for number, file in enumerate(sample):
             (directory / f"{number:06d}.sgf").write_bytes(file.data)
         out = Path(tmp) / "prepared"
-        prepare(PrepareSettings((str(directory),), str(out), 1, fractions=(1, 0, 0)), False)
+        prepare(PrepareSettings((str(directory),), str(out), 1, fractions=(1, 0, 0)), progress=False)
         loader = make_loader(out, "train", 256, seed=0)
         next(loader)
         batches = 50
