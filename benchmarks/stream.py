@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         for number, file in enumerate(sample):
             (directory / f"{number:06d}.sgf").write_bytes(file.data)
         out = Path(tmp) / "prepared"
-        prepare(PrepareSettings((str(directory),), str(out), 1, fractions=(1, 0, 0)), progress=False)
+        settings = PrepareSettings((str(directory),), str(out), 1, fractions=(1, 0, 0))
+        prepare(settings, progress=False)
         loader = make_loader(out, "train", 256, seed=0)
         next(loader)
         batches = 50
