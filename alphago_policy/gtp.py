@@ -670,15 +670,17 @@ def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
             return
 
 
-def _warm_up(server: Server, stderr: TextIO = sys.stderr) -> None:
+def _warm_up(server: Server, stderr: TextIO = sys.stderr) -> bool:
     """Warm the engine up (`game.warm_up`) while the protocol's own commands are answered,
-    saying so on stderr; then let the other commands through."""
+    saying so on stderr; then let the other commands through. False if it failed."""
     print(f"alphago-policy gtp: {WARMING_UP}", file=stderr, flush=True)
     try:
         seconds = warm_up(server.game.policy)
         print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=stderr, flush=True)
+        return True
     except Exception as error:  # the commands will meet it again, and say it
         print(f"alphago-policy gtp: warming up failed: {error!r}", file=stderr, flush=True)
+        return False
     finally:  # last: the main thread may exit from here on
         server.ready.set()
 
@@ -733,6 +735,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"those of Leela Zero {LEELA_ZERO_VERSION}",
     )
     parser.add_argument(
+        "--warm-up",
+        action="store_true",
+        help="compile the engine's kernels into numba's cache, say how long it took, and exit: "
+        "run once after installing, so that a GUI's first genmove is answered at once",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -757,6 +765,8 @@ def run(args: argparse.Namespace) -> int:
         playouts=args.playouts,
         resign_threshold=args.resign_threshold,
     )
+    if args.warm_up:
+        return 0 if _warm_up(Server(game)) else 1
     server = Server(game, lizzie=args.lizzie)
     server.ready.clear()
     threading.Thread(target=_warm_up, args=(server,), daemon=True).start()

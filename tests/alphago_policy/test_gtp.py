@@ -401,6 +401,21 @@ def test_console_script_is_declared_and_runs():
     assert "warming up" in done.stderr and "ready" in done.stderr
 
 
+def test_warm_up_compiles_and_exits_without_reading_the_protocol():
+    """`alphago-gtp --warm-up`, the install's last step: it fills numba's cache, says so on
+    stderr, writes nothing on the protocol's stdout, and exits 0 without waiting for input."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from alphago_policy.gtp import main; main(['--warm-up'])"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout == ""
+    assert "warming up" in done.stderr and re.search(r"ready \(\d+\.\d s\)", done.stderr)
+
+
 @pytest.mark.gnugo
 def test_dead_stones_agree_with_gnugo_on_finished_games(gtp, gnugo, fixtures_dir):
     """On the fixture games played out and counted, `final_status_list dead` agrees with
