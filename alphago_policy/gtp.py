@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from alphago_policy.analysis import Analysis
 from alphago_policy.game import (
@@ -670,16 +670,16 @@ def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
             return
 
 
-def _warm_up(server: Server, stderr: TextIO = sys.stderr) -> bool:
+def _warm_up(server: Server) -> bool:
     """Warm the engine up (`game.warm_up`) while the protocol's own commands are answered,
     saying so on stderr; then let the other commands through. False if it failed."""
-    print(f"alphago-policy gtp: {WARMING_UP}", file=stderr, flush=True)
+    print(f"alphago-policy gtp: {WARMING_UP}", file=sys.stderr, flush=True)
     try:
         seconds = warm_up(server.game.policy)
-        print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=stderr, flush=True)
+        print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=sys.stderr, flush=True)
         return True
     except Exception as error:  # the commands will meet it again, and say it
-        print(f"alphago-policy gtp: warming up failed: {error!r}", file=stderr, flush=True)
+        print(f"alphago-policy gtp: warming up failed: {error!r}", file=sys.stderr, flush=True)
         return False
     finally:  # last: the main thread may exit from here on
         server.ready.set()

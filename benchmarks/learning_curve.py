@@ -1,9 +1,11 @@
 """The long CPU run's accuracy against the positions it has seen, beside published figures.
 
-    python -m benchmarks.learning_curve [--run training/cpu_k64] [--record]
+    python -m benchmarks.learning_curve [--run training/cpu_k64 training/cpu_k64_decay] [--record]
 
-Reads the run's log (validation top-1 on the first 20,000 positions of the validation split,
-games it never trains on) and draws it against training positions on a log scale, with the
+Reads each run's log (validation top-1 on the first 20,000 positions of the validation split,
+games it never trains on) and draws it against training positions on a log scale (a run
+branched off an earlier one, as the learning-rate decay off the constant phase, only from where
+it branched), with the
 published points: RocAlphaGo's k=96 network (46.8% after 12M positions, 49.5% after 40M,
 plain SGD), the paper's k=192 network (55.4% after 340M steps of 16 positions), and this
 project's interim k=32 CPU network (41.6% on its test split after 2.56M). `--record` writes
@@ -45,14 +47,29 @@ def curve(run: Path) -> list[tuple[int, float]]:
     ]
 
 
-def draw(points: list[tuple[int, float]], title: str, path: Path) -> None:
+def branches(runs: list[Path]) -> dict[str, list[tuple[int, float]]]:
+    """Each run's curve, by name: a run that shares its history with an earlier one of the
+    list (a branch) from its last shared point on."""
+    seen: set[int] = set()
+    curves = {}
+    for run in runs:
+        points = curve(run)
+        shared = [point for point in points if point[0] in seen]
+        curves[run.name] = shared[-1:] + [point for point in points if point[0] not in seen]
+        seen.update(p for p, _ in points)
+    return curves
+
+
+def draw(curves: dict[str, list[tuple[int, float]]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=110)
-    axes.plot([p for p, _ in points], [100 * a for _, a in points], "o-", ms=3, label=title)
+    for name, points in curves.items():
+        xs, ys = [p for p, _ in points], [100 * a for _, a in points]
+        axes.plot(xs, ys, "o-", ms=3, label=f"{name} (validation)")
     for label in dict.fromkeys(label for label, _, _ in PUBLISHED):
         mine = [(p, a) for name, p, a in PUBLISHED if name == label]
         axes.plot([p for p, _ in mine], [100 * a for _, a in mine], "s--", label=label)
@@ -69,21 +86,29 @@ def draw(points: list[tuple[int, float]], title: str, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", type=Path, default=ROOT / "training" / "cpu_k64")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        nargs="+",
+        default=[ROOT / "training" / "cpu_k64", ROOT / "training" / "cpu_k64_decay"],
+        help="run directories, a branch after the run it branched off",
+    )
     add_output_arguments(parser)
     args = parser.parse_args(argv)
-    points = curve(args.run)
+    curves = branches(args.run)
     page = results_page(args, "learning_curve")
     picture = ROOT / "docs" / "learning_curve.png" if args.record else page.with_suffix(".png")
-    draw(points, f"{args.run.name} (validation)", picture)
-    rows = [[f"{p:,}", f"{100 * a:.1f}%"] for p, a in points]
+    draw(curves, picture)
+    rows = [
+        [name, f"{p:,}", f"{100 * a:.1f}%"] for name, points in curves.items() for p, a in points
+    ]
     lines = [
-        f"# Learning curve of {args.run.name}",
+        f"# Learning curve of {', '.join(curves)}",
         "",
         f"- date: {utc_now()}; picture: {picture.relative_to(ROOT)}",
         "- validation top-1 on the first 20,000 positions of the validation split",
         "",
-        *table(["positions seen", "validation top-1"], rows, align="rr"),
+        *table(["run", "positions seen", "validation top-1"], rows, align="lrr"),
         "",
         *table(["published", "positions", "top-1"],
                [[label, f"{p:,.0f}", f"{100 * a:.1f}%"] for label, p, a in PUBLISHED], "lrr"),
