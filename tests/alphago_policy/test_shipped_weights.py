@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 
 from alphago_policy import evaluate as ev
+from alphago_policy.layout import split_of
 from alphago_policy.model import DEFAULT_WEIGHTS, load_policy
 from sgf_data import read_games
 from sgf_data.board import Position
 
-# Games from the Tom server: the shipped network was trained on Tygem games only (see
-# alphago_policy/weights/README.md); a network trained on Tom games needs other held-out games.
-HELD_OUT = "tom-*.sgf"
+# tests/fixtures/held_out: real games of both servers from the test split, which training
+# never reads (whatever collection a network is trained on, the split is by game id).
+HELD_OUT = "held_out"
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,14 @@ def test_it_opens_on_the_corner_points(shipped):
     assert probabilities.reshape(-1)[top].sum() > 0.5
 
 
+def test_the_held_out_games_are_test_split_games(fixtures_dir):
+    games = list(read_games(fixtures_dir / HELD_OUT))
+    assert len(games) >= 10 and {split_of(game.game_id) for game in games} == {"test"}
+
+
 def test_it_predicts_held_out_expert_moves(shipped, fixtures_dir):
     skipped: list[str] = []
-    games = read_games(*sorted((fixtures_dir / "games").glob(HELD_OUT)))
+    games = read_games(fixtures_dir / HELD_OUT)
     batches = ev.decoded(ev.rebatched(ev.game_arrays(games, skipped), 256), "cpu")
     overall = ev.evaluate(shipped.model, batches).rows()[-1]
     assert not skipped and overall["positions"] > 2000
