@@ -11,9 +11,9 @@ sensible move, or a sample with --temperature; it passes when the game is over b
 playouts, and never resigns here.
 
 Every game is saved as SGF in the games folder; games already there are counted again, not
-replayed, so an interrupted match resumes. Game n depends only on n and --seed (GNU Go's seed,
-the network's sampling and the playouts are set per game), so --jobs N processes, each with
-its own GNU Go, play the same games as one. The summary (per game and in total, with a Wilson
+replayed, so an interrupted match resumes (games another network left there are played again).
+Game n depends only on n and --seed (GNU Go's seed, the network's sampling and the playouts
+are set per game), so --jobs N processes, each with its own GNU Go, play the same games as one. The summary (per game and in total, with a Wilson
 95% interval) is printed and written beside the games (runs/vs_gnugo/level-L/summary.md); only
 `--record` writes the recorded page, benchmarks/results/vs_gnugo.md, with its games in
 benchmarks/results/vs_gnugo-level-L.
@@ -175,6 +175,19 @@ def load_outcome(path: Path, number: int) -> Outcome:
     )
 
 
+def other_networks_games(match: Match, name: str) -> list[Path]:
+    """The saved games of the match's folder that a network other than `name` played: left
+    by a match of an earlier network, they are not this one's to count."""
+    stale = []
+    for path in sorted(match.out_dir.glob("game-*.sgf")):
+        root = sgf.Sgf_game.from_bytes(path.read_bytes()).get_root()
+        number = int(path.stem.removeprefix("game-"))
+        player = "PB" if network_colour(number) == "b" else "PW"
+        if not root.has_property(player) or root.get(player) != name:
+            stale.append(path)
+    return stale
+
+
 def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
     wins = sum(o.network_won for o in outcomes)
     low, high = wilson_interval(wins, len(outcomes))
@@ -332,6 +345,15 @@ def main(argv: list[str] | None = None) -> int:
     match.out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)  # as in every job, so the report's machine line says so
     policy = load_policy(args.weights)  # for the report's description; the jobs load their own
+    stale = other_networks_games(match, policy.description)
+    if stale:
+        print(
+            f"{_shown(match.out_dir)}: {len(stale)} saved games were played by another network; "
+            f"this match of {policy.description} plays them again",
+            file=sys.stderr,
+        )
+        for path in stale:
+            path.unlink()
     numbers = range(1, match.games + 1)
     done = [n for n in numbers if game_path(match, n).exists()]
     outcomes = [load_outcome(game_path(match, n), n) for n in done]

@@ -1,6 +1,7 @@
 """Matches against GNU Go: short real games, saved, scored, resumed, the same on any --jobs."""
 
 import torch
+from sgfmill import sgf
 
 from alphago_policy.model import build, save_weights
 from benchmarks import vs_gnugo
@@ -42,3 +43,16 @@ def test_only_record_writes_the_recorded_page():
     match, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
     assert args.out == vs_gnugo.RECORDED
     assert match.out_dir == vs_gnugo.RESULTS / "vs_gnugo-level-10"
+
+
+def test_games_of_another_network_are_not_counted(tmp_path):
+    """A match resumes from its saved games only where this network played them: the games an
+    earlier network left in the folder (a re-recorded match) are found, to be played again."""
+    match, _ = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
+    for number, black, white in ((1, "net A", "GNU Go level 1"), (2, "GNU Go level 1", "net B")):
+        game = sgf.Sgf_game(19)
+        game.get_root().set("PB", black)
+        game.get_root().set("PW", white)
+        (tmp_path / f"game-{number:03d}.sgf").write_bytes(game.serialise())
+    assert vs_gnugo.other_networks_games(match, "net A") == [tmp_path / "game-002.sgf"]
+    assert vs_gnugo.other_networks_games(match, "net B") == [tmp_path / "game-001.sgf"]
