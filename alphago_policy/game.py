@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -93,14 +93,17 @@ def version() -> str:
         return "0.1.0.dev0 (not installed)"
 
 
-def warm_up(policy: Policy) -> float:
+def warm_up(policy: Policy, moves_ready: Callable[[], object] = lambda: None) -> float:
     """Run every compiled kernel once (the rules engine, the feature planes, the playouts) and
     the network, so that the first real move is answered at once; returns the seconds taken.
-    The first run in a new environment compiles the kernels; numba keeps them on disk after.
+    `moves_ready` is called as soon as a move's kernels are warm, before the count's. The
+    first run in a new environment compiles the kernels; numba keeps them on disk after.
     """
     start = time.perf_counter()
     game = Game(policy, playouts=8)
-    for colour in "bwbw":
+    game.genmove("b")
+    moves_ready()
+    for colour in "wbw":
         game.genmove(colour)
     game.play("b", None)
     game.play("w", None)

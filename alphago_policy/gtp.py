@@ -672,16 +672,24 @@ def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 def _warm_up(server: Server) -> bool:
     """Warm the engine up (`game.warm_up`) while the protocol's own commands are answered,
-    saying so on stderr; then let the other commands through. False if it failed."""
+    saying so on stderr; let the other commands through as soon as a move's kernels are warm.
+    False if it failed."""
+    start = time.perf_counter()
+
+    def moves_ready() -> None:
+        seconds = time.perf_counter() - start
+        print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=sys.stderr, flush=True)
+        server.ready.set()
+
     print(f"alphago-policy gtp: {WARMING_UP}", file=sys.stderr, flush=True)
     try:
-        seconds = warm_up(server.game.policy)
-        print(f"alphago-policy gtp: ready ({seconds:.1f} s)", file=sys.stderr, flush=True)
+        seconds = warm_up(server.game.policy, moves_ready)
+        print(f"alphago-policy gtp: warm ({seconds:.1f} s)", file=sys.stderr, flush=True)
         return True
     except Exception as error:  # the commands will meet it again, and say it
         print(f"alphago-policy gtp: warming up failed: {error!r}", file=sys.stderr, flush=True)
         return False
-    finally:  # last: the main thread may exit from here on
+    finally:
         server.ready.set()
 
 
@@ -769,10 +777,11 @@ def run(args: argparse.Namespace) -> int:
         return 0 if _warm_up(Server(game)) else 1
     server = Server(game, lizzie=args.lizzie)
     server.ready.clear()
-    threading.Thread(target=_warm_up, args=(server,), daemon=True).start()
+    warming = threading.Thread(target=_warm_up, args=(server,), daemon=True)
+    warming.start()
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the GUI went away
         serve(server, sys.stdin.buffer, sys.stdout.buffer)
-    server.ready.wait(timeout=120)  # a compilation cut short would leave numba's cache torn
+    warming.join(timeout=120)  # a compilation cut short would leave numba's cache torn
     return 0
 
 
