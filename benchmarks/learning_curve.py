@@ -8,7 +8,7 @@ branched off an earlier one, as the learning-rate decay off the constant phase, 
 it branched), with the
 published points: RocAlphaGo's k=96 network (46.8% after 12M positions, 49.5% after 40M,
 plain SGD), the paper's k=192 network (55.4% after 340M steps of 16 positions), and this
-project's interim k=32 CPU network (41.6% on its test split after 2.56M). `--record` writes
+project's k=32 CPU network shipped before (41.6% on its test split after 2.56M). `--record` writes
 docs/learning_curve.png and benchmarks/results/learning_curve.md; a trial writes under runs/.
 """
 
@@ -32,7 +32,7 @@ PUBLISHED = [  # (label, positions, top-1)
     ("RocAlphaGo k=96", 12e6, 0.468),
     ("RocAlphaGo k=96", 40e6, 0.495),
     ("AlphaGo paper k=192", 340e6 * 16, 0.554),
-    ("interim k=32 (this project, CPU)", 2.56e6, 0.416),
+    ("k=32 shipped before (this project, CPU)", 2.56e6, 0.416),
 ]
 
 
