@@ -13,10 +13,10 @@ playouts, and never resigns here.
 Every game is saved as SGF in the games folder; games already there are counted again, not
 replayed, so an interrupted match resumes (games another network left there are played again).
 Game n depends only on n and --seed (GNU Go's seed, the network's sampling and the playouts
-are set per game), so --jobs N processes, each with its own GNU Go, play the same games as one. The summary (per game and in total, with a Wilson
-95% interval) is printed and written beside the games (runs/vs_gnugo/level-L/summary.md); only
-`--record` writes the recorded page, benchmarks/results/vs_gnugo.md, with its games in
-benchmarks/results/vs_gnugo-level-L.
+are set per game), so --jobs N processes, each with its own GNU Go, play the same games as one.
+The summary (per game and in total, with a Wilson 95% interval) is printed and written beside
+the games (runs/vs_gnugo/level-L/summary.md); only `--record` writes the recorded page,
+benchmarks/results/vs_gnugo.md, with its games in benchmarks/results/vs_gnugo-level-L.
 """
 
 from __future__ import annotations
