@@ -41,6 +41,7 @@ class GTPClient:
             stderr=subprocess.PIPE if watch_stderr else None,
             text=True,
         )
+        self.exited = False
 
     def wait_for(self, text: str) -> str:
         """Read the engine's stderr (`watch_stderr`) up to a line containing `text`."""
@@ -51,14 +52,19 @@ class GTPClient:
         raise EngineError(f"the engine ended its stderr without saying {text!r}")
 
     def send(self, command: str) -> str:
-        """Send one GTP command and return the answer's text; raise EngineError on `?`."""
+        """Send one GTP command and return the answer's text; raise EngineError on `?`, and
+        when the engine has exited (then `exited` is True)."""
         assert self._process.stdin and self._process.stdout
-        self._process.stdin.write(command + "\n")
-        self._process.stdin.flush()
+        try:
+            self._process.stdin.write(command + "\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            pass  # it exited: the read below says so
         lines = []
         while True:
             line = self._process.stdout.readline()
             if not line:
+                self.exited = True
                 raise EngineError(f"the engine exited while answering {command!r}")
             if line == "\n" and lines:
                 break

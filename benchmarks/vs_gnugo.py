@@ -40,7 +40,7 @@ from alphago_policy.analysis import wilson_interval
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.model import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
-from benchmarks.gnugo import GnuGo
+from benchmarks.gnugo import EngineError, GnuGo
 from sgf_data.coords import Move, from_gtp, to_gtp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +48,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 RECORDED = RESULTS / "vs_gnugo.md"
 KOMI = 7.5
 MOVE_CAP = "move cap"
+GNU_GO_DIED = "GNU Go exited"  # GNU Go 3.8 dies on a few positions: the game has no result
+VOID = "Void"
 ANCHORS = (
     "Published anchors (raw networks, no search, against GNU Go): Maddison et al. 2015, a "
     "12-layer network, won 97% of games against GNU Go; AlphaGo's SL policy network "
@@ -80,7 +82,11 @@ class Outcome:
 
     @property
     def ended_properly(self) -> bool:
-        return self.end != MOVE_CAP
+        return self.end not in (MOVE_CAP, GNU_GO_DIED)
+
+    @property
+    def decided(self) -> bool:
+        return self.result != VOID
 
     @property
     def network_won(self) -> bool:
@@ -116,20 +122,26 @@ def play_game(game: Game, gnugo: GnuGo, number: int, match: Match) -> Outcome:
     for command in ("boardsize 19", "clear_board", f"komi {KOMI}", seed):
         gnugo.send(command)
     start, end, result = time.perf_counter(), MOVE_CAP, None
-    for ply in range(match.move_cap):
-        colour = "bw"[ply % 2]
-        if colour == network:
-            gnugo.send(f"play {colour} {to_gtp(game.genmove(colour))}")
-        else:
-            vertex = gnugo.send(f"genmove {colour}")
-            if vertex.lower() == "resign":
-                end, result = "GNU Go resigned", f"{network.upper()}+R"
+    try:
+        for ply in range(match.move_cap):
+            colour = "bw"[ply % 2]
+            if colour == network:
+                gnugo.send(f"play {colour} {to_gtp(game.genmove(colour))}")
+            else:
+                vertex = gnugo.send(f"genmove {colour}")
+                if vertex.lower() == "resign":
+                    end, result = "GNU Go resigned", f"{network.upper()}+R"
+                    break
+                game.play(colour, from_gtp(vertex))
+            if game.over:
+                end = "two passes"
                 break
-            game.play(colour, from_gtp(vertex))
-        if game.over:
-            end = "two passes"
-            break
-    result = result or gnugo.send("final_score")
+        result = result or gnugo.send("final_score")
+    except EngineError as error:
+        if not gnugo.exited:
+            raise
+        end, result = GNU_GO_DIED, VOID
+        print(f"game {number}: {error}: no result", file=sys.stderr, flush=True)
     ours = game.result() if end == "two passes" else ""
     history = game.position.history
     seconds = time.perf_counter() - start
@@ -153,7 +165,10 @@ def save_game(game: Game, outcome: Outcome, match: Match) -> None:
     root.set("RE", outcome.result)
     root.set("GN", f"vs_gnugo game {outcome.number}")
     ours = f"; our count {outcome.ours}" if outcome.ours else ""
-    root.set("C", f"Ended by {outcome.end}; scored by GNU Go final_score (--chinese-rules){ours}.")
+    scored = (
+        "no result" if not outcome.decided else "scored by GNU Go final_score (--chinese-rules)"
+    )
+    root.set("C", f"Ended by {outcome.end}; {scored}{ours}.")
     write_sgf(record, game_path(match, outcome.number))
 
 
@@ -190,7 +205,8 @@ def other_networks_games(match: Match, name: str) -> list[Path]:
 
 def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
     wins = sum(o.network_won for o in outcomes)
-    low, high = wilson_interval(wins, len(outcomes))
+    decided = sum(o.decided for o in outcomes)
+    low, high = wilson_interval(wins, decided)
     proper = sum(o.ended_properly for o in outcomes)
     timed = [o.seconds for o in outcomes if o.seconds is not None]
     timing = (
@@ -218,12 +234,13 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         f"alternating, move cap {match.move_cap}",
         f"- games saved as SGF in {_shown(match.out_dir)}",
         "",
-        f"**Network: {wins} wins, {len(outcomes) - wins} losses of {len(outcomes)} games; "
-        f"win rate {wins / max(len(outcomes), 1):.0%}, 95% Wilson interval "
+        f"**Network: {wins} wins, {decided - wins} losses of {decided} games with a result; "
+        f"win rate {wins / max(decided, 1):.0%}, 95% Wilson interval "
         f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
         "",
         f"{proper} of {len(outcomes)} games ({proper / max(len(outcomes), 1):.0%}) ended by two"
-        f" passes or a resignation, {len(outcomes) - proper} at the move cap.",
+        f" passes or a resignation, {sum(o.end == MOVE_CAP for o in outcomes)} at the move cap,"
+        f" {len(outcomes) - decided} without a result (GNU Go exited).",
         "",
         timing,
         "",
@@ -309,9 +326,15 @@ def start_player(match: Match, weights: str | None, threads: int) -> None:
 
 
 def play_numbered(number: int) -> Outcome:
-    """Game `number`, played by this process's player (see start_player)."""
+    """Game `number`, played by this process's player (see start_player); a GNU Go that
+    exited is replaced for the next game."""
+    global _player
     game, gnugo, match = _player
-    return play_game(game, gnugo, number, match)
+    outcome = play_game(game, gnugo, number, match)
+    if outcome.end == GNU_GO_DIED:
+        gnugo.close()
+        _player = game, GnuGo(level=match.level, extra_args=("--chinese-rules",)), match
+    return outcome
 
 
 def tallied(results: Iterable[Outcome], total: int) -> Iterator[Outcome]:

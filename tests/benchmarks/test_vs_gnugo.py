@@ -1,10 +1,14 @@
 """Matches against GNU Go: short real games, saved, scored, resumed, the same on any --jobs."""
 
+import sys
+
 import torch
 from sgfmill import sgf
 
-from alphago_policy.model import build, save_weights
+from alphago_policy.game import Game
+from alphago_policy.model import build, load_policy, save_weights
 from benchmarks import vs_gnugo
+from benchmarks.gnugo import GTPClient
 
 
 def match(tmp_path, weights, jobs: int, folder: str) -> list[str]:
@@ -56,3 +60,29 @@ def test_games_of_another_network_are_not_counted(tmp_path):
         (tmp_path / f"game-{number:03d}.sgf").write_bytes(game.serialise())
     assert vs_gnugo.other_networks_games(match, "net A") == [tmp_path / "game-002.sgf"]
     assert vs_gnugo.other_networks_games(match, "net B") == [tmp_path / "game-001.sgf"]
+
+
+# A GTP engine that answers every command until `genmove`, then dies, as GNU Go 3.8 does on a
+# few positions (an assertion failure).
+DYING_ENGINE = """
+import sys
+for line in sys.stdin:
+    if line.startswith("genmove"):
+        sys.exit(1)
+    print("= \\n", flush=True)
+"""
+
+
+def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path):
+    torch.manual_seed(0)
+    weights = tmp_path / "tiny.pt"
+    save_weights(build(k=8), weights, {"trained": False})
+    match, _ = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
+    engine = GTPClient([sys.executable, "-c", DYING_ENGINE])
+    outcome = vs_gnugo.play_game(Game(load_policy(weights)), engine, 2, match)
+    assert engine.exited and outcome.end == vs_gnugo.GNU_GO_DIED and not outcome.decided
+    assert not outcome.ended_properly and not outcome.network_won
+    saved = vs_gnugo.load_outcome(tmp_path / "game-002.sgf", 2)
+    assert (saved.result, saved.end) == ("Void", vs_gnugo.GNU_GO_DIED)
+    page = vs_gnugo.report([outcome], match, "tiny", trained=False)
+    assert "0 wins, 0 losses of 0 games with a result" in page and "1 without a result" in page
