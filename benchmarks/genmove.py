@@ -137,21 +137,16 @@ def warm_up_step(command: list[str], cache: str) -> float:
 def first_genmoves(command: list[str]) -> list[list[str]]:
     """Table rows: the first genmove of a new engine, sent at once and once it is ready, with
     an empty numba cache (installed without the warm-up step) and after `--warm-up`."""
+    whens = {False: "from the process start", True: "sent when the engine is ready"}
     rows = []
-    for on_ready in (False, True):
-        when = "sent when the engine is ready" if on_ready else "from the process start"
+    for on_ready, when in whens.items():
         with tempfile.TemporaryDirectory() as cache:
             seconds = first_genmove(command, cache, on_ready)
             rows.append([f"first genmove, empty numba cache (not warmed up), {when}", seconds])
     with tempfile.TemporaryDirectory() as cache:
-        rows.append(
-            [
-                "`--warm-up` after the install: compiles into the empty cache",
-                warm_up_step(command, cache),
-            ]
-        )
-        for on_ready in (False, True):
-            when = "sent when the engine is ready" if on_ready else "from the process start"
+        seconds = warm_up_step(command, cache)
+        rows.append(["`--warm-up` after the install: compiles into the empty cache", seconds])
+        for on_ready, when in whens.items():
             seconds = first_genmove(command, cache, on_ready)
             rows.append([f"first genmove, new process after `--warm-up`, {when}", seconds])
     return [[label, f"{seconds:.2f}"] for label, seconds in rows]
@@ -233,9 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "The engine warms up as it starts (every kernel once, in a thread, saying so on stderr)"
         " while it answers the protocol's own commands; a command that needs the kernels waits"
-        " for the end of the warm-up. The first start after an install compiles the kernels"
-        " into numba's on-disk cache; `alphago-gtp --warm-up`, the install's last step in the"
-        " README, does that once, so that a GUI's first genmove is answered at once.",
+        " until a move's kernels are warm (`ready` on stderr). The first start after an"
+        " install compiles the kernels into numba's on-disk cache; `alphago-gtp --warm-up`, the"
+        " install's last step in the README, does that once, so that a GUI's first genmove is"
+        " answered at once.",
         "",
         "One position at a time is a batch of one: torch's threads split each small convolution"
         " and wait for each other. On an idle machine two threads are faster; when another job"

@@ -3,13 +3,13 @@
     python -m benchmarks.learning_curve [--run training/cpu_k64 training/cpu_k64_decay] [--record]
 
 Reads each run's log (validation top-1 on the first 20,000 positions of the validation split,
-games it never trains on) and draws it against training positions on a log scale (a run
-branched off an earlier one, as the learning-rate decay off the constant phase, only from where
-it branched), with the
-published points: RocAlphaGo's k=96 network (46.8% after 12M positions, 49.5% after 40M,
-plain SGD), the paper's k=192 network (55.4% after 340M steps of 16 positions), and this
-project's k=32 CPU network shipped before (41.6% on its test split after 2.56M). `--record` writes
-docs/learning_curve.png and benchmarks/results/learning_curve.md; a trial writes under runs/.
+games it never trains on) and draws it against training positions on a log scale; a run
+branched off an earlier one (the learning-rate decay off the constant phase) is drawn from
+where it branched. Beside them the published points: RocAlphaGo's k=96 network (46.8% after
+12M positions, 49.5% after 40M, plain SGD), the paper's k=192 network (55.4% after 340M steps
+of 16 positions), and this project's k=32 CPU network shipped before (41.6% on its test split
+after 2.56M). `--record` writes docs/learning_curve.png and
+benchmarks/results/learning_curve.md; a trial writes under runs/.
 """
 
 from __future__ import annotations

@@ -315,14 +315,18 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
 _player: tuple[Game, GnuGo, Match] | None = None  # one per process
 
 
+def referee(match: Match) -> GnuGo:
+    """A GNU Go for the match: its level, Chinese rules."""
+    return GnuGo(level=match.level, extra_args=("--chinese-rules",))
+
+
 def start_player(match: Match, weights: str | None, threads: int) -> None:
     """This process's network and GNU Go, for the games it will play."""
     global _player
     torch.set_num_threads(threads)
     torch.manual_seed(match.seed)  # the same random network every run when none is trained
     game = Game(load_policy(weights), match.temperature, match.seed)
-    gnugo = GnuGo(level=match.level, extra_args=("--chinese-rules",))
-    _player = game, gnugo, match
+    _player = game, referee(match), match
 
 
 def play_numbered(number: int) -> Outcome:
@@ -333,7 +337,7 @@ def play_numbered(number: int) -> Outcome:
     outcome = play_game(game, gnugo, number, match)
     if outcome.end == GNU_GO_DIED:
         gnugo.close()
-        _player = game, GnuGo(level=match.level, extra_args=("--chinese-rules",)), match
+        _player = game, referee(match), match
     return outcome
 
 
