@@ -41,12 +41,17 @@ def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 def cut_log(path: Path, step: int) -> None:
     """Drop what a killed run logged after its checkpoint at `step` (a resumed run logs those
-    steps again), atomically."""
+    steps again), atomically. The `end` record of a run that stopped there, written just after
+    its last checkpoint with that checkpoint's validation figures, is history and stays."""
     if not path.exists():
         return
     records = read_log(path)
     ends = [i for i, r in enumerate(records) if r["event"] == "checkpoint" and r["step"] == step]
-    if not ends or ends[-1] == len(records) - 1:
+    if not ends:
+        return
+    after = records[ends[-1] + 1 :]
+    kept = [r for r in after if r["event"] == "end" and r["step"] == step]
+    if len(kept) == len(after):
         return
     with atomic_open(path, "w") as f:
-        f.writelines(json.dumps(r) + "\n" for r in records[: ends[-1] + 1])
+        f.writelines(json.dumps(r) + "\n" for r in records[: ends[-1] + 1] + kept)

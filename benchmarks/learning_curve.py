@@ -15,6 +15,7 @@ benchmarks/results/learning_curve.md; a trial writes under runs/.
 from __future__ import annotations
 
 import argparse
+from itertools import takewhile
 from pathlib import Path
 
 from alphago_policy.runlog import LOG, read_log
@@ -48,16 +49,27 @@ def curve(run: Path) -> list[tuple[int, float]]:
 
 
 def branches(runs: list[Path]) -> dict[str, list[tuple[int, float]]]:
-    """Each run's curve, by name: a run that shares its history with an earlier one of the
-    list (a branch) from its last shared point on."""
-    seen: set[int] = set()
+    """Each run's curve, by name; a branch (a copy of an earlier run of the list, resumed with
+    other settings) is drawn from the last point it shares with that run."""
+    whole = {run.name: curve(run) for run in runs}
     curves = {}
-    for run in runs:
-        points = curve(run)
-        shared = [point for point in points if point[0] in seen]
-        curves[run.name] = shared[-1:] + [point for point in points if point[0] not in seen]
-        seen.update(p for p, _ in points)
+    for i, (name, points) in enumerate(whole.items()):
+        earlier = list(whole.values())[:i]
+        shared = max((shared_points(points, trunk) for trunk in earlier), default=0)
+        curves[name] = points[max(shared - 1, 0) :]
     return curves
+
+
+def shared_points(branch: list[tuple[int, float]], trunk: list[tuple[int, float]]) -> int:
+    """How many first points the two curves have in common: a branch's history, which the
+    trunk goes on from with other points at the same steps.
+
+    >>> shared_points([(1, 0.3), (2, 0.4), (3, 0.5)], [(1, 0.3), (2, 0.4), (3, 0.45), (4, 0.5)])
+    2
+    """
+    return sum(
+        1 for _ in takewhile(lambda pair: pair[0] == pair[1], zip(branch, trunk, strict=False))
+    )
 
 
 def draw(curves: dict[str, list[tuple[int, float]]], path: Path) -> None:
@@ -90,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         "--run",
         type=Path,
         nargs="+",
-        default=[ROOT / "training" / "cpu_k64", ROOT / "training" / "cpu_k64_decay"],
-        help="run directories, a branch after the run it branched off",
+        default=sorted((ROOT / "training").glob("cpu_k64*")),
+        help="run directories, a branch after the run it branched off (default: the long "
+        "run and its branches, training/cpu_k64*)",
     )
     add_output_arguments(parser)
     args = parser.parse_args(argv)
