@@ -51,12 +51,11 @@ def curve(run: Path) -> list[tuple[int, float]]:
 def branches(runs: list[Path]) -> dict[str, list[tuple[int, float]]]:
     """Each run's curve, by name; a branch (a copy of an earlier run of the list, resumed with
     other settings) is drawn from the last point it shares with that run."""
-    whole = {run.name: curve(run) for run in runs}
+    whole = [curve(run) for run in runs]
     curves = {}
-    for i, (name, points) in enumerate(whole.items()):
-        earlier = list(whole.values())[:i]
-        shared = max((shared_points(points, trunk) for trunk in earlier), default=0)
-        curves[name] = points[max(shared - 1, 0) :]
+    for i, (run, points) in enumerate(zip(runs, whole, strict=True)):
+        shared = max((shared_points(points, trunk) for trunk in whole[:i]), default=0)
+        curves[run.name] = points[max(shared - 1, 0) :]
     return curves
 
 
