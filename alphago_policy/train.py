@@ -52,6 +52,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.utils import clip_grads_with_norm_, get_total_norm
 from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
@@ -106,6 +107,7 @@ class Settings:
     lr: float = setting(0.003, "peak learning rate")
     momentum: float = setting(0.9, "momentum, and AdamW's beta1")
     weight_decay: float = setting(0.0, "on conv weights: decoupled for adamw, L2 for sgd")
+    clip_norm: float = setting(0.0, "clip the gradient's norm to this before each step; 0: off")
     schedule: str = setting(
         "step",
         "step: halve every --lr-step-steps; wsd: constant, then cosine over the last "
@@ -154,6 +156,7 @@ LIMITS = {  # setting -> (smallest value, whether that value itself is allowed)
     "lr": (0, False),
     "momentum": (0, True),
     "weight_decay": (0, True),
+    "clip_norm": (0, True),
     "lr_step_steps": (1, True),
     "warmup_steps": (0, True),
     "decay_steps": (1, True),
@@ -269,16 +272,24 @@ def memory_format(device: torch.device, settings: Settings) -> torch.memory_form
     return torch.contiguous_format
 
 
-def train_step(net, optimizer, scheduler, x, y, settings: Settings) -> torch.Tensor:
-    """One optimizer step on batch (x, y); returns its `batch_figures` (no GPU synchronisation)."""
+def train_step(
+    net, optimizer, scheduler, x, y, settings: Settings
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimizer step on batch (x, y), its gradient clipped to ``clip_norm`` when set;
+    returns its `batch_figures` and the gradient's norm before clipping (no GPU synchronisation).
+    """
     with autocast(x.device, settings):
         logits = net(x.contiguous(memory_format=memory_format(x.device, settings))).float()
     loss = F.cross_entropy(logits, y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    parameters = [p for p in net.parameters() if p.grad is not None]
+    grad_norm = get_total_norm([p.grad for p in parameters])
+    if settings.clip_norm:
+        clip_grads_with_norm_(parameters, settings.clip_norm, grad_norm)
     optimizer.step()
     scheduler.step()
-    return batch_figures(loss.detach() * len(y), logits.detach(), y)
+    return batch_figures(loss.detach() * len(y), logits.detach(), y), grad_norm
 
 
 class Data:
@@ -543,6 +554,7 @@ def _train(
     # GPU synchronisation) only every log_every steps and before every checkpoint.
     started = last_checkpoint = last_log = time.monotonic()
     running = torch.zeros(3, dtype=torch.float64, device=device)
+    grad_norms = torch.zeros(2, dtype=torch.float64, device=device)  # sum, max: the same anywhere
     figures: dict[str, Any] = {}
     stop = StopRequest()
     progress = tqdm(
@@ -563,21 +575,28 @@ def _train(
     with stop.installed():
         while step < settings.max_steps:
             x, y = next(batches)
-            running += train_step(net, optimizer, scheduler, x, y, settings)
+            batch, grad_norm = train_step(net, optimizer, scheduler, x, y, settings)
+            running += batch
+            grad_norms[0] += grad_norm
+            grad_norms[1] = torch.maximum(grad_norms[1], grad_norm)
             step += 1
             progress.update()
 
             if step % settings.log_every == 0 or step == settings.max_steps:
                 loss_sum, correct, count = summed(cluster, running).tolist()
                 finite_or_stop(loss_sum, "training batches")
+                norm_sum, norm_max = grad_norms.tolist()
                 now = time.monotonic()
                 figures = {
                     "loss": loss_sum / count,
                     "accuracy": correct / count,
+                    "grad_norm": norm_sum / (count / settings.batch_size),
+                    "grad_norm_max": norm_max,
                     "lr": scheduler.get_last_lr()[0],
                     "positions_per_s": count / (now - last_log),
                 }
                 running.zero_()
+                grad_norms.zero_()
                 last_log = now
                 progress.set_postfix(
                     loss=f"{figures['loss']:.3f}",

@@ -242,3 +242,18 @@ def test_resuming_after_a_kill_drops_the_log_lines_after_the_checkpoint(data_dir
     steps = [r["step"] for r in records if r["event"] == "train"]
     assert steps == sorted(set(steps)) == [2, 4, 6, 8]
     assert [r["step"] for r in records if r["event"] == "end"] == [4, 8]
+
+
+def test_the_gradient_is_clipped_to_clip_norm_and_its_norm_logged(data_dir, tmp_path):
+    settings = tiny(data_dir, tmp_path, clip_norm=1e-3)
+    net = tr.build(8)
+    optimizer = tr.make_optimizer(net, settings)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    x = torch.randn(4, 48, 19, 19)
+    _, norm = tr.train_step(net, optimizer, scheduler, x, torch.arange(4), settings)
+    clipped = torch.nn.utils.get_total_norm([p.grad for p in net.parameters()])
+    assert norm > 1e-2 and clipped == pytest.approx(1e-3, rel=1e-3)
+
+    tr.train(tiny(data_dir, tmp_path / "run", max_steps=4))
+    trained = [r for r in read_log(tmp_path / "run" / LOG) if r["event"] == "train"]
+    assert all(0 < r["grad_norm"] <= r["grad_norm_max"] for r in trained)
