@@ -554,7 +554,9 @@ def _train(
     # GPU synchronisation) only every log_every steps and before every checkpoint.
     started = last_checkpoint = last_log = time.monotonic()
     running = torch.zeros(3, dtype=torch.float64, device=device)
-    grad_norms = torch.zeros(2, dtype=torch.float64, device=device)  # sum, max: the same anywhere
+    # The gradient's norm, summed and the largest, since the last log line: DDP averages the
+    # gradients before the step, so every process holds the same figures and none is reduced.
+    grad_norms = torch.zeros(2, dtype=torch.float64, device=device)
     figures: dict[str, Any] = {}
     stop = StopRequest()
     progress = tqdm(
