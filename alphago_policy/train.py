@@ -27,7 +27,10 @@ and validation figures). `--resume` continues the run exactly where the checkpoi
 same settings (flags given with `--resume` override them, e.g. a new `--max-steps`), same
 optimizer and schedule state, same data position; log lines written after that checkpoint (by
 a run that was killed) are dropped. A loss that turns NaN or infinite stops the run without
-writing: the last good checkpoint stays, and the exit status is non-zero.
+writing: the last good checkpoint stays, and the exit status is non-zero. `--resume
+--rebalance` first gives every layer the same gain without changing the network's function
+(`cnn.network.balance`, the optimizer's state scaled to follow), for a run whose layers have
+drifted apart; each validation logs the ratio of the largest layer gain to the smallest.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ from alphago_policy.runtime import (
     set_up_device,
     summed,
 )
+from cnn.network import balance, gains
 
 FLAG_TYPES = {"int": int, "float": float, "str": str}
 EVAL_BATCH = 512  # validation positions per batch and process
@@ -399,9 +403,16 @@ class Data:
             self.workers.close()
 
 
+def gain_ratio(model: torch.nn.Module) -> float:
+    """The largest layer gain over the smallest (`cnn.network.gains`): 1 for a balanced net."""
+    layer_gains = gains(model).values()
+    return max(layer_gains) / min(layer_gains)
+
+
 @torch.inference_mode()
 def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
-    """Mean loss and top-1 accuracy on the validation positions (nothing when there are none)."""
+    """Mean loss and top-1 accuracy on the validation positions, and the network's
+    `gain_ratio` (nothing when there are no positions)."""
     batches = data.validation()
     if not batches:
         return {}
@@ -416,7 +427,12 @@ def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
     loss, correct, count = summed(data.cluster, totals).tolist()
     if count == 0:
         return {}
-    return {"val_loss": loss / count, "val_accuracy": correct / count, "val_positions": int(count)}
+    return {
+        "val_loss": loss / count,
+        "val_accuracy": correct / count,
+        "val_positions": int(count),
+        "gain_ratio": gain_ratio(model),
+    }
 
 
 def replicas_identical(model: torch.nn.Module, cluster: Cluster) -> bool:
@@ -435,10 +451,28 @@ class Diverged(RuntimeError):
     """The loss became NaN or infinite: the run stops and keeps its last good checkpoint."""
 
 
-def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
+def follow(state: dict[str, Any], factor: float) -> None:
+    """Scale an optimizer's state for a parameter multiplied by `factor`: its gradient, so
+    Adam's first moment and SGD's momentum, divide by the factor; Adam's second moment by its
+    square."""
+    for name in ("exp_avg", "momentum_buffer"):
+        if state.get(name) is not None:
+            state[name].div_(factor)
+    if "exp_avg_sq" in state:
+        state["exp_avg_sq"].div_(factor**2)
+
+
+def train(settings: Settings, resume: bool = False, rebalance: bool = False) -> dict[str, Any]:
     """Run (or continue) training until max_steps, max_minutes or a stop signal; return the
-    final figures. Raises SettingsError, CheckpointError or Diverged with a message to show."""
+    final figures. `rebalance` (with `resume`) balances the layers' gains first. Raises
+    SettingsError, CheckpointError or Diverged with a message to show."""
     check(settings)
+    if rebalance and not resume:
+        raise SettingsError("--rebalance balances a trained run's layers: give it with --resume")
+    if rebalance and settings.batch_norm:
+        raise SettingsError(
+            "--rebalance: this run trains with batch norm, which sets each layer's scale itself"
+        )
     if settings.threads:
         torch.set_num_threads(settings.threads)
     device, cluster = set_up_device(settings.device)
@@ -455,7 +489,7 @@ def train(settings: Settings, resume: bool = False) -> dict[str, Any]:
     data = Data(settings, cluster, device)  # before the run directory: bad data leaves none
     new = not out.exists()
     try:
-        return _train(settings, state, data, device, cluster)
+        return _train(settings, state, data, device, cluster, rebalance)
     except BaseException:
         if new and cluster.main and not ckpt.path_of(out).exists():
             shutil.rmtree(out, ignore_errors=True)  # a run that wrote nothing leaves nothing
@@ -470,6 +504,7 @@ def _train(
     data: Data,
     device: torch.device,
     cluster: Cluster,
+    rebalance: bool = False,
 ) -> dict[str, Any]:
     out = Path(settings.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -493,6 +528,14 @@ def _train(
         set_rng_state(state.rng)
         if cluster.main:
             cut_log(out / LOG, step)
+    balanced = {}
+    if rebalance:  # every process holds the same weights and state, so all do the same
+        balanced["gains_before"] = gains(model)
+        factors = balance(model)
+        for name, param in model.named_parameters():
+            if name in factors:
+                follow(optimizer.state[param], factors[name])
+        balanced["gains_after"] = gains(model)
     net = model
     if cluster.world_size > 1:
         ids = [device.index] if device.type == "cuda" else None
@@ -574,6 +617,8 @@ def _train(
             data=data.describe(),
             settings=asdict(settings),
         )
+        if balanced:
+            log.write(event="rebalanced", step=step, **balanced)
     with stop.installed():
         while step < settings.max_steps:
             x, y = next(batches)
@@ -656,6 +701,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
+    parser.add_argument(
+        "--rebalance",
+        action="store_true",
+        help="with --resume: first give every layer the same gain, keeping the network's "
+        "function (for a run whose layers' scales have drifted apart)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -683,7 +734,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
-        result = train(settings, resume=args.resume)
+        result = train(settings, resume=args.resume, rebalance=args.rebalance)
     except (SettingsError, ckpt.CheckpointError, Diverged) as error:
         return fail(error)
     if int(os.environ.get("RANK", "0")) == 0:

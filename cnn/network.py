@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
@@ -121,6 +122,69 @@ def fold_batch_norm(model: Network) -> Network:
         conv.weight.mul_(scale.view(-1, 1, 1, 1))
         conv.bias.copy_((conv.bias - unit.running_mean) * scale + unit.bias)
     return Network(units, model.input_size)
+
+
+HOMOGENEOUS = (nn.ReLU, nn.MaxPool2d, nn.Flatten, nn.Dropout)  # f(a x) = a f(x) for a > 0
+
+
+def gain(layer: nn.Conv2d | nn.Linear) -> float:
+    """A weight layer's gain: the RMS of its weights over He's standard deviation
+    sqrt(2 / fan_in), so about 1 at initialisation.
+
+    >>> layer = nn.Conv2d(1, 1, 3, bias=False)
+    >>> _ = layer.weight.data.fill_(2 * math.sqrt(2 / 9))  # twice He's deviation for fan-in 9
+    >>> round(gain(layer), 6)
+    2.0
+    """
+    weight = layer.weight.detach()
+    return float(weight.pow(2).mean().sqrt() / math.sqrt(2 / weight[0].numel()))
+
+
+def gains(model: nn.Module) -> dict[str, float]:
+    """The `gain` of each weight layer among the model's units, by unit name."""
+    return {
+        name: gain(unit)
+        for name, unit in model.named_children()
+        if isinstance(unit, (nn.Conv2d, nn.Linear))
+    }
+
+
+@torch.no_grad()
+def balance(model: Network) -> dict[str, float]:
+    """Give every weight layer of a ReLU chain the same `gain`, in place, without changing the
+    network's function; returns the factor of each scaled parameter, by state-dict name.
+
+    ReLU is positively homogeneous, so a layer's weights may be multiplied by c if the
+    biases from there on are multiplied by c too and a later layer's weights by 1 / c. With
+    c = (geometric mean of the gains) / (the layer's gain) for every layer, the product of
+    the factors is 1 and the output is untouched, bias units after the last layer included.
+    Why: trained without normalisation and with little weight decay, a chain drifts to very
+    unequal gains (Adam moves every weight by about its learning rate, whatever the weight's
+    size), and a layer whose inputs have grown large then moves its outputs far with every
+    step. An optimizer's state follows the returned factors (Adam's moments divide by c and
+    by c squared).
+    """
+    before = gains(model)
+    units = list(model.named_children())
+    weighted = [i for i, (name, _) in enumerate(units) if name in before]
+    for name, unit in units[weighted[0] : weighted[-1]] if weighted else []:
+        if name not in before and not isinstance(unit, HOMOGENEOUS):
+            raise ValueError(
+                f"{name} ({type(unit).__name__}) is between weight layers and does not keep "
+                f"a positive factor (as ReLU, max pooling and flattening do): cannot balance"
+            )
+    target = math.exp(sum(math.log(g) for g in before.values()) / max(1, len(before)))
+    factors, cumulative = {}, 1.0
+    for name, gain_before in before.items():
+        unit = model.get_submodule(name)
+        c = target / gain_before
+        cumulative *= c
+        unit.weight.mul_(c)
+        factors[f"{name}.weight"] = c
+        if unit.bias is not None:
+            unit.bias.mul_(cumulative)
+            factors[f"{name}.bias"] = cumulative
+    return factors
 
 
 def he_initialised(model: Module, mode: str = "fan_in") -> Module:

@@ -257,3 +257,47 @@ def test_the_gradient_is_clipped_to_clip_norm_and_its_norm_logged(data_dir, tmp_
     tr.train(tiny(data_dir, tmp_path / "run", max_steps=4))
     trained = [r for r in read_log(tmp_path / "run" / LOG) if r["event"] == "train"]
     assert all(0 < r["grad_norm"] <= r["grad_norm_max"] for r in trained)
+
+
+def test_rebalance_keeps_the_function_and_adams_steps_and_balances_the_gains(data_dir, tmp_path):
+    settings = tiny(data_dir, tmp_path, optimizer="adamw", lr=0.05, max_steps=4)
+    tr.train(settings)
+    before = checkpoint(tmp_path)
+    tr.train(settings, resume=True, rebalance=True)  # at max_steps already: no step after it
+    after = checkpoint(tmp_path)
+
+    nets = []
+    for state in (before, after):
+        nets.append(tr.build(8).eval())
+        nets[-1].load_state_dict(state["model"])
+    x = torch.rand(3, 48, 19, 19)
+    with torch.no_grad():
+        torch.testing.assert_close(nets[1](x), nets[0](x), rtol=1e-4, atol=1e-4)
+    assert tr.gain_ratio(nets[0]) > 1.01 and tr.gain_ratio(nets[1]) == pytest.approx(1)
+
+    # Adam's moments follow each parameter's factor k: m / k and v / k^2, so m * p and
+    # v * p^2 are unchanged (the optimizer's state lists the parameters in group order).
+    for net, state in zip(nets, (before, after), strict=True):
+        groups = tr.parameter_groups(net, 0.0)
+        state["pairs"] = [
+            (param.detach(), state["optimizer"]["state"][i])
+            for i, param in enumerate(p for group in groups for p in group["params"])
+        ]
+    for (p0, s0), (p1, s1) in zip(before["pairs"], after["pairs"], strict=True):
+        torch.testing.assert_close(s1["exp_avg"] * p1, s0["exp_avg"] * p0, rtol=1e-4, atol=1e-9)
+        torch.testing.assert_close(
+            s1["exp_avg_sq"] * p1**2, s0["exp_avg_sq"] * p0**2, rtol=1e-4, atol=1e-12
+        )
+
+    records = read_log(tmp_path / LOG)
+    rebalanced = next(r for r in records if r["event"] == "rebalanced")
+    assert len(set(rebalanced["gains_before"].values())) == 13
+    assert records[-1]["gain_ratio"] == pytest.approx(1)
+
+
+def test_rebalance_is_for_a_resumed_run_without_batch_norm(data_dir, tmp_path):
+    with pytest.raises(tr.SettingsError, match=r"--rebalance .* with --resume"):
+        tr.train(tiny(data_dir, tmp_path), rebalance=True)
+    tr.train(tiny(data_dir, tmp_path, batch_norm=True, max_steps=2))
+    with pytest.raises(tr.SettingsError, match=r"--rebalance: .* batch norm"):
+        tr.train(tiny(data_dir, tmp_path, batch_norm=True), resume=True, rebalance=True)

@@ -1,11 +1,14 @@
 """Expanding specs into a named network."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
 
+import cnn
 from cnn.layers import FC, LRN, Conv, Pool
-from cnn.network import Network, network, stack
+from cnn.network import Network, balance, gains, network, stack
 
 
 def test_units_are_named_like_the_lecture():
@@ -60,3 +63,49 @@ def test_network_keeps_its_input_size_and_runs():
     assert isinstance(model, Network)
     assert model.input_size == (1, 5, 5)
     assert model(torch.zeros(3, 1, 5, 5)).shape == (3, 2)
+
+
+def drifted(model: nn.Module, seed: int = 0) -> nn.Module:
+    """The model with each weight layer scaled by its own factor (0.1 to 10) and non-zero
+    biases: the unequal gains that long training without weight decay leaves."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for unit in model.modules():
+            if isinstance(unit, (nn.Conv2d, nn.Linear)):
+                unit.weight.mul_(10 ** (2 * torch.rand(1, generator=generator).item() - 1))
+                if unit.bias is not None:
+                    unit.bias.uniform_(-0.5, 0.5, generator=generator)
+    return model.eval()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        lambda: cnn.build("alphago_policy", k=8, layers=5),
+        lambda: network((Conv(6, 3, pad=1), Pool(2, 2), Conv(6, 3), FC(12), FC(4)), (3, 8, 8)),
+    ],
+    ids=["policy network with its point bias", "convs, pooling and fully connected"],
+)
+def test_balance_gives_every_layer_the_same_gain_and_keeps_the_function(model):
+    torch.manual_seed(0)
+    net = drifted(model())
+    x = torch.rand(4, *net.input_size)
+    with torch.no_grad():
+        before = net(x)
+    spread = gains(net)
+    factors = balance(net)
+    after = gains(net)
+    assert max(spread.values()) / min(spread.values()) > 3
+    assert max(after.values()) == pytest.approx(min(after.values()), rel=1e-5)
+    assert math.prod(after.values()) == pytest.approx(math.prod(spread.values()), rel=1e-4)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), before, rtol=1e-4, atol=1e-5)
+    assert set(factors) == {name for name, _ in net.named_parameters() if name != "bias.bias"}
+
+
+def test_balance_refuses_a_layer_that_does_not_scale_and_changes_nothing():
+    net = drifted(network((Conv(4, 3, pad=1), LRN(), Conv(4, 3, pad=1)), (3, 6, 6)))
+    state = {name: tensor.clone() for name, tensor in net.state_dict().items()}
+    with pytest.raises(ValueError, match=r"norm1 .*LocalResponseNorm.* cannot balance"):
+        balance(net)
+    assert all(torch.equal(state[name], tensor) for name, tensor in net.state_dict().items())
