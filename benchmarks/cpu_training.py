@@ -58,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- step: AdamW, batch {args.batch}, fixed batch of fixture positions, "
         f"{args.steps} timed steps after one warm-up",
         "",
-        *table(
-            ["threads", "k", "float32 positions/s", "bf16 positions/s", "bf16 gain"],
-            rows,
-            align="rrrrr",
-        ),
+        *table(COLUMNS, rows, align="rrrrr"),
         "",
         f"Reproduce: `{command_line('cpu_training', argv)}`",
     ]
