@@ -17,7 +17,7 @@ total                                               61,706          416,520
 
 from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
 from cnn.fully_convolutional import fc_to_conv
-from cnn.network import fold_batch_norm
+from cnn.network import balance, fold_batch_norm
 from cnn.receptive_fields import ReceptiveFields, receptive_fields
 from cnn.registry import available, build
 from cnn.summary import Row, Summary, summary
@@ -29,6 +29,7 @@ __all__ = [
     "alexnet",
     "alphago",
     "available",
+    "balance",
     "build",
     "fc_to_conv",
     "fold_batch_norm",

@@ -8,7 +8,7 @@ from torch import nn
 
 import cnn
 from cnn.layers import FC, LRN, Conv, Pool
-from cnn.network import Network, balance, gains, network, stack
+from cnn.network import Network, gains, network, stack
 
 
 def test_units_are_named_like_the_lecture():
@@ -93,7 +93,7 @@ def test_balance_gives_every_layer_the_same_gain_and_keeps_the_function(model):
     with torch.no_grad():
         before = net(x)
     spread = gains(net)
-    factors = balance(net)
+    factors = cnn.balance(net)
     after = gains(net)
     assert max(spread.values()) / min(spread.values()) > 3
     assert max(after.values()) == pytest.approx(min(after.values()), rel=1e-5)
@@ -107,5 +107,5 @@ def test_balance_refuses_a_layer_that_does_not_scale_and_changes_nothing():
     net = drifted(network((Conv(4, 3, pad=1), LRN(), Conv(4, 3, pad=1)), (3, 6, 6)))
     state = {name: tensor.clone() for name, tensor in net.state_dict().items()}
     with pytest.raises(ValueError, match=r"norm1 .*LocalResponseNorm.* cannot balance"):
-        balance(net)
+        cnn.balance(net)
     assert all(torch.equal(state[name], tensor) for name, tensor in net.state_dict().items())
