@@ -6,6 +6,7 @@ Shared by `train`, `evaluate` and `ship`, so none of them imports another's comm
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import random
@@ -93,6 +94,7 @@ def leave_cluster(cluster: Cluster) -> None:
     """Leave the process group together: a barrier first, so no process tears its sockets
     down while another still talks to it."""
     if cluster.world_size > 1:
+        gc.collect()  # what a reference cycle still holds of the group (DDP's reducer) goes first
         dist.barrier()
         dist.destroy_process_group()
 
