@@ -2,8 +2,9 @@
 
     python training/spikes.py RUN_DIR [--steps 400] [--threshold 20] [--threads 2]
 
-The stream is deterministic (`alphago_policy.stream`), so the batches after a checkpoint are
-exactly the ones the run trained on after it. Each batch goes through the checkpoint's network
+A run's batches are deterministic (streamed game records or prepared shards, read by the
+trainer's own `Data`), so the batches after a checkpoint are exactly the ones the run trained
+on after it. Each batch goes through the checkpoint's network
 (without training it: the weights of the run drift a little over a few hundred steps) in
 float32 and in bf16 autocast, and every position whose loss passes `--threshold` in either is
 listed with its step, its place in the batch, the logits of the expert move and the smallest
@@ -24,23 +25,23 @@ import torch
 
 from alphago_policy.checkpoint import CheckpointError, load
 from alphago_policy.cli import fail, positive_int
-from alphago_policy.dataset import Decoder
 from alphago_policy.model import build
-from alphago_policy.stream import Records, Stream, StreamSettings, Workers
+from alphago_policy.runtime import Cluster
+from alphago_policy.train import Data, SettingsError, settings_from
 from sgf_data.features import PLANE_GROUPS
 
 OWN = PLANE_GROUPS["stone_colour"].start
 STONES = slice(OWN, OWN + 2)  # the player's stones, the opponent's (the third plane: empty)
 
 
-def activations(model: torch.nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The RMS of each ReLU's output per position (name -> (B,)), in float32."""
+def forward(model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    """The logits, and the RMS of each ReLU's output per position (layer -> (B,))."""
     rms = {}
     for name, module in model.named_children():
         x = module(x)
         if name.endswith("_act"):
             rms[name.removesuffix("_act")] = x.pow(2).mean(dim=(1, 2, 3)).sqrt()
-    return rms
+    return x, rms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,37 +54,27 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     try:
         state = load(args.run)
-    except CheckpointError as error:
+        settings = settings_from(argparse.Namespace(out=args.run, resume=True))
+        data = Data(settings, Cluster(), torch.device("cpu"))  # the run's own batches
+    except (CheckpointError, SettingsError) as error:
         return fail(str(error))
-    settings = state.settings
-    if not state.data.get("position"):
-        return fail(f"{args.run}: not a run on game records (no stream position)")
-    model = build(settings["k"], batch_norm=settings["batch_norm"])
+    model = build(settings.k, batch_norm=settings.batch_norm)
     model.load_state_dict(state.model)
     model.eval()
-    stream_settings = StreamSettings(
-        "train", settings["batch_size"], settings["seed"], settings["window_files"],
-        settings["augment"],
-    )  # fmt: skip
-    records = Records.read([settings["data"]])
-    workers = Workers(1)
-    batches = Stream(records, stream_settings, workers, Decoder("cpu"), state.data["position"])
+    batches = data.batches(state.step, state.data.get("position"))
     print("step | position | loss f32 | loss bf16 | expert logit | lowest logit | stones | "
           "layer: RMS against the batch's median")  # fmt: skip
-    found = 0
+    found, step = 0, state.step
     try:
         with torch.inference_mode():
             for step in range(state.step + 1, state.step + 1 + args.steps):
                 x, y = next(batches)
-                logits = model(x)
+                logits, rms = forward(model, x)
                 with torch.autocast("cpu", torch.bfloat16):
                     low = model(x.contiguous(memory_format=torch.channels_last)).float()
                 loss = torch.nn.functional.cross_entropy(logits, y, reduction="none")
                 loss_bf16 = torch.nn.functional.cross_entropy(low, y, reduction="none")
                 flagged = torch.nonzero(torch.maximum(loss, loss_bf16) > args.threshold)
-                if not len(flagged):
-                    continue
-                rms = activations(model, x)
                 for i in flagged.flatten().tolist():
                     growth = {n: float(r[i] / r.median()) for n, r in rms.items()}
                     layer = max(growth, key=growth.get)
@@ -98,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
     finally:
-        workers.close()
-    print(f"{found} positions over {args.threshold:g} nats in {args.steps} batches from step "
-          f"{state.step}")  # fmt: skip
+        data.close()
+    print(f"{found} positions over {args.threshold:g} nats in the batches of steps "
+          f"{state.step + 1} to {step}")  # fmt: skip
     return 0
 
 
