@@ -196,12 +196,20 @@ def describe(k: int, card: Mapping[str, Any]) -> str:
     'AlphaGo SL policy k=192, untrained (random) network'
     >>> describe(64, {"steps": 8000, "validation_accuracy": 0.391, "machine": "a 2-core CPU"})
     'AlphaGo SL policy k=64, 8,000 steps, 39.1% validation top-1, trained on a 2-core CPU'
+    >>> describe(128, {"steps": 900, "initialised_from": {"k": 64, "card": {"steps": 47062}}})
+    'AlphaGo SL policy k=128, 900 steps, widened from a k=64 network of 47,062 steps'
     """
     parts = [f"AlphaGo SL policy k={k}"]
     if not card.get("trained", True):
         parts.append(UNTRAINED)
     if "steps" in card:
         parts.append(f"{card['steps']:,} steps")
+    origin = card.get("initialised_from")
+    if origin:
+        steps = origin["card"].get("steps")
+        parts.append(
+            f"widened from a k={origin['k']} network" + (f" of {steps:,} steps" if steps else "")
+        )
     if "validation_accuracy" in card:
         parts.append(f"{100 * card['validation_accuracy']:.1f}% validation top-1")
     if "machine" in card:

@@ -63,7 +63,7 @@ from alphago_policy import stream
 from alphago_policy.cli import fail
 from alphago_policy.dataset import Decoder, PositionDataset, make_loader
 from alphago_policy.layout import is_prepared
-from alphago_policy.model import build, save_weights
+from alphago_policy.model import WeightsError, build, load_policy, options, save_weights
 from alphago_policy.runlog import LOG, JsonLog, cut_log
 from alphago_policy.runtime import (
     Cluster,
@@ -77,7 +77,7 @@ from alphago_policy.runtime import (
     set_up_device,
     summed,
 )
-from cnn.network import balance, gains
+from cnn.network import balance, gains, widen
 
 FLAG_TYPES = {"int": int, "float": float, "str": str}
 EVAL_BATCH = 512  # validation positions per batch and process
@@ -88,7 +88,7 @@ CARD_NAMES = {  # figures of the log -> their names in the model card
     "val_accuracy": "validation_accuracy",
     "val_positions": "validation_positions",
 }
-ARCHITECTURE_SETTINGS = ("k", "batch_norm")  # a resumed run cannot change its network
+FIXED_SETTINGS = ("k", "batch_norm", "init")  # a resumed run keeps its network and its start
 
 
 def setting(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
@@ -105,6 +105,11 @@ class Settings:
     )
     out: str = setting("runs/policy_k192", "run directory: checkpoint, weights, log")
     k: int = setting(192, "filters per convolution layer")
+    init: str = setting(
+        "",
+        "a new run starts from this weights file's network, widened to --k filters where it "
+        "has fewer, computing the same function (Net2Net); '': He-initialised",
+    )
     batch_norm: bool = setting(False, "batch norm after each hidden conv (folded on write)")
     batch_size: int = setting(16, "positions per step, over all processes together")
     optimizer: str = setting("sgd", "momentum: SGD with Nesterov", ("sgd", "momentum", "adamw"))
@@ -462,6 +467,29 @@ def follow(state: dict[str, Any], factor: float) -> None:
         state["exp_avg_sq"].div_(factor**2)
 
 
+def starting_network(settings: Settings) -> tuple[torch.nn.Module | None, dict[str, Any]]:
+    """The trained network a new run starts from (`--init`) and what it is (its file, width
+    and card, for the run's checkpoint and cards); (None, {}) for a He-initialised run."""
+    if not settings.init:
+        return None, {}
+    if settings.batch_norm:
+        raise SettingsError(
+            "--init with --batch-norm: a weights file holds the plain network, with no batch "
+            "norm to start from; drop one of the two"
+        )
+    try:
+        policy = load_policy(settings.init)
+    except WeightsError as error:
+        raise SettingsError(f"--init {error}") from error
+    theirs, ours = options(policy.model), options(build(settings.k))
+    if {**theirs, "k": ours["k"]} != ours or theirs["k"] > ours["k"]:
+        raise SettingsError(
+            f"--init {settings.init}: its network ({theirs}) does not fit into this run's "
+            f"({ours}): give a --k of at least {theirs['k']}, or another weights file"
+        )
+    return policy.model, {"weights": settings.init, "k": theirs["k"], "card": policy.card}
+
+
 def train(settings: Settings, resume: bool = False, rebalance: bool = False) -> dict[str, Any]:
     """Run (or continue) training until max_steps, max_minutes or a stop signal; return the
     final figures. `rebalance` (with `resume`) balances the layers' gains first. Raises
@@ -486,10 +514,11 @@ def train(settings: Settings, resume: bool = False, rebalance: bool = False) -> 
             f"{ckpt.path_of(out)} exists: continue it with --resume, or use another --out"
         )
     state = ckpt.load(out) if resume else None
+    source, origin = (None, state.origin) if resume else starting_network(settings)
     data = Data(settings, cluster, device)  # before the run directory: bad data leaves none
     new = not out.exists()
     try:
-        return _train(settings, state, data, device, cluster, rebalance)
+        return _train(settings, state, data, device, cluster, rebalance, source, origin)
     except BaseException:
         if new and cluster.main and not ckpt.path_of(out).exists():
             shutil.rmtree(out, ignore_errors=True)  # a run that wrote nothing leaves nothing
@@ -505,13 +534,18 @@ def _train(
     device: torch.device,
     cluster: Cluster,
     rebalance: bool = False,
+    source: torch.nn.Module | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out = Path(settings.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    # The network, optimizer and schedule; from the checkpoint when resuming.
+    # The network (He-initialised by its builder, or the --init network widened into it),
+    # optimizer and schedule; from the checkpoint when resuming.
     torch.manual_seed(settings.seed)
-    model = build(settings.k, batch_norm=settings.batch_norm)  # He-initialised by its builder
+    model = build(settings.k, batch_norm=settings.batch_norm)
+    if source is not None:
+        widen(source, model, torch.Generator().manual_seed(settings.seed))
     model = model.to(device, memory_format=memory_format(device, settings))
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))
@@ -561,6 +595,7 @@ def _train(
             scheduler=scheduler.state_dict(),
             rng=rng_state(),
             data={**data.describe(), "position": data.position()},
+            origin=origin or {},
         ).save(out)
         card = {
             "trained": True,
@@ -573,6 +608,7 @@ def _train(
             "date": datetime.date.today().isoformat(),
             "train_seconds": round(elapsed),
             "settings": asdict(settings),
+            **({"initialised_from": origin} if origin else {}),
             **{CARD_NAMES[name]: value for name, value in figures.items() if name in CARD_NAMES},
         }
         save_weights(model, out / f"policy_k{settings.k}.pt", card)
@@ -718,8 +754,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if not args.resume:
         return Settings(**given)
     recorded = ckpt.load(given.get("out", Settings.out)).settings
-    for name in ARCHITECTURE_SETTINGS:
-        if name in given and given[name] != recorded.get(name, Settings.batch_norm):
+    fields = Settings.__dataclass_fields__
+    for name in FIXED_SETTINGS:
+        if name in given and given[name] != recorded.get(name, fields[name].default):
             raise SettingsError(
                 f"{flag(name)} {given[name]}: the run in {given.get('out', Settings.out)} trains "
                 f"{name}={recorded.get(name)}, which a resumed run keeps; drop the flag, or "

@@ -5,10 +5,11 @@
 Reads each run's log (validation top-1 on the first 20,000 positions of the validation split,
 games it never trains on) and draws it against training positions on a log scale; a run
 branched off an earlier one (the learning-rate decay off the constant phase) is drawn from
-where it branched. Beside them the published points: RocAlphaGo's k=96 network (46.8% after
-12M positions, 49.5% after 40M, plain SGD), the paper's k=192 network (55.4% after 340M steps
-of 16 positions), and this project's k=32 CPU network shipped before (41.6% on its test split
-after 2.56M). `--record` writes docs/learning_curve.png and
+where it branched, and a run started from a narrower trained network (`train --init`) from
+the positions that network had seen. Beside them the published points: RocAlphaGo's k=96
+network (46.8% after 12M positions, 49.5% after 40M, plain SGD), the paper's k=192 network
+(55.4% after 340M steps of 16 positions), and this project's k=32 CPU network shipped before
+(41.6% on its test split after 2.56M). `--record` writes docs/learning_curve.png and
 benchmarks/results/learning_curve.md; a trial writes under runs/.
 """
 
@@ -18,6 +19,7 @@ import argparse
 from itertools import takewhile
 from pathlib import Path
 
+from alphago_policy.model import read_weights
 from alphago_policy.runlog import LOG, read_log
 from benchmarks.common import (
     ROOT,
@@ -38,11 +40,14 @@ PUBLISHED = [  # (label, positions, top-1)
 
 
 def curve(run: Path) -> list[tuple[int, float]]:
-    """(positions seen, validation top-1) at each validation of the run."""
+    """(positions seen, validation top-1) at each validation of the run; a run started from a
+    trained network (`--init`) counts the positions that network had seen too."""
     log = read_log(run / LOG)
     batch = next(r["settings"]["batch_size"] for r in log if r["event"] == "start")
+    card = read_weights(next(run.glob("policy_k*.pt")))["card"]
+    before = card.get("initialised_from", {}).get("card", {}).get("positions", 0)
     return [
-        (r["step"] * batch, r["val_accuracy"])
+        (before + r["step"] * batch, r["val_accuracy"])
         for r in log
         if r["event"] in ("validation", "end") and "val_accuracy" in r
     ]
@@ -101,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         "--run",
         type=Path,
         nargs="+",
-        default=sorted((ROOT / "training").glob("cpu_k64*")),
+        default=sorted((ROOT / "training").glob("cpu_k*")),
         help="run directories, a branch after the run it branched off (default: the long "
-        "run and its branches, training/cpu_k64*)",
+        "runs and their branches, training/cpu_k*)",
     )
     add_output_arguments(parser)
     args = parser.parse_args(argv)

@@ -17,7 +17,7 @@ total                                               61,706          416,520
 
 from cnn import alexnet, alphago, googlenet, lenet, resnet, vgg
 from cnn.fully_convolutional import fc_to_conv
-from cnn.network import balance, fold_batch_norm
+from cnn.network import balance, fold_batch_norm, widen
 from cnn.receptive_fields import ReceptiveFields, receptive_fields
 from cnn.registry import available, build
 from cnn.summary import Row, Summary, summary
@@ -39,4 +39,5 @@ __all__ = [
     "resnet",
     "summary",
     "vgg",
+    "widen",
 ]

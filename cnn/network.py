@@ -187,6 +187,64 @@ def balance(model: Network) -> dict[str, float]:
     return factors
 
 
+@torch.no_grad()
+def widen(source: Network, target: Network, generator: torch.Generator) -> Network:
+    """Fill ``target``, a wider network of the same chain of convolutions, so that it computes
+    ``source``'s function (Net2WiderNet [Chen, Goodfellow and Shlens 2016]); returns it.
+
+    Each hidden conv keeps its filters and gains copies of a random permutation of them; the
+    next conv splits each input channel's weights among the copies by random positive shares
+    that sum to 1, so the copies, equal in what they compute, receive different gradients
+    and grow apart in training. Why: a wide network that starts from a trained narrow one
+    skips the millions of positions it would take to relearn what the narrow one knows.
+    Units without weights must act channel by channel (as ReLU does); other parameterised
+    units (the per-point bias) are copied as they are.
+    """
+    sources = dict(source.named_children())
+    if list(sources) != [name for name, _ in target.named_children()]:
+        raise ValueError("widen: the two networks do not have the same units")
+    first = next(unit for unit in source.children() if isinstance(unit, nn.Conv2d))
+    copies = torch.arange(first.in_channels)  # each input channel of the target: the source's
+    for name, unit in target.named_children():
+        old = sources[name]
+        if isinstance(unit, nn.BatchNorm2d) or isinstance(old, nn.BatchNorm2d):
+            raise ValueError(f"widen: {name} is a batch norm; fold it first (fold_batch_norm)")
+        if not isinstance(unit, nn.Conv2d):
+            for key, tensor in unit.state_dict().items():
+                if tensor.shape != old.state_dict()[key].shape:
+                    raise ValueError(f"widen: {name}.{key} is not a convolution's to widen")
+            unit.load_state_dict(old.state_dict())
+            continue
+        if unit.out_channels < old.out_channels or unit.in_channels != len(copies):
+            raise ValueError(
+                f"widen: {name} has {unit.out_channels} filters on {unit.in_channels} channels; "
+                f"the source's {old.out_channels} on {len(copies)} do not fit into it"
+            )
+        outputs = channel_copies(old.out_channels, unit.out_channels, generator)
+        weight = old.weight[outputs][:, copies]
+        shares = torch.empty_like(weight).uniform_(0.5, 1.5, generator=generator)
+        totals = weight.new_zeros(len(outputs), old.in_channels, *weight.shape[2:])
+        totals.index_add_(1, copies, shares)
+        unit.weight.copy_(weight * (shares / totals[:, copies]))  # exact where one copy
+        if unit.bias is not None:
+            unit.bias.copy_(old.bias[outputs])
+        copies = outputs
+    return target
+
+
+def channel_copies(channels: int, wider: int, generator: torch.Generator) -> torch.Tensor:
+    """For each of ``wider`` channels, the one of ``channels`` it copies: each once in order,
+    then random permutations of them, so no channel is copied twice before all once.
+
+    >>> channel_copies(3, 7, torch.Generator().manual_seed(0)).tolist()[:3]
+    [0, 1, 2]
+    >>> sorted(channel_copies(3, 6, torch.Generator().manual_seed(0)).tolist())
+    [0, 0, 1, 1, 2, 2]
+    """
+    extra = [torch.randperm(channels, generator=generator) for _ in range(wider // channels)]
+    return torch.cat([torch.arange(channels), *extra])[:wider]
+
+
 def he_initialised(model: Module, mode: str = "fan_in") -> Module:
     """He initialisation [He et al. 2015] of every convolution (ReLU gain), zero conv biases.
 

@@ -301,3 +301,37 @@ def test_rebalance_is_for_a_resumed_run_without_batch_norm(data_dir, tmp_path):
     tr.train(tiny(data_dir, tmp_path, batch_norm=True, max_steps=2))
     with pytest.raises(tr.SettingsError, match=r"--rebalance: .* batch norm"):
         tr.train(tiny(data_dir, tmp_path, batch_norm=True), resume=True, rebalance=True)
+
+
+def test_init_starts_a_wider_run_from_a_trained_network_and_its_cards_say_so(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path / "narrow", k=4, max_steps=4))
+    narrow = load_policy(tmp_path / "narrow" / "policy_k4.pt")
+    settings = tiny(data_dir, tmp_path / "wide", init=str(tmp_path / "narrow" / "policy_k4.pt"))
+
+    # After one step at a negligible rate, the wide network computes the narrow one's function
+    # (to the half precision of the weights files).
+    tr.train(dataclasses.replace(settings, max_steps=1, lr=1e-12, warmup_steps=0))
+    wide = load_policy(tmp_path / "wide" / "policy_k8.pt")
+    x = torch.rand(3, 48, 19, 19)
+    with torch.no_grad():
+        torch.testing.assert_close(wide.model(x), narrow.model(x), rtol=0.01, atol=0.01)
+    origin = wide.card["initialised_from"]
+    assert origin["k"] == 4 and origin["card"]["steps"] == 4
+    assert "widened from a k=4 network of 4 steps" in wide.description
+
+    # The origin stays with the run: a resumed run's card still says where it started.
+    tr.train(dataclasses.replace(settings, max_steps=3), resume=True)
+    assert ckpt.load(tmp_path / "wide").origin["k"] == 4
+    assert load_policy(tmp_path / "wide" / "policy_k8.pt").card["initialised_from"] == origin
+
+
+def test_init_refuses_a_wider_or_missing_network_and_batch_norm(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path / "k8", max_steps=1))
+    weights = str(tmp_path / "k8" / "policy_k8.pt")
+    with pytest.raises(tr.SettingsError, match=r"--init .*policy_k8.pt.* --k of at least 8"):
+        tr.train(tiny(data_dir, tmp_path / "k4", k=4, init=weights))
+    with pytest.raises(tr.SettingsError, match=r"--init .*nowhere.pt: no such weights file"):
+        tr.train(tiny(data_dir, tmp_path / "k4", init=str(tmp_path / "nowhere.pt")))
+    with pytest.raises(tr.SettingsError, match="--init with --batch-norm"):
+        tr.train(tiny(data_dir, tmp_path / "k4", init=weights, batch_norm=True))
+    assert not (tmp_path / "k4").exists()

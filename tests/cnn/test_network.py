@@ -109,3 +109,43 @@ def test_balance_refuses_a_layer_that_does_not_scale_and_changes_nothing():
     with pytest.raises(ValueError, match=r"norm1 .*LocalResponseNorm.* cannot balance"):
         cnn.balance(net)
     assert all(torch.equal(state[name], tensor) for name, tensor in net.state_dict().items())
+
+
+def test_widen_keeps_the_function_and_gives_the_copies_different_outgoing_weights():
+    torch.manual_seed(0)
+    narrow = drifted(cnn.build("alphago_policy", k=5, layers=4, board_size=9))
+    with torch.no_grad():
+        narrow.bias.bias.uniform_(-1, 1)
+    wide = cnn.build("alphago_policy", k=12, layers=4, board_size=9).eval()
+    assert cnn.widen(narrow, wide, torch.Generator().manual_seed(1)) is wide
+
+    x = torch.rand(4, 48, 9, 9)
+    with torch.no_grad():
+        torch.testing.assert_close(wide(x), narrow(x), rtol=1e-5, atol=1e-5)
+    # conv1's filters are the narrow one's, then copies of them, each at least twice ...
+    copies = [
+        next(c for c in range(5) if torch.equal(wide.conv1.weight[j], narrow.conv1.weight[c]))
+        for j in range(12)
+    ]
+    assert copies[:5] == [0, 1, 2, 3, 4] and sorted(copies[5:10]) == [0, 1, 2, 3, 4]
+    assert torch.equal(wide.conv1.bias, narrow.conv1.bias[copies])
+    # ... and conv2 splits what it read from a channel among that channel's copies, unevenly.
+    first, again = 0, copies.index(0, 1)
+    assert not torch.equal(wide.conv2.weight[:, first], wide.conv2.weight[:, again])
+    assert torch.equal(wide.bias.bias, narrow.bias.bias)
+
+
+def test_widen_refuses_a_narrower_target_or_batch_norm():
+    narrow = cnn.build("alphago_policy", k=6, layers=3, board_size=9)
+    with pytest.raises(ValueError, match=r"conv1 has 4 filters .* source's 6"):
+        cnn.widen(
+            narrow, cnn.build("alphago_policy", k=4, layers=3, board_size=9), torch.Generator()
+        )
+    with pytest.raises(ValueError, match="same units"):
+        cnn.widen(
+            narrow, cnn.build("alphago_policy", k=8, layers=4, board_size=9), torch.Generator()
+        )
+    normed = cnn.build("alphago_policy", k=6, layers=3, board_size=9, batch_norm=True)
+    wider = cnn.build("alphago_policy", k=8, layers=3, board_size=9, batch_norm=True)
+    with pytest.raises(ValueError, match="conv1_bn is a batch norm; fold it first"):
+        cnn.widen(normed, wider, torch.Generator())
