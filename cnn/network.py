@@ -210,10 +210,11 @@ def widen(source: Network, target: Network, generator: torch.Generator) -> Netwo
         if isinstance(unit, nn.BatchNorm2d) or isinstance(old, nn.BatchNorm2d):
             raise ValueError(f"widen: {name} is a batch norm; fold it first (fold_batch_norm)")
         if not isinstance(unit, nn.Conv2d):
+            state = old.state_dict()
             for key, tensor in unit.state_dict().items():
-                if tensor.shape != old.state_dict()[key].shape:
+                if tensor.shape != state[key].shape:
                     raise ValueError(f"widen: {name}.{key} is not a convolution's to widen")
-            unit.load_state_dict(old.state_dict())
+            unit.load_state_dict(state)
             continue
         if unit.out_channels < old.out_channels or unit.in_channels != len(copies):
             raise ValueError(
