@@ -1,4 +1,4 @@
-"""The long CPU run's accuracy against the positions it has seen, beside published figures.
+"""The long runs' accuracy against the positions they have seen, beside published figures.
 
     python -m benchmarks.learning_curve [--run training/cpu_k64 training/cpu_k64_decay] [--record]
 
@@ -6,11 +6,12 @@ Reads each run's log (validation top-1 on the first 20,000 positions of the vali
 games it never trains on) and draws it against training positions on a log scale; a run
 branched off an earlier one (the learning-rate decay off the constant phase) is drawn from
 where it branched, and a run started from a narrower trained network (`train --init`) from
-the positions that network had seen. Beside them the published points: RocAlphaGo's k=96
-network (46.8% after 12M positions, 49.5% after 40M, plain SGD), the paper's k=192 network
-(55.4% after 340M steps of 16 positions), and this project's k=32 CPU network shipped before
-(41.6% on its test split after 2.56M). `--record` writes docs/learning_curve.png and
-benchmarks/results/learning_curve.md; a trial writes under runs/.
+the positions that network, and the ones it was started from, had seen. Beside them the
+published points: RocAlphaGo's k=96 network (46.8% after 12M positions, 49.5% after 40M,
+plain SGD), the paper's k=192 network (55.4% after 340M steps of 16 positions), and this
+project's k=32 CPU network shipped before (41.6% on its test split after 2.56M). `--record`
+writes docs/learning_curve.png and benchmarks/results/learning_curve.md; a trial writes under
+runs/.
 """
 
 from __future__ import annotations
@@ -44,13 +45,27 @@ def curve(run: Path) -> list[tuple[int, float]]:
     trained network (`--init`) counts the positions that network had seen too."""
     log = read_log(run / LOG)
     batch = next(r["settings"]["batch_size"] for r in log if r["event"] == "start")
-    card = read_weights(next(run.glob("policy_k*.pt")))["card"]
-    before = card.get("initialised_from", {}).get("card", {}).get("positions", 0)
+    before = positions_before(read_weights(next(run.glob("policy_k*.pt")))["card"])
     return [
         (before + r["step"] * batch, r["val_accuracy"])
         for r in log
         if r["event"] in ("validation", "end") and "val_accuracy" in r
     ]
+
+
+def positions_before(card: dict) -> int:
+    """The training positions of the networks a run started from, down its `--init` chain.
+
+    >>> positions_before({"positions": 9})
+    0
+    >>> positions_before({"initialised_from": {"card": {"positions": 5,
+    ...     "initialised_from": {"card": {"positions": 7}}}}})
+    12
+    """
+    origin = card.get("initialised_from")
+    if not origin:
+        return 0
+    return origin["card"].get("positions", 0) + positions_before(origin["card"])
 
 
 def branches(runs: list[Path]) -> dict[str, list[tuple[int, float]]]:
@@ -106,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         "--run",
         type=Path,
         nargs="+",
-        default=sorted((ROOT / "training").glob("cpu_k*")),
+        default=[*sorted((ROOT / "training").glob("cpu_k*")), *(ROOT / "training").glob("gpu_k*")],
         help="run directories, a branch after the run it branched off (default: the long "
-        "runs and their branches, training/cpu_k*)",
+        "runs and their branches, training/cpu_k* then training/gpu_k*)",
     )
     add_output_arguments(parser)
     args = parser.parse_args(argv)

@@ -19,7 +19,8 @@
 # state, 47 MB at k=192) is over the 16 MiB a returned file may have: a later GPU session
 # starts from the weights (INIT=path/to/policy.pt).
 # Try it here first on the CPU with a tiny budget:
-#     DEVICE=cpu INIT= K=8 BATCH=64 MINUTES=0.3 TEST_GAMES=3 OUT=runs/gpu-try bash training/gpu_run.sh
+#     DEVICE=cpu INIT= K=8 BATCH=64 MINUTES=0.3 TEST_GAMES=3 OUT=runs/gpu-try \
+#         bash training/gpu_run.sh
 set -euo pipefail
 DEVICE="${DEVICE:-cuda}"
 K="${K:-192}"
@@ -45,7 +46,8 @@ bench=$(python3 -m benchmarks.train_throughput --device "$DEVICE" --k "$K" --bat
     --out "$OUT/train_throughput.md") || bench="batch $BATCH: 20000 positions/s (guessed)"
 echo "$bench"
 rate=$(echo "$bench" | sed -n 's/^batch [0-9]*: \([0-9,.]*\) positions.*/\1/p' | tr -d ,)
-steps=$(python3 -c "print(max(20, int(min($rate, $WORKERS * $WORKER_RATE) * $MINUTES * 48 / $BATCH)))")
+feed=$(( WORKERS * WORKER_RATE ))
+steps=$(python3 -c "print(max(20, int(min($rate, $feed) * $MINUTES * 60 * 0.8 / $BATCH)))")
 echo "planned: $steps steps of $BATCH positions in $MINUTES minutes"
 
 python3 -m alphago_policy train --data data/sgf --out "$OUT/run" --device "$DEVICE" --k "$K" \
