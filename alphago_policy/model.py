@@ -198,6 +198,8 @@ def describe(k: int, card: Mapping[str, Any]) -> str:
     'AlphaGo SL policy k=64, 8,000 steps, 39.1% validation top-1, trained on a 2-core CPU'
     >>> describe(128, {"steps": 900, "initialised_from": {"k": 64, "card": {"steps": 47062}}})
     'AlphaGo SL policy k=128, 900 steps, widened from a k=64 network of 47,062 steps'
+    >>> describe(192, {"steps": 50, "initialised_from": {"k": 192, "card": {"steps": 900}}})
+    'AlphaGo SL policy k=192, 50 steps, continued from a k=192 network of 900 steps'
     """
     parts = [f"AlphaGo SL policy k={k}"]
     if not card.get("trained", True):
@@ -207,8 +209,9 @@ def describe(k: int, card: Mapping[str, Any]) -> str:
     origin = card.get("initialised_from")
     if origin:
         steps = origin["card"].get("steps")
+        how = "widened" if origin["k"] < k else "continued"
         parts.append(
-            f"widened from a k={origin['k']} network" + (f" of {steps:,} steps" if steps else "")
+            f"{how} from a k={origin['k']} network" + (f" of {steps:,} steps" if steps else "")
         )
     if "validation_accuracy" in card:
         parts.append(f"{100 * card['validation_accuracy']:.1f}% validation top-1")

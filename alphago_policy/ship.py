@@ -5,7 +5,9 @@ the training time to its model card, and write it where play.py, gtp and evaluat
     python -m alphago_policy ship runs/k192 --to elsewhere/policy.pt
 
 The run directory is what `train` wrote: `checkpoint.pt` (settings, steps, training time) and
-`policy_k<k>.pt` (the weights and the card of that checkpoint). The test split is the one of
+`policy_k<k>.pt` (the weights and the card of that checkpoint). A run whose checkpoint stayed
+behind (on a lent GPU machine, say) ships from its weights alone: their card holds the same
+settings and training time. The test split is the one of
 the data the run was trained on (prepared, or the test games of its game records, of which
 `--max-games N` takes the first N), so the positions are from games it never saw.
 """
@@ -26,7 +28,7 @@ from alphago_policy import checkpoint as ckpt
 from alphago_policy import evaluate as ev
 from alphago_policy.cli import positive_int
 from alphago_policy.layout import is_prepared
-from alphago_policy.model import DEFAULT_WEIGHTS, load_policy, save_weights
+from alphago_policy.model import DEFAULT_WEIGHTS, Policy, load_policy, save_weights
 from alphago_policy.runtime import pick_device
 from sgf_data.reader import read_games
 
@@ -42,6 +44,22 @@ def test_arrays(data: str, max_games: int | None) -> Iterator[ev.Arrays]:
     return ev.game_arrays(games, [])
 
 
+def trained_weights(run: Path) -> tuple[Policy, dict[str, Any], float]:
+    """The run's weights, its settings and its training seconds: from the checkpoint and the
+    weights of its step, or from the run's one weights file where there is no checkpoint."""
+    if not ckpt.path_of(run).exists():
+        files = sorted(run.glob("policy_k*.pt"))
+        if len(files) != 1:
+            raise ValueError(f"{run}: no checkpoint.pt and not one policy_k*.pt: not a run")
+        policy = load_policy(files[0])
+        return policy, policy.card["settings"], policy.card["train_seconds"]
+    state = ckpt.load(run)
+    policy = load_policy(run / f"policy_k{state.settings['k']}.pt")
+    if policy.card.get("steps") != state.step:
+        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
+    return policy, state.settings, state.elapsed_seconds
+
+
 def ship(
     run: str | Path,
     to: str | Path = DEFAULT_WEIGHTS,
@@ -51,12 +69,8 @@ def ship(
 ) -> dict:
     """Evaluate the run's weights on the test split and write them with the extended card to
     `to`; return that card."""
-    run = Path(run)
-    state = ckpt.load(run)
-    settings = state.settings
-    policy = load_policy(run / f"policy_k{settings['k']}.pt", device=device)
-    if policy.card.get("steps") != state.step:
-        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
+    policy, settings, seconds = trained_weights(Path(run))
+    policy.model.to(device)
     chunks = test_arrays(settings["data"], max_games)
     batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
     bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
@@ -65,7 +79,7 @@ def ship(
         raise ValueError(f"{settings['data']}: the test split is empty; nothing to measure")
     card: dict[str, Any] = {
         **policy.card,
-        "train_seconds": round(state.elapsed_seconds),
+        "train_seconds": round(seconds),
         "test": rows,
         "test_games": "all" if max_games is None else f"the first {max_games} of the split",
     }

@@ -11,7 +11,9 @@ sensible move, or a sample with --temperature; it passes when the game is over b
 playouts, and never resigns here.
 
 Every game is saved as SGF in the games folder; games already there are counted again, not
-replayed, so an interrupted match resumes (games another network left there are played again).
+replayed, so an interrupted match (Ctrl-C, or its process killed) resumes: the command run again
+plays the games that were not finished (games another network left there are played again).
+The job processes end with the main one, even by `kill -9`, and their GNU Go with them.
 Game n depends only on n and --seed (GNU Go's seed, the network's sampling and the playouts
 are set per game), so --jobs N processes, each with its own GNU Go, play the same games as one.
 The summary (per game and in total, with a Wilson 95% interval) is printed and written beside
@@ -39,6 +41,7 @@ from tqdm import tqdm
 from alphago_policy.analysis import wilson_interval
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.model import load_policy
+from alphago_policy.workers import start_worker
 from benchmarks.common import machine, table, utc_now, write_atomically
 from benchmarks.gnugo import EngineError, GnuGo
 from sgf_data.coords import Move, from_gtp, to_gtp
@@ -329,6 +332,13 @@ def start_player(match: Match, weights: str | None, threads: int) -> None:
     _player = game, referee(match), match
 
 
+def start_job(match: Match, weights: str | None, threads: int) -> None:
+    """A job process of --jobs N: it leaves Ctrl-C to the main process and ends when that one
+    does (its GNU Go, reading from it, then ends too); then its player, as start_player."""
+    start_worker()
+    start_player(match, weights, threads)
+
+
 def play_numbered(number: int) -> Outcome:
     """Game `number`, played by this process's player (see start_player); a GNU Go that
     exited is replaced for the next game."""
@@ -363,7 +373,7 @@ def played(numbers: list[int], match: Match, args: argparse.Namespace) -> Iterat
         finally:
             _player[1].close()
         return
-    with multiprocessing.get_context("spawn").Pool(args.jobs, start_player, setup) as pool:
+    with multiprocessing.get_context("spawn").Pool(args.jobs, start_job, setup) as pool:
         yield from tallied(pool.imap_unordered(play_numbered, numbers), len(numbers))
 
 
@@ -384,7 +394,16 @@ def main(argv: list[str] | None = None) -> int:
     numbers = range(1, match.games + 1)
     done = [n for n in numbers if game_path(match, n).exists()]
     outcomes = [load_outcome(game_path(match, n), n) for n in done]
-    outcomes += played([n for n in numbers if n not in done], match, args)
+    try:
+        outcomes += played([n for n in numbers if n not in done], match, args)
+    except KeyboardInterrupt:
+        saved = sum(game_path(match, n).exists() for n in numbers)
+        print(
+            f"interrupted: {saved} of {match.games} games saved in {_shown(match.out_dir)}; "
+            "run the same command again to play the others",
+            file=sys.stderr,
+        )
+        return 130
     outcomes.sort(key=lambda o: o.number)
     text = report(outcomes, match, policy.description, policy.trained)
     print(text)

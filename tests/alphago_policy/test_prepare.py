@@ -20,6 +20,7 @@ from alphago_policy.prepare import PrepareSettings, prepare
 from sgf_data.coords import to_index
 from sgf_data.features import planes
 from sgf_data.reader import read_games
+from tests.processes import children, running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,27 +134,6 @@ def test_command_stopped_by_a_signal_resumes_to_the_same_result(sources, prepare
     assert 1 <= done < 4 and not (tmp_path / "out" / MANIFEST).exists()
     subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
     assert read_output(tmp_path / "out") == read_output(prepared)
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid`, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether a process is there and not a zombie (an ended one nobody has waited for)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")

@@ -1,5 +1,6 @@
 """Shipping a run: its test figures and training time go into the card, the weights unchanged."""
 
+import shutil
 import subprocess
 import sys
 
@@ -44,3 +45,15 @@ def test_command_line(run, tmp_path):
     command = [sys.executable, "-m", "alphago_policy", "ship", str(run), "--to", str(to)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "test_top1" in done.stdout and load_policy(to).card["test"]
+
+
+def test_a_run_whose_checkpoint_stayed_behind_ships_from_its_weights(run, tmp_path):
+    weights_only = tmp_path / "run"
+    weights_only.mkdir()
+    shutil.copy(run / "policy_k8.pt", weights_only)
+    shutil.copy(run / "log.jsonl", weights_only)
+    card = ship(weights_only, tmp_path / "policy.pt", progress=False)
+    assert card == ship(run, tmp_path / "again.pt", progress=False)
+    (weights_only / "policy_k8.pt").unlink()
+    with pytest.raises(ValueError, match="not one policy_k"):
+        ship(weights_only, tmp_path / "none.pt", progress=False)

@@ -1,7 +1,13 @@
 """Matches against GNU Go: short real games, saved, scored, resumed, the same on any --jobs."""
 
+import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
+import pytest
 import torch
 from sgfmill import sgf
 
@@ -9,6 +15,9 @@ from alphago_policy.game import Game
 from alphago_policy.model import build, load_policy, save_weights
 from benchmarks import vs_gnugo
 from benchmarks.gnugo import GTPClient
+from tests.processes import descendants, running
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def match(tmp_path, weights, jobs: int, folder: str) -> list[str]:
@@ -86,3 +95,36 @@ def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path
     assert (saved.result, saved.end) == ("Void", vs_gnugo.GNU_GO_DIED)
     page = vs_gnugo.report([outcome], match, "tiny", trained=False)
     assert "0 wins, 0 losses of 0 games with a result" in page and "1 without a result" in page
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_a_stopped_match_leaves_no_process_behind(tmp_path, gnugo, stop):
+    """The main process of a match on two jobs is interrupted (Ctrl-C: a message, exit 130) or
+    killed: its job processes and their GNU Go end too, and the match can resume."""
+    torch.manual_seed(0)
+    weights = tmp_path / "tiny.pt"
+    save_weights(build(k=8), weights, {"trained": False})
+    command = [sys.executable, "-m", "benchmarks.vs_gnugo", "--games", "40", "--level", "0"]
+    command += ["--weights", str(weights), "--jobs", "2", "--out-dir", str(tmp_path / "games")]
+    command += ["--out", str(tmp_path / "summary.md")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        match = subprocess.Popen(command, env=env, cwd=ROOT, stderr=stderr)
+    deadline = time.monotonic() + 60
+    while len(started := descendants(match.pid)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)  # two jobs, each with its GNU Go (and multiprocessing's tracker)
+    match.send_signal(stop)
+    match.wait(timeout=60)
+    deadline = time.monotonic() + 5  # a job would otherwise finish its game first
+    while any(map(running, started)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in started if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert len(started) >= 4 and left == [], "processes outlived the match"
+    errors = log.read_text()
+    if stop == signal.SIGINT:
+        assert match.returncode == 130 and "run the same command again" in errors, errors
+        assert "Traceback" not in errors
