@@ -12,7 +12,9 @@
 # over the 64 MiB it may carry: take them out of git's view for the call, back right after it:
 #     git rm -r -q --cached training/*/ && echo '/training/*/' >> .git/info/exclude
 #     git reset -q training && sed -i '\#^/training/\*/$#d' .git/info/exclude
-# Then one `run`: command "bash training/gpu_run.sh", carry ["data", ".whl"], timeout 590 s.
+# Then one `run`: command "bash training/gpu_run.sh", carry ["data", ".whl"], timeout 590 s. The
+# command takes MINUTES and about 130 s more (the step measured, the run started and ended, the
+# test games): with less, `ship` is cut short, and its figures must be measured here.
 # What comes back ($OUT, 7 files): train_throughput.md, train.out, train.err, run/log.jsonl,
 # run/policy_k$K.pt (the weights of the last checkpoint), policy.pt (those weights with their
 # test figures on the card: the file to ship) and ship.out. The checkpoint itself (the AdamW
