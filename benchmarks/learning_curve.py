@@ -121,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         "--run",
         type=Path,
         nargs="+",
-        default=[*sorted((ROOT / "training").glob("cpu_k*")), *(ROOT / "training").glob("gpu_k*")],
+        default=[
+            *sorted((ROOT / "training").glob("cpu_k*")),
+            *sorted((ROOT / "training").glob("gpu_k*")),
+        ],
         help="run directories, a branch after the run it branched off (default: the long "
         "runs and their branches, training/cpu_k* then training/gpu_k*)",
     )
