@@ -192,7 +192,9 @@ class ShardRunner:
     def __init__(self, workers: int):
         self.pool = None
         if workers > 1:
-            self.pool = ProcessPoolExecutor(workers, initializer=start_worker)
+            self.pool = ProcessPoolExecutor(
+                workers, initializer=start_worker, initargs=(os.getpid(),)
+            )
         self.limit = 2 * workers
         self.pending: set[Future] = set()
 

@@ -102,7 +102,7 @@ class Workers:
         self.pool = None
         if count > 0:
             context = multiprocessing.get_context("spawn")  # no fork of a threaded torch
-            self.pool = context.Pool(count, initializer=start_worker)
+            self.pool = context.Pool(count, initializer=start_worker, initargs=(os.getpid(),))
 
     def submit(self, tasks: list[tuple]) -> Any:
         """Start the tasks; `.get()` of the result is their outputs in order."""

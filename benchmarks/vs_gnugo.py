@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import multiprocessing
+import os
 import re
 import sys
 import time
@@ -332,10 +333,10 @@ def start_player(match: Match, weights: str | None, threads: int) -> None:
     _player = game, referee(match), match
 
 
-def start_job(match: Match, weights: str | None, threads: int) -> None:
-    """A job process of --jobs N: it leaves Ctrl-C to the main process and ends when that one
-    does (its GNU Go, reading from it, then ends too); then its player, as start_player."""
-    start_worker()
+def start_job(parent: int, match: Match, weights: str | None, threads: int) -> None:
+    """A job process of --jobs N: it leaves Ctrl-C to the main process (`parent`) and ends when
+    that one does (its GNU Go, reading from it, then ends too); then its player."""
+    start_worker(parent)
     start_player(match, weights, threads)
 
 
@@ -373,7 +374,8 @@ def played(numbers: list[int], match: Match, args: argparse.Namespace) -> Iterat
         finally:
             _player[1].close()
         return
-    with multiprocessing.get_context("spawn").Pool(args.jobs, start_job, setup) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(args.jobs, start_job, (os.getpid(), *setup)) as pool:
         yield from tallied(pool.imap_unordered(play_numbered, numbers), len(numbers))
 
 
