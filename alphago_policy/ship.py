@@ -44,17 +44,18 @@ def test_arrays(data: str, max_games: int | None) -> Iterator[ev.Arrays]:
     return ev.game_arrays(games, [])
 
 
-def trained_weights(run: Path) -> tuple[Policy, dict[str, Any], float]:
-    """The run's weights, its settings and its training seconds: from the checkpoint and the
-    weights of its step, or from the run's one weights file where there is no checkpoint."""
+def trained_weights(run: Path, device: str) -> tuple[Policy, dict[str, Any], float]:
+    """The run's weights on `device`, its settings and its training seconds: from the
+    checkpoint and the weights of its step, or from the run's one weights file where there is
+    no checkpoint."""
     if not ckpt.path_of(run).exists():
         files = sorted(run.glob("policy_k*.pt"))
         if len(files) != 1:
             raise ValueError(f"{run}: no checkpoint.pt and not one policy_k*.pt: not a run")
-        policy = load_policy(files[0])
+        policy = load_policy(files[0], device=device)
         return policy, policy.card["settings"], policy.card["train_seconds"]
     state = ckpt.load(run)
-    policy = load_policy(run / f"policy_k{state.settings['k']}.pt")
+    policy = load_policy(run / f"policy_k{state.settings['k']}.pt", device=device)
     if policy.card.get("steps") != state.step:
         raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
     return policy, state.settings, state.elapsed_seconds
@@ -69,8 +70,7 @@ def ship(
 ) -> dict:
     """Evaluate the run's weights on the test split and write them with the extended card to
     `to`; return that card."""
-    policy, settings, seconds = trained_weights(Path(run))
-    policy.model.to(device)
+    policy, settings, seconds = trained_weights(Path(run), device)
     chunks = test_arrays(settings["data"], max_games)
     batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
     bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)

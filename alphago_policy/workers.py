@@ -10,13 +10,12 @@ import threading
 import time
 
 
-def start_worker(parent: int | None = None) -> None:
+def start_worker(parent: int) -> None:
     """The initializer of a worker pool: ignore SIGINT (the main process decides how to stop,
     and lets work in progress finish) and watch the parent. `parent`: the main process's pid,
     taken there (`initargs=(os.getpid(),)`), so that a worker still starting when the main
     process died ends at once instead of watching the process that adopted it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid() if parent is None else parent
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 

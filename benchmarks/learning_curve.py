@@ -42,7 +42,7 @@ PUBLISHED = [  # (label, positions, top-1)
 
 def curve(run: Path) -> list[tuple[int, float]]:
     """(positions seen, validation top-1) at each validation of the run; a run started from a
-    trained network (`--init`) counts the positions that network had seen too."""
+    trained network (`--init`) counts the positions of the networks it started from too."""
     log = read_log(run / LOG)
     batch = next(r["settings"]["batch_size"] for r in log if r["event"] == "start")
     before = positions_before(read_weights(next(run.glob("policy_k*.pt")))["card"])
