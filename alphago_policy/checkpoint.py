@@ -3,8 +3,9 @@
 `RUN_DIR/checkpoint.pt` is a `torch.save` dict written atomically (a crash never leaves half a
 file). It holds the run's settings, the step reached, the training time so far, the states of
 the network, optimizer, schedule and random generators, and where the data stream stands.
-Format 3 adds `origin`, the trained network a run started from (`--init`); formats 2 (no
-`origin`) and 1 (no `format` key, no `data`: what runs wrote before this module) still load.
+Format 4 adds `ema`, the moving average of the weights (`--ema`); format 3 `origin`, the
+trained network a run started from (`--init`); formats 2 (no `origin`) and 1 (no `format` key,
+no `data`: what runs wrote before this module) still load.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 from alphago_policy.files import atomic_open
 
 FILE = "checkpoint.pt"
-FORMAT = 3
+FORMAT = 4
 
 
 class CheckpointError(RuntimeError):
@@ -39,6 +40,7 @@ class Checkpoint:
     rng: dict[str, Any]
     data: dict[str, Any] = field(default_factory=dict)  # the data stream's position, if any
     origin: dict[str, Any] = field(default_factory=dict)  # the --init network: file, k, card
+    ema: dict[str, Any] = field(default_factory=dict)  # the weights' moving average, if kept
 
     def save(self, run_dir: str | os.PathLike) -> Path:
         """Write the checkpoint to `run_dir/checkpoint.pt`, atomically; return the path."""

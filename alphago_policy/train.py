@@ -56,6 +56,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.utils import clip_grads_with_norm_, get_total_norm
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
@@ -117,6 +118,11 @@ class Settings:
     momentum: float = setting(0.9, "momentum, and AdamW's beta1")
     weight_decay: float = setting(0.0, "on conv weights: decoupled for adamw, L2 for sgd")
     clip_norm: float = setting(0.0, "clip the gradient's norm to this before each step; 0: off")
+    ema: float = setting(
+        0.0,
+        "also keep an exponential moving average of the weights with this decay per step "
+        "(e.g. 0.999), validated beside the network and written as ema_k{k}.pt; 0: off",
+    )
     schedule: str = setting(
         "step",
         "step: halve every --lr-step-steps; wsd: constant, then cosine over the last "
@@ -166,6 +172,7 @@ LIMITS = {  # setting -> (smallest value, whether that value itself is allowed)
     "momentum": (0, True),
     "weight_decay": (0, True),
     "clip_norm": (0, True),
+    "ema": (0, True),
     "lr_step_steps": (1, True),
     "warmup_steps": (0, True),
     "decay_steps": (1, True),
@@ -199,6 +206,8 @@ def check(settings: Settings) -> None:
             raise SettingsError(f"{flag(name)} {value}: must be {bound}")
     if settings.momentum >= 1:
         raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
+    if settings.ema >= 1:
+        raise SettingsError(f"--ema {settings.ema}: must be below 1 (0.999 averages ~1000 steps)")
     if settings.min_lr > settings.lr:
         raise SettingsError(f"--min-lr {settings.min_lr} is above --lr {settings.lr}")
 
@@ -414,6 +423,24 @@ def gain_ratio(model: torch.nn.Module) -> float:
     return max(layer_gains) / min(layer_gains)
 
 
+def moving_average(model: torch.nn.Module, settings: Settings) -> AveragedModel | None:
+    """The exponential moving average of the model's weights and batch norm statistics that
+    `--ema` keeps beside it (None when off)."""
+    if not settings.ema:
+        return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema), use_buffers=True)
+
+
+def validate_average(ema: AveragedModel | None, data: Data, settings: Settings) -> dict[str, Any]:
+    """`validate` of the moving average, its figures named ema_val_loss, ema_val_accuracy."""
+    if ema is None:
+        return {}
+    figures = validate(ema.module, data, settings)
+    return {
+        f"ema_{name}": figures[name] for name in ("val_loss", "val_accuracy") if name in figures
+    }
+
+
 @torch.inference_mode()
 def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
     """Mean loss and top-1 accuracy on the validation positions, and the network's
@@ -550,8 +577,13 @@ def _train(
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))
     step, elapsed_before, position, saved_step = 0, 0.0, None, None
+    ema = moving_average(model, settings)
     if state is not None:
         model.load_state_dict(state.model)
+        if ema is not None and state.ema:
+            ema.load_state_dict(state.ema)
+        elif ema is not None:
+            ema = moving_average(model, settings)  # --ema given to a run that kept none
         optimizer.load_state_dict(state.optimizer)
         scheduler.load_state_dict(state.scheduler)
         scheduler.base_lrs = [settings.lr] * len(optimizer.param_groups)  # --lr may be new
@@ -596,6 +628,7 @@ def _train(
             rng=rng_state(),
             data={**data.describe(), "position": data.position()},
             origin=origin or {},
+            ema=ema.state_dict() if ema is not None else {},
         ).save(out)
         card = {
             "trained": True,
@@ -612,6 +645,16 @@ def _train(
             **{CARD_NAMES[name]: value for name, value in figures.items() if name in CARD_NAMES},
         }
         save_weights(model, out / f"policy_k{settings.k}.pt", card)
+        if ema is not None:
+            average = {
+                "average": f"exponential moving average of the weights, decay {settings.ema}",
+                **{
+                    CARD_NAMES[name[4:]]: value
+                    for name, value in figures.items()
+                    if name.startswith("ema_") and name[4:] in CARD_NAMES
+                },
+            }
+            save_weights(ema.module, out / f"ema_k{settings.k}.pt", {**card, **average})
         log.write(event="checkpoint", step=step)
         nonlocal saved_step
         saved_step = step
@@ -659,6 +702,8 @@ def _train(
         while step < settings.max_steps:
             x, y = next(batches)
             batch, grad_norm = train_step(net, optimizer, scheduler, x, y, settings)
+            if ema is not None:
+                ema.update_parameters(model)
             running += batch
             grad_norms[0] += grad_norm
             grad_norms[1] = torch.maximum(grad_norms[1], grad_norm)
@@ -691,6 +736,7 @@ def _train(
                     log.write(event="train", step=step, elapsed_s=elapsed, **figures)
             if settings.eval_every and step % settings.eval_every == 0:
                 validation = validate(model, data, settings)
+                validation.update(validate_average(ema, data, settings))
                 figures.update(validation)
                 if log:
                     log.write(event="validation", step=step, **validation)
@@ -711,6 +757,7 @@ def _train(
 
     finite_or_stop(summed(cluster, running)[0].item(), "at the end")
     figures.update(validate(model, data, settings))
+    figures.update(validate_average(ema, data, settings))
     finite_or_stop(figures.get("val_loss", 0.0), "validation")
     write_checkpoint(figures)
     in_sync = replicas_identical(model, cluster)
