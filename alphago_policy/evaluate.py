@@ -29,7 +29,7 @@ from tqdm import tqdm
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.files import atomic_open
 from alphago_policy.layout import SPLITS, is_prepared, split_of
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 
 PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
 PHASE_ENDS = np.array([50, 150])  # the last move number of each phase but the last
@@ -267,7 +267,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.model import WeightsError
+    from alphago_policy.policy import WeightsError
     from sgf_data import LoadSummary
 
     summary, skipped = LoadSummary(), []

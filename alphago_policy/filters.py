@@ -147,7 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.model import policy_for_command
+    from alphago_policy.policy import policy_for_command
     from cnn.filters import first_conv
     from cnn.optional import MissingDependency
 

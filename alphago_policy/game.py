@@ -33,8 +33,8 @@ from sgf_data.playouts import Estimate, estimate
 from sgf_data.scoring import ended_by_passes, format_result
 
 if TYPE_CHECKING:
-    from alphago_policy.model import Policy
-    from sgf_data.reader import Game as Record
+    from alphago_policy.policy import Policy
+    from sgf_data.reader import GameRecord
 
 DEFAULT_KOMI = 7.5
 PLAYOUTS = 200  # playouts behind each move choice: about 10-40 ms on one core
@@ -203,7 +203,7 @@ class Game:
             raise GameError("bad vertex list")
         self.reset(black=points)
 
-    def load(self, record: Record, moves: int | None = None) -> None:
+    def load(self, record: GameRecord, moves: int | None = None) -> None:
         """A game read by `sgf_data.read_games`: its setup, komi and first `moves` moves (all
         by default) played, the rest of them left ahead in the line."""
         self.reset(record.setup_black, record.setup_white)

@@ -760,7 +760,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from alphago_policy.model import policy_for_command
+    from alphago_policy.policy import policy_for_command
 
     torch.set_num_threads(args.threads)
     policy = policy_for_command(args.weights, "it plays random moves")

@@ -780,7 +780,7 @@ def open_window(args: argparse.Namespace) -> pygame.Surface:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from alphago_policy.model import policy_for_command
+    from alphago_policy.policy import policy_for_command
 
     trouble = problem(args)
     if trouble:

@@ -51,7 +51,7 @@ from alphago_policy.workers import start_worker
 from sgf_data.archives import check_paths, sgf_files
 from sgf_data.coords import NUM_POINTS, to_index
 from sgf_data.features import planes
-from sgf_data.reader import Game, LoadSummary, read_games
+from sgf_data.reader import GameRecord, LoadSummary, read_games
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class PrepareSettings:
         return layout.identity(self.paths, self.shard_games, self.fractions)
 
 
-def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
+def game_positions(game: GameRecord, game_index: int) -> dict[str, np.ndarray]:
     """The positions of one game: codes, labels, games, plies (passes left out)."""
     codes, labels, plies = [], [], []
     for ply, (position, (_, point)) in enumerate(game.replay()):
@@ -87,7 +87,7 @@ def game_positions(game: Game, game_index: int) -> dict[str, np.ndarray]:
     return {name: np.asarray(data, ARRAY_DTYPES[name]) for name, data in arrays.items()}
 
 
-def skip_record(game: Game, reason: str, detail: str) -> SkipRecord:
+def skip_record(game: GameRecord, reason: str, detail: str) -> SkipRecord:
     """A game left out, in the fields of sgf_data.reader.Skip (the game id in the detail)."""
     return {
         "source": game.source,
@@ -99,7 +99,11 @@ def skip_record(game: Game, reason: str, detail: str) -> SkipRecord:
 
 
 def prepare_shard(
-    number: int, first_game: int, games: list[Game], out: str, fractions: tuple[float, float, float]
+    number: int,
+    first_game: int,
+    games: list[GameRecord],
+    out: str,
+    fractions: tuple[float, float, float],
 ) -> ShardRecord:
     """Compute and write one shard (its arrays per split, then its record); return the record.
 

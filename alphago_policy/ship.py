@@ -28,7 +28,7 @@ from alphago_policy import checkpoint as ckpt
 from alphago_policy import evaluate as ev
 from alphago_policy.cli import positive_int
 from alphago_policy.layout import is_prepared
-from alphago_policy.model import DEFAULT_WEIGHTS, Policy, load_policy, save_weights
+from alphago_policy.policy import DEFAULT_WEIGHTS, Policy, load_policy, save_weights
 from alphago_policy.runtime import pick_device
 from sgf_data.reader import read_games
 

@@ -64,7 +64,7 @@ from alphago_policy import stream
 from alphago_policy.cli import fail
 from alphago_policy.dataset import Decoder, PositionDataset, make_loader
 from alphago_policy.layout import is_prepared
-from alphago_policy.model import WeightsError, build, load_policy, options, save_weights
+from alphago_policy.policy import WeightsError, build, load_policy, options, save_weights
 from alphago_policy.runlog import LOG, JsonLog, cut_log
 from alphago_policy.runtime import (
     Cluster,

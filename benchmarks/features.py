@@ -43,7 +43,7 @@ from benchmarks.common import (
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
-from sgf_data.reader import Game, read_games
+from sgf_data.reader import GameRecord, read_games
 
 DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
 
@@ -87,7 +87,7 @@ class Timing:
         ]
 
 
-def sample(games: list[Game], every: int) -> list[Sample]:
+def sample(games: list[GameRecord], every: int) -> list[Sample]:
     """Every ``every``-th position of each game (the position before that move)."""
     samples = []
     for index, game in enumerate(games):
@@ -122,7 +122,7 @@ def load_rocalphago(checkout: Path):
 
 
 def time_rocalphago(
-    go, preprocess, games: list[Game], samples: list[Sample]
+    go, preprocess, games: list[GameRecord], samples: list[Sample]
 ) -> tuple[Timing, list[np.ndarray]]:
     """Replay each game into RocAlphaGo's GameState; time its features at the sampled moves."""
     colours = {"b": go.BLACK, "w": go.WHITE}

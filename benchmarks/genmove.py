@@ -29,13 +29,13 @@ import numpy as np
 import torch
 
 from alphago_policy.game import Game
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from benchmarks.common import machine, table, utc_now, write_atomically
 from benchmarks.gnugo import GnuGo, GTPClient
 from sgf_data import read_games
 from sgf_data.coords import to_gtp
 from sgf_data.features import planes
-from sgf_data.reader import Game as Record
+from sgf_data.reader import GameRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "games"
@@ -46,7 +46,7 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "genmove.md"
 class Sample:
     """A position to time: the game and how many of its moves are played."""
 
-    game: Record
+    game: GameRecord
     ply: int
 
     @property

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from alphago_policy.model import Policy, build
+from alphago_policy.policy import Policy, build
 from benchmarks.common import (
     add_output_arguments,
     command_line,

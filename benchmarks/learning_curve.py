@@ -20,7 +20,7 @@ import argparse
 from itertools import takewhile
 from pathlib import Path
 
-from alphago_policy.model import read_weights
+from alphago_policy.policy import read_weights
 from alphago_policy.runlog import LOG, read_log
 from benchmarks.common import (
     ROOT,

@@ -40,7 +40,7 @@ from benchmarks.gnugo import GnuGo
 from sgf_data.board import Position
 from sgf_data.coords import from_gtp, to_gtp
 from sgf_data.playouts import DEAD, estimate
-from sgf_data.reader import Game, read_games
+from sgf_data.reader import GameRecord, read_games
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "sgf"
@@ -77,13 +77,13 @@ def gnugo_margin(score: str) -> float:
     return 0.0 if margin is None else margin
 
 
-def counted_games(archive: Path, limit: int) -> list[Game]:
+def counted_games(archive: Path, limit: int) -> list[GameRecord]:
     """The first ``limit`` games of ``archive`` decided by counting."""
     counted = (game for game in read_games(archive) if counted_margin(game.result) is not None)
     return list(itertools.islice(counted, limit))
 
 
-def final_position(game: Game) -> Position:
+def final_position(game: GameRecord) -> Position:
     """The board after the game's last move, the other player to move."""
     position = game.start_position()
     for position, _move in game.replay():  # noqa: B007 (replay leaves it on the final board)
@@ -111,7 +111,7 @@ class Comparison:
         return self.stones - len(self.ours ^ self.theirs)
 
 
-def gnugo_verdict(gnugo: GnuGo, game: Game) -> tuple[set[str], set[str], float]:
+def gnugo_verdict(gnugo: GnuGo, game: GameRecord) -> tuple[set[str], set[str], float]:
     """GNU Go's dead stones, seki stones and final score after replaying ``game``."""
     gnugo.send("boardsize 19")
     gnugo.send("clear_board")
@@ -126,7 +126,7 @@ def gnugo_verdict(gnugo: GnuGo, game: Game) -> tuple[set[str], set[str], float]:
     return dead, seki, gnugo_margin(gnugo.send("final_score"))
 
 
-def compare(gnugo: GnuGo, game: Game, playouts: int) -> Comparison:
+def compare(gnugo: GnuGo, game: GameRecord, playouts: int) -> Comparison:
     position = final_position(game)
     result = estimate(position, game.komi, playouts)
     dead, seki, score = gnugo_verdict(gnugo, game)
@@ -218,7 +218,7 @@ def playouts_per_second(positions: list[tuple[Position, float]], playouts: int) 
     return rates
 
 
-def middle_position(game: Game) -> Position | None:
+def middle_position(game: GameRecord) -> Position | None:
     for number, (position, _move) in enumerate(game.replay(), start=1):
         if number == MIDDLE:
             return position.copy()

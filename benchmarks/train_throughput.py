@@ -28,7 +28,7 @@ import torch
 import cnn
 from alphago_policy import train as tr
 from alphago_policy.dataset import make_loader
-from alphago_policy.model import ARCHITECTURE, build
+from alphago_policy.policy import ARCHITECTURE, build
 from benchmarks.common import (
     add_output_arguments,
     command_line,

@@ -41,7 +41,7 @@ from tqdm import tqdm
 
 from alphago_policy.analysis import wilson_interval
 from alphago_policy.game import Game, write_sgf
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from alphago_policy.workers import start_worker
 from benchmarks.common import machine, table, utc_now, write_atomically
 from benchmarks.gnugo import EngineError, GnuGo

@@ -6,7 +6,7 @@ followed by a ReLU. The final layer convolves one 1x1 filter, "with a different 
 position": the conv itself has no bias and a separate learned bias per point (361 numbers)
 is added. ``forward`` returns the logits flattened row-major to (B, 361), so logit
 ``row * 19 + col`` is the point (row, col) of the input planes. The paper's softmax is left
-to the caller: a player takes it over the legal points only (``alphago_policy.model``), and
+to the caller: a player takes it over the legal points only (``alphago_policy.policy``), and
 training takes it inside the cross-entropy. With k = 192 (the match version): 3,882,793 parameters.
 
 Options: ``k`` filters per hidden layer (128, 192, 256, 384 in the paper; any k works),

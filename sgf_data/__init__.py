@@ -8,7 +8,7 @@ from importlib import import_module
 _EXPORTS = {
     "Position": "sgf_data.board",
     "IllegalMove": "sgf_data.board",
-    "Game": "sgf_data.reader",
+    "GameRecord": "sgf_data.reader",
     "LoadSummary": "sgf_data.reader",
     "read_games": "sgf_data.reader",
     "planes": "sgf_data.features",

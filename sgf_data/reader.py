@@ -1,6 +1,6 @@
 """Read 19x19 game records as users have them: files, collections, directories, archives.
 
-`read_games` streams `Game`s out of ``.sgf`` files (one game or a collection of many),
+`read_games` streams `GameRecord`s out of ``.sgf`` files (one game or a collection of many),
 directories (recursively) and ``.zip`` / ``.tar.gz`` / ``.tgz`` / ``.tar.bz2`` archives, without
 extracting anything to disk. sgfmill does all the parsing. Each game's main line is replayed once
 through `Position` while loading, so every game that comes out is legal from start to end. A game
@@ -134,7 +134,7 @@ class LoadSummary:
 
 
 @dataclass(frozen=True)
-class Game:
+class GameRecord:
     """One game's main line and the metadata a trainer or a player wants from it."""
 
     game_id: str  # the server's PC+GN ("tygem-407331168"), else "sha1-..." of the content
@@ -173,7 +173,7 @@ class Game:
 
 def read_games(
     *paths: str | os.PathLike, summary: LoadSummary | None = None, unique: bool = False
-) -> Iterator[Game]:
+) -> Iterator[GameRecord]:
     """Stream the usable games under the paths; skipped games are logged and put in ``summary``.
 
     Paths are directories (searched recursively, in sorted order), ``.sgf`` files holding one
@@ -188,7 +188,7 @@ def read_games(
 
 def games_of(
     files: Iterable[SgfFile], summary: LoadSummary, unique: bool = False
-) -> Iterator[Game]:
+) -> Iterator[GameRecord]:
     """The usable games of each file's bytes in turn; every file, game, move and skip counted
     in ``summary``; with ``unique``, a game whose id was read before is skipped."""
     first_read: dict[str, str] = {}  # game id -> where it was read, when `unique`
@@ -285,7 +285,7 @@ class _Unusable(Exception):
 
 def _load_game(
     tree: sgf_grammar.Coarse_game_tree | ValueError, source: str, file: str, number: int
-) -> Game | Skip:
+) -> GameRecord | Skip:
     """The game in one sgfmill game tree, checked move by move, or why it cannot be used."""
     try:
         return _checked_game(tree, source)
@@ -293,7 +293,7 @@ def _load_game(
         return Skip(file, number, problem.move_number, problem.reason, problem.detail)
 
 
-def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) -> Game:
+def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) -> GameRecord:
     """The game with its metadata and id; `_Unusable` if it is not a legal 19x19 game."""
     if isinstance(tree, ValueError):
         raise _Unusable(None, UNPARSABLE, str(tree))
@@ -306,7 +306,7 @@ def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) 
         raise _Unusable(None, NO_MOVES, f"{len(moves)} passes, no stone played")
     text = _root_text(root)
     black, white, date = text("PB"), text("PW"), text("DT")
-    game = Game(
+    game = GameRecord(
         game_id=server_game_id(text("PC"), text("GN"))
         or content_game_id(black, white, date, setup_black, setup_white, moves),
         source=source,
@@ -332,7 +332,7 @@ def _main_line(tree: sgf_grammar.Coarse_game_tree):
 
     The main line is sgfmill's (``main_sequence_iter``, as ``Sgf_game.get_main_sequence``):
     the first variation at every branch. Setup stones (AB/AW/AE) count in any node up to the
-    first move; setup after that changes the board mid-game, which a `Game` cannot hold.
+    first move; setup after that changes the board mid-game, which a `GameRecord` cannot hold.
     """
     black: set[Point] = set()
     white: set[Point] = set()
@@ -362,10 +362,10 @@ def _main_line(tree: sgf_grammar.Coarse_game_tree):
     return tuple(sorted(black)), tuple(sorted(white)), tuple(moves)
 
 
-def _check_moves(game: Game) -> None:
+def _check_moves(game: GameRecord) -> None:
     """Play the game once through `Position`; raise `_Unusable` at the first move that cannot
     be played (or for setup stones that cannot stand). Legality does not depend on whose turn
-    the position says it is, so this plays the moves as `Game.replay` does."""
+    the position says it is, so this plays the moves as `GameRecord.replay` does."""
     try:
         position = game.start_position()
     except ValueError as error:

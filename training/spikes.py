@@ -25,7 +25,7 @@ import torch
 
 from alphago_policy.checkpoint import CheckpointError, load
 from alphago_policy.cli import fail, positive_int
-from alphago_policy.model import build
+from alphago_policy.policy import build
 from alphago_policy.runtime import Cluster
 from alphago_policy.train import Data, SettingsError, settings_from
 from sgf_data.features import PLANE_GROUPS

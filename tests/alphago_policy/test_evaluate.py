@@ -8,7 +8,7 @@ import torch
 from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
-from alphago_policy.model import build, save_weights
+from alphago_policy.policy import build, save_weights
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
 

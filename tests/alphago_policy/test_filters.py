@@ -8,7 +8,7 @@ import torch
 
 from alphago_policy.__main__ import main
 from alphago_policy.filters import GAP, mosaic, plane_labels, plane_weight, strongest_filters
-from alphago_policy.model import build, save_weights
+from alphago_policy.policy import build, save_weights
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS
 
 
@@ -74,7 +74,7 @@ def test_bad_weights_and_missing_matplotlib_say_what_to_do(tmp_path, monkeypatch
 
 def test_draws_the_shipped_network(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from alphago_policy.model import load_policy
+    from alphago_policy.policy import load_policy
 
     out = tmp_path / "filters.png"
     assert main(["filters", "--out", str(out)]) == 0

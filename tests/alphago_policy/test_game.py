@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alphago_policy.game import RESIGN, RESIGN_MOVES, Game, GameError, urgent_points
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from sgf_data import Position, read_games
 from sgf_data.coords import to_gtp
 

@@ -15,7 +15,7 @@ from sgfmill import sgf
 from alphago_policy import gtp as gtp_module
 from alphago_policy.game import Game
 from alphago_policy.gtp import parse_line
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from sgf_data.coords import from_gtp, to_sgf
 
 ROOT = Path(__file__).resolve().parents[2]

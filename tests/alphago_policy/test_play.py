@@ -16,7 +16,7 @@ import pytest
 
 from alphago_policy import play
 from alphago_policy.game import Game
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from sgf_data import read_games
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import torch
 
 from alphago_policy import train as tr
 from alphago_policy.dataset import PositionDataset
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from alphago_policy.prepare import PrepareSettings, prepare
 from alphago_policy.ship import ship
 

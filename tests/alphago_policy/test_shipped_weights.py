@@ -8,7 +8,7 @@ import pytest
 
 from alphago_policy import evaluate as ev
 from alphago_policy.layout import split_of
-from alphago_policy.model import DEFAULT_WEIGHTS, load_policy
+from alphago_policy.policy import DEFAULT_WEIGHTS, load_policy
 from sgf_data import read_games
 from sgf_data.board import Position
 

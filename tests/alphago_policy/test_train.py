@@ -12,7 +12,7 @@ import torch
 
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import train as tr
-from alphago_policy.model import load_policy
+from alphago_policy.policy import load_policy
 from alphago_policy.runlog import LOG, read_log
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import torch
 from sgfmill import sgf
 
 from alphago_policy.game import Game
-from alphago_policy.model import build, load_policy, save_weights
+from alphago_policy.policy import build, load_policy, save_weights
 from benchmarks import vs_gnugo
 from benchmarks.gnugo import GTPClient
 from tests.processes import descendants, running

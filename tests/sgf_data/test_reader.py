@@ -1,7 +1,7 @@
 """read_games on the real fixture games and on hand-made records of the kinds users have.
 
 The move lists are checked against sgfmill's own ``Sgf_game.get_main_sequence``, and the final
-boards of `Game.replay` against sgfmill's ``boards.Board``: two views that share none of the
+boards of `GameRecord.replay` against sgfmill's ``boards.Board``: two views that share none of the
 reader's code.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from sgfmill import boards, sgf
 
 from sgf_data import reader
-from sgf_data.reader import Game, LoadSummary, read_games
+from sgf_data.reader import GameRecord, LoadSummary, read_games
 
 GAMES = Path(__file__).parents[1] / "fixtures" / "games"
 BROKEN = Path(__file__).parents[1] / "fixtures" / "broken"  # real records the servers got wrong
@@ -36,7 +36,7 @@ def sgfmill_moves(data: bytes) -> list:
     return [node.get_move() for node in game.get_main_sequence() if node.get_move()[0]]
 
 
-def sgfmill_final_board(game: Game) -> list[tuple]:
+def sgfmill_final_board(game: GameRecord) -> list[tuple]:
     """Where the stones stand after the game, by sgfmill's boards.Board."""
     board = boards.Board(19)
     board.apply_setup(game.setup_black, game.setup_white, ())
@@ -52,7 +52,7 @@ def write(path: Path, data: bytes) -> Path:
     return path
 
 
-def load(*paths, **kwargs) -> tuple[list[Game], LoadSummary]:
+def load(*paths, **kwargs) -> tuple[list[GameRecord], LoadSummary]:
     summary = LoadSummary()
     return list(read_games(*paths, summary=summary, **kwargs)), summary
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from alphago_policy import model as model_module
-from alphago_policy.model import (
+from alphago_policy import policy as policy_module
+from alphago_policy.policy import (
     Policy,
     WeightsError,
     build,
@@ -42,7 +42,7 @@ def test_untrained_card_is_reported(tmp_path, tiny):
 
 
 def test_missing_default_weights_give_a_random_network(tmp_path, monkeypatch):
-    monkeypatch.setattr(model_module, "DEFAULT_WEIGHTS", tmp_path / "absent.pt")
+    monkeypatch.setattr(policy_module, "DEFAULT_WEIGHTS", tmp_path / "absent.pt")
     policy = load_policy()
     assert not policy.trained and policy.k == 192
     assert policy.description == "AlphaGo SL policy k=192, untrained (random) network"
@@ -82,7 +82,7 @@ def test_unwrap_and_options(tiny):
             self.module = module
 
     assert unwrap(Wrapper(tiny)) is tiny
-    assert model_module.options(Wrapper(tiny))["k"] == 8
+    assert policy_module.options(Wrapper(tiny))["k"] == 8
 
 
 def test_probabilities_cover_legal_points_only(tiny, fixtures_dir):
@@ -130,7 +130,7 @@ def test_non_finite_weights_are_neither_written_nor_loaded(tmp_path, tiny):
         save_weights(tiny, tmp_path / "nan.pt", {})
     assert not (tmp_path / "nan.pt").exists()
     state = {name: t.half() for name, t in tiny.state_dict().items()}
-    payload = {"format": model_module.FORMAT, "options": {"k": 8}, "card": {}, "state_dict": state}
+    payload = {"format": policy_module.FORMAT, "options": {"k": 8}, "card": {}, "state_dict": state}
     torch.save(payload, tmp_path / "nan.pt")
     with pytest.raises(WeightsError, match="NaN or infinite"):
         load_policy(tmp_path / "nan.pt")
