@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
 import statistics
+from pathlib import Path
 
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.runlog import LOG, read_log
@@ -36,10 +38,10 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     publish,
     results_page,
     table,
-    utc_now,
 )
 
 NAME = "bf16_validation"
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_positions=args.eval_positions, log_every=50, checkpoint_minutes=60, device="cpu",
         threads=args.threads, workers=1,
     )  # fmt: skip
-    where = TRIALS / NAME
+    where = Path(os.path.relpath(TRIALS / NAME))  # the kept logs name no machine's folders
     curves, rates = {}, {}
     for name, (bf16, seed) in RUNS.items():
         out = where / name
@@ -132,37 +134,33 @@ def main(argv: list[str] | None = None) -> int:
     loss = {name: curves[name][last][0] for name in RUNS}
     precision_gap = abs(loss["float32"] - loss["bf16"])
     seed_gap = abs(loss["bf16"] - loss["bf16-seed1"])
-    lines = [
+    text = page(
         "# bf16 autocast against float32: the same validation loss?",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine('cpu')}; bf16 instructions: True",
-        f"- runs: k={args.k}, batch {args.batch}, AdamW lr 0.002 after {base.warmup_steps} "
-        f"warm-up steps, constant, weight decay 0.0001 on conv weights, random symmetry, "
-        f"streamed from {args.data}; validation on the split's first {args.eval_positions:,} "
-        f"positions",
-        "- float32 and bf16 start from the same weights and see the same batches (seed 0); "
-        "bf16-seed1 starts elsewhere and sees the games in another order",
-        "",
-        *table(
+        [
+            f"runs: k={args.k}, batch {args.batch}, AdamW lr 0.002 after {base.warmup_steps} "
+            f"warm-up steps, constant, weight decay 0.0001 on conv weights, random symmetry, "
+            f"streamed from {args.data}; validation on the split's first "
+            f"{args.eval_positions:,} positions",
+            "float32 and bf16 start from the same weights and see the same batches (seed 0); "
+            "bf16-seed1 starts elsewhere and sees the games in another order",
+        ],
+        table(
             ["step", "positions"]
             + [f"{name} loss" for name in RUNS]
             + [f"{name} top-1" for name in RUNS],
             rows,
         ),
-        "",
-        *table(
+        table(
             ["run", "positions/s (median of the log's lines)"],
             [[name, f"{rate:,.0f}"] for name, rate in rates.items()],
         ),
-        "",
         f"At step {last:,}: {verdict(precision_gap, seed_gap)}.",
-        "",
-        f"Reproduce: `{command_line(NAME, argv)}`",
-    ]
-    page = results_page(args, NAME)
-    publish(page, "\n".join(lines) + "\n")
-    if page.parent == RESULTS:
+        host=f"{machine('cpu')}; bf16 instructions: True",
+        command=command_line(NAME, argv),
+    )
+    path = results_page(args, NAME)
+    publish(path, text)
+    if path.parent == RESULTS:
         for name in RUNS:
             kept = RESULTS / NAME / f"{name}.log.jsonl"
             kept.parent.mkdir(exist_ok=True)

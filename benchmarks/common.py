@@ -1,4 +1,4 @@
-"""What the benchmarks share: the machine line, the date, tables, results pages, timing helpers.
+"""What the benchmarks share: results pages (`page`, `publish`), the machine line, timing helpers.
 
 A results page says where and when it was measured, so these live in one place and read
 the same on every page; the side-by-side timings pin to one core and time first calls the
@@ -103,6 +103,44 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], align: str =
     return lines
 
 
+def page(
+    heading: str,
+    facts: Sequence[str],
+    *blocks: str | Sequence[str],
+    host: str | None,
+    command: str | None,
+    intro: str | None = None,
+) -> str:
+    """A results page, or a device kind's section of one (`heading` ``## cuda``), laid out as
+    every page is: the heading, an `intro` paragraph if any, a list of the date, the machine
+    line `host` and the `facts`, the `blocks` (a paragraph, or lines such as a `table`'s) apart
+    by blank lines, and the `command` that measures it again.
+
+    >>> print(page("# Speed", ["data: 3 games"], "Fast.", table(["a", "b"], [[1, 2]]),
+    ...            host="a CPU", command="python -m benchmarks.x"))  # doctest: +ELLIPSIS
+    # Speed
+    <BLANKLINE>
+    - date: ... UTC
+    - machine: a CPU
+    - data: 3 games
+    <BLANKLINE>
+    Fast.
+    <BLANKLINE>
+    | a | b |
+    |---|---:|
+    | 1 | 2 |
+    <BLANKLINE>
+    Reproduce: `python -m benchmarks.x`
+    <BLANKLINE>
+    """
+    listed = [f"date: {utc_now()}", *([f"machine: {host}"] if host else []), *facts]
+    parts = [[heading], *([[intro]] if intro else []), [f"- {fact}" for fact in listed]]
+    parts += [[block] if isinstance(block, str) else list(block) for block in blocks]
+    if command:
+        parts.append([f"Reproduce: `{command}`"])
+    return "\n\n".join("\n".join(part) for part in parts) + "\n"
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write a results file through a temporary file in its directory, then os.replace.
 
@@ -160,10 +198,12 @@ def results_page(args: argparse.Namespace, name: str) -> Path:
     return (RESULTS if args.record else TRIALS) / f"{name}.md"
 
 
-def publish(path: Path, text: str, title: str | None = None) -> None:
+def publish(path: Path | None, text: str, title: str | None = None) -> None:
     """Print a results page, write it to `path` (with `title`: as the section of its device
-    kind in that page, keeping the others'), and say where it went."""
+    kind in that page, keeping the others'), and say where it went; no `path`: print only."""
     print(text)
+    if path is None:
+        return
     if title is None:
         write_atomically(path, text)
     else:
@@ -171,6 +211,16 @@ def publish(path: Path, text: str, title: str | None = None) -> None:
     trial = path.resolve().is_relative_to(TRIALS)
     note = " (a trial; --record writes the recorded page in benchmarks/results)" if trial else ""
     print(f"written to {path}{note}")
+
+
+def shown(path: Path) -> Path:
+    """`path` relative to the checkout when it lies inside it, as a page names it: the page then
+    names no machine's folders.
+
+    >>> shown(ROOT / "docs" / "learning_curve.png"), shown(Path("/tmp/x.png"))
+    (PosixPath('docs/learning_curve.png'), PosixPath('/tmp/x.png'))
+    """
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def command_line(name: str, argv: list[str] | None = None) -> str:

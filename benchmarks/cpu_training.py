@@ -20,10 +20,10 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from benchmarks.train_throughput import step_rate
 
@@ -50,19 +50,17 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([threads, k, f"{rates[0]:,.0f}", f"{rates[1]:,.0f}",
                          f"{rates[1] / rates[0]:.2f}x"])  # fmt: skip
             print(*rows[-1], flush=True)
-    lines = [
+    text = page(
         "# CPU training throughput: float32 against bf16 autocast",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine('cpu')}; bf16 instructions: {cpu_has_bf16()}",
-        f"- step: AdamW, batch {args.batch}, fixed batch of fixture positions, "
-        f"{args.steps} timed steps after one warm-up",
-        "",
-        *table(COLUMNS, rows, align="rrrrr"),
-        "",
-        f"Reproduce: `{command_line('cpu_training', argv)}`",
-    ]
-    publish(results_page(args, "cpu_training"), "\n".join(lines) + "\n")
+        [
+            f"step: AdamW, batch {args.batch}, fixed batch of fixture positions, "
+            f"{args.steps} timed steps after one warm-up"
+        ],
+        table(COLUMNS, rows, align="rrrrr"),
+        host=f"{machine('cpu')}; bf16 instructions: {cpu_has_bf16()}",
+        command=command_line("cpu_training", argv),
+    )
+    publish(results_page(args, "cpu_training"), text)
     return 0
 
 

@@ -11,7 +11,10 @@ machine. The planes of both are compared feature by feature on the shared positi
 
     git clone https://github.com/Rochester-NRT/RocAlphaGo /tmp/RocAlphaGo
     git -C /tmp/RocAlphaGo checkout c764b871
-    python -m benchmarks.features --rocalphago /tmp/RocAlphaGo [--record]
+    python -m benchmarks.features --rocalphago /tmp/RocAlphaGo [--archive ARCHIVE] [--record]
+
+``--archive`` is a tar.gz of SGF games; by default the collection beside the checkout,
+``../shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz`` (run from the checkout's root).
 
 Prints a table with the machine and the date; `--record` writes it to
 benchmarks/results/features.md (a trial goes to runs/benchmarks/features.md).
@@ -34,18 +37,18 @@ from benchmarks.common import (
     cold_and_warm_seconds,
     command_line,
     machine,
+    page,
     pin_to_one_core,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from sgf_data.board import Position
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS, planes
 from sgf_data.ladders import MAX_ATARIS, MAX_NODES
 from sgf_data.reader import GameRecord, read_games
 
-DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
+DEFAULT_ARCHIVE = Path("../shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
 
 
 @dataclass(frozen=True)
@@ -180,22 +183,21 @@ def run(settings: Settings) -> None:
     assert all(p.shape == (NUM_PLANES, 19, 19) for p in their_planes)
     ratio = theirs.cpu / ours_shared.cpu
 
-    lines = [
+    text = page(
         "# Feature planes benchmark",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {host}",
-        f"- data: {len(samples)} positions, every {settings.every}th move of the first "
-        f"{len(games)} games of `{settings.archive.name}`; the peer computes the first "
-        f"{len(shared)} of them",
-        "- features: all 48 planes, ladders included (our reading bounds: "
-        f"{MAX_ATARIS} ataris, {MAX_NODES} moves per reading)",
-        "- peer: RocAlphaGo `AlphaGo/preprocessing/preprocessing.py` at c764b871 (pure Python, "
-        "its 48 default features), replayed into its own GameState in the same process",
-        f"- first call (import + one position): {cold:.1f} s with an empty numba cache "
-        f"(compilation), {warm:.1f} s with the cache",
-        "",
-        *table(
+        [
+            f"data: {len(samples)} positions, every {settings.every}th move of the first "
+            f"{len(games)} games of `{settings.archive.name}`; the peer computes the first "
+            f"{len(shared)} of them",
+            "features: all 48 planes, ladders included (our reading bounds: "
+            f"{MAX_ATARIS} ataris, {MAX_NODES} moves per reading)",
+            "peer: RocAlphaGo `AlphaGo/preprocessing/preprocessing.py` at c764b871 (pure "
+            "Python, its 48 default features), replayed into its own GameState in the same "
+            "process",
+            f"first call (import + one position): {cold:.1f} s with an empty numba cache "
+            f"(compilation), {warm:.1f} s with the cache",
+        ],
+        table(
             [
                 "features",
                 "positions",
@@ -207,7 +209,6 @@ def run(settings: Settings) -> None:
             ],
             [ours_all.cells(""), ours_shared.cells(f"**{ratio:,.0f}x**"), theirs.cells("1.0x")],
         ),
-        "",
         "Ratio: RocAlphaGo's CPU time over ours on the same positions. Agreement with "
         "RocAlphaGo's planes on those positions. They differ by definition on eyes "
         "(sensibleness: RocAlphaGo counts an empty diagonal against an eye unless it is an "
@@ -215,23 +216,26 @@ def run(settings: Settings) -> None:
         "escapes (RocAlphaGo tries only moves next to the string in atari, never the capture "
         "of an attacking string elsewhere; GNU Go's ladder reader agrees with ours, see "
         "tests/sgf_data/test_features_gnugo.py), and on setup stones' turns since:",
-        "",
-        *agreement(our_planes, their_planes),
-        "",
-        f"Command: `{command_line('features')}`.",
-    ]
-    publish(settings.out, "\n".join(lines) + "\n")
+        agreement(our_planes, their_planes),
+        host=host,
+        command=command_line("features"),
+    )
+    publish(settings.out, text)
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    parser.add_argument(
+        "--archive", type=Path, default=DEFAULT_ARCHIVE, help=f"default: {DEFAULT_ARCHIVE}"
+    )
     parser.add_argument("--games", type=int, default=200)
     parser.add_argument("--every", type=int, default=5, help="sample every N-th move")
     parser.add_argument("--peer-positions", type=int, default=400)
     parser.add_argument("--rocalphago", type=Path, default=Path("/tmp/RocAlphaGo"))
     add_output_arguments(parser)
     args = parser.parse_args(argv)
+    if not args.archive.is_file():
+        parser.error(f"--archive {args.archive}: no such file; give a tar.gz of SGF games")
     out = results_page(args, "features")
     return Settings(args.archive, args.games, args.every, args.peer_positions, args.rocalphago, out)
 

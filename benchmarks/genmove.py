@@ -30,7 +30,7 @@ import torch
 
 from alphago_policy.game import Game
 from alphago_policy.policy import load_policy
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import machine, page, publish, table
 from benchmarks.gnugo import GnuGo, GTPClient
 from sgf_data import read_games
 from sgf_data.coords import to_gtp
@@ -193,17 +193,15 @@ def main(argv: list[str] | None = None) -> int:
             gnugo_times[level] = time_gtp(gnugo, positions, "reg_genmove")
 
     reference = gnugo_times.get(args.levels[-1]) if args.levels else None
-    lines = [
+    text = page(
         "# genmove latency: the policy network (no search) beside GNU Go",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine()}",
-        f"- network: {policy.description}",
-        f"- positions: {len(positions)}, every {args.every}th position of {args.games} games "
-        "from tests/fixtures/games",
-        f"- ratio: GNU Go level {args.levels[-1] if args.levels else '-'} median / ours",
-        "",
-        *table(
+        [
+            f"network: {policy.description}",
+            f"positions: {len(positions)}, every {args.every}th position of {args.games} games "
+            "from tests/fixtures/games",
+            f"ratio: GNU Go level {args.levels[-1] if args.levels else '-'} median / ours",
+        ],
+        table(
             ["step", "median ms", "p90 ms", "max ms", "GNU Go / ours"],
             [
                 row("feature planes", in_process[args.threads[0]]["planes"], None),
@@ -223,29 +221,22 @@ def main(argv: list[str] | None = None) -> int:
                 *(row(f"GNU Go level {lv} reg_genmove", t, None) for lv, t in gnugo_times.items()),
             ],
         ),
-        "",
-        *table(["a GUI starts the engine", "seconds"], starts),
-        "",
+        table(["a GUI starts the engine", "seconds"], starts),
         "The engine warms up as it starts (every kernel once, in a thread, saying so on stderr)"
         " while it answers the protocol's own commands; a command that needs the kernels waits"
         " until a move's kernels are warm (`ready` on stderr). The first start after an"
         " install compiles the kernels into numba's on-disk cache; `alphago-gtp --warm-up`, the"
         " install's last step in the README, does that once, so that a GUI's first genmove is"
         " answered at once.",
-        "",
         "One position at a time is a batch of one: torch's threads split each small convolution"
         " and wait for each other. On an idle machine two threads are faster; when another job"
         " holds a core they can be many times slower (compare the load average). play.py, the"
         " GTP engine and the match harness default to one thread, the robust choice"
         " (`--threads N` changes it).",
-        "",
-        "Reproduce: `python -m benchmarks.genmove --record`",
-        "",
-    ]
-    text = "\n".join(lines)
-    print(text)
-    if args.record:
-        write_atomically(args.out, text)
+        host=machine(),
+        command="python -m benchmarks.genmove --record",
+    )
+    publish(args.out if args.record else None, text)
     return 0
 
 

@@ -32,10 +32,10 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from sgf_data import read_games
 from sgf_data.features import planes
@@ -108,16 +108,14 @@ def measure(k: int, device: torch.device, batch: int, repeats: int) -> list[dict
 
 def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
     """This run's results as a markdown section titled by the device kind."""
-    lines = [
+    return page(
         f"## {device.type}",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine(device.type)}",
-        f"- network: k={k}, random weights; positions: every 10th of the fixture games",
-        f"- paper: {PAPER_MS} ms per evaluation (main text), {PAPER_TABLE_MS} ms for k=192 "
-        "(Extended Data Table 3), on 2015 GPUs",
-        "",
-        *table(
+        [
+            f"network: k={k}, random weights; positions: every 10th of the fixture games",
+            f"paper: {PAPER_MS} ms per evaluation (main text), {PAPER_TABLE_MS} ms for k=192 "
+            "(Extended Data Table 3), on 2015 GPUs",
+        ],
+        table(
             [
                 "precision",
                 "features + forward, batch 1 (ms)",
@@ -136,10 +134,9 @@ def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
                 for r in rows
             ),
         ),
-        "",
-        f"Reproduce: `{command_line('inference')}`",
-    ]
-    return "\n".join(lines) + "\n"
+        host=machine(device.type),
+        command=command_line("inference"),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

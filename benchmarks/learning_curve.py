@@ -26,10 +26,11 @@ from benchmarks.common import (
     ROOT,
     add_output_arguments,
     command_line,
+    page,
     publish,
     results_page,
+    shown,
     table,
-    utc_now,
 )
 
 PUBLISHED = [  # (label, positions, top-1)
@@ -131,26 +132,23 @@ def main(argv: list[str] | None = None) -> int:
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     curves = branches(args.run)
-    page = results_page(args, "learning_curve")
-    picture = ROOT / "docs" / "learning_curve.png" if args.record else page.with_suffix(".png")
+    path = results_page(args, "learning_curve")
+    picture = ROOT / "docs" / "learning_curve.png" if args.record else path.with_suffix(".png")
     draw(curves, picture)
     rows = [
         [name, f"{p:,}", f"{100 * a:.1f}%"] for name, points in curves.items() for p, a in points
     ]
-    lines = [
+    text = page(
         f"# Learning curve of {', '.join(curves)}",
-        "",
-        f"- date: {utc_now()}; picture: {picture.relative_to(ROOT)}",
-        "- validation top-1 on the first 20,000 positions of the validation split",
-        "",
-        *table(["run", "positions seen", "validation top-1"], rows, align="lrr"),
-        "",
-        *table(["published", "positions", "top-1"],
-               [[label, f"{p:,.0f}", f"{100 * a:.1f}%"] for label, p, a in PUBLISHED], "lrr"),
-        "",
-        f"Reproduce: `{command_line('learning_curve', argv)}`",
-    ]  # fmt: skip
-    publish(page, "\n".join(lines) + "\n")
+        [f"picture: {shown(picture)}",
+         "validation top-1 on the first 20,000 positions of the validation split"],
+        table(["run", "positions seen", "validation top-1"], rows, align="lrr"),
+        table(["published", "positions", "top-1"],
+              [[label, f"{p:,.0f}", f"{100 * a:.1f}%"] for label, p, a in PUBLISHED], "lrr"),
+        host=None,
+        command=command_line("learning_curve", argv),
+    )  # fmt: skip
+    publish(path, text)
     return 0
 
 

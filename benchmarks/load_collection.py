@@ -2,12 +2,12 @@
 
     python -m benchmarks.load_collection [ROOT] [--record | --out FILE]
 
-ROOT (default /work/shared/data/sgf) is searched for archives and SGF files; each top-level
-archive or file is loaded in turn under one tqdm bar. Side by side, on the largest archive, the
-bare sgfmill route (``Sgf_game.from_bytes``, ``get_main_sequence``, ``get_move``; no legality
-check, no metadata) gives the cost of what the loader adds. The table, with the machine and the
-date, is printed; `--record` writes it to benchmarks/results/load_collection.md (a trial goes
-to runs/benchmarks/load_collection.md).
+ROOT (default ../shared/data/sgf, beside the checkout) is searched for archives and SGF files;
+each top-level archive or file is loaded in turn under one tqdm bar. Side by side, on the
+largest archive, the bare sgfmill route (``Sgf_game.from_bytes``, ``get_main_sequence``,
+``get_move``; no legality check, no metadata) gives the cost of what the loader adds. The
+table, with the machine and the date, is printed; `--record` writes it to
+benchmarks/results/load_collection.md (a trial goes to runs/benchmarks/load_collection.md).
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from sgf_data import reader
 from sgf_data.archives import check_paths, container_kind, sgf_files
 
-DEFAULT_ROOT = Path("/work/shared/data/sgf")
+DEFAULT_ROOT = Path("../shared/data/sgf")
 
 EXPLANATIONS = {
     reader.UNREADABLE: "the file or archive member could not be read (damaged archive, I/O)",
@@ -136,18 +136,8 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
     seconds = sum(p.seconds for p in parts)
     cpu_seconds = sum(p.cpu_seconds for p in parts)
     skipped = [skip for p in parts for skip in p.summary.skipped]
-    lines = [
-        "# Loading the training collection",
-        "",
-        f"`{command_line('load_collection', [str(root)])}`: every game read with "
-        "`sgf_data.read_games` (sgfmill parse, main line, metadata, game id, and one legality "
-        "replay of each game through `sgf_data.Position`), archives streamed, nothing extracted.",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine('cpu', f'sgfmill {sgfmill.__version__}; one process')}",
-        f"- load average (1 min) at the start and the end: {load[0]:.1f}, {load[1]:.1f}",
-        "",
-        *table(
+    blocks: list[str | list[str]] = [
+        table(
             [
                 "",
                 "files",
@@ -179,52 +169,55 @@ def report(parts: list[Part], ids: set[str], games: int, peer, root: Path, load)
                 ],
             ],
         ),
-        "",
         f"Wall clock: {seconds:.0f} s, {games / seconds:,.0f} games/s, {moves / seconds:,.0f} "
         "moves/s on a shared machine; the CPU columns are this process's own time, which the "
         "other work on the machine does not inflate.",
-        "",
         f"Distinct game ids: {len(ids):,} of {games:,} games "
         f"({games - len(ids):,} games share an id with another game: the same PC+GN twice).",
-        "",
     ]
     if peer is not None:
         path, (peer_games, peer_moves, peer_seconds) = peer
         ours = next(p for p in parts if p.path == path)
         ratio = ours.cpu_seconds / peer_seconds
-        lines += [
+        blocks += [
             "## Side by side with bare sgfmill",
-            "",
             f"On {path.name}: bare sgfmill (`Sgf_game.from_bytes`, `get_main_sequence`, "
             f"`get_move`: no legality check, no metadata, no id) read {peer_games:,} games, "
             f"{peer_moves:,} moves in {peer_seconds:.1f} CPU s; `read_games` took "
             f"{ours.cpu_seconds:.1f} CPU s for the same archive, {ratio:.2f}x the bare parse, "
             "legality replay included.",
-            "",
         ]
-    lines += ["## Skipped games", ""]
+    blocks.append("## Skipped games")
     by_reason = reader.LoadSummary(skipped=skipped).by_reason
-    for reason, count in by_reason.items():
-        lines.append(f"- {reason}: {count} ({EXPLANATIONS[reason]})")
-    if not skipped:
-        lines.append("None.")
-    else:
-        lines.append("")
-        lines += table(
-            ["source", "game", "move", "reason", "detail"],
-            (
-                [
-                    skip.source.replace(str(root), "").lstrip("/"),
-                    skip.game or "",
-                    skip.move_number or "",
-                    skip.reason,
-                    skip.detail,
-                ]
-                for skip in skipped
-            ),
-            align="lrrll",
+    reasons = [f"- {reason}: {n} ({EXPLANATIONS[reason]})" for reason, n in by_reason.items()]
+    blocks.append(reasons or ["None."])
+    if skipped:
+        blocks.append(
+            table(
+                ["source", "game", "move", "reason", "detail"],
+                (
+                    [
+                        skip.source.replace(str(root), "").lstrip("/"),
+                        skip.game or "",
+                        skip.move_number or "",
+                        skip.reason,
+                        skip.detail,
+                    ]
+                    for skip in skipped
+                ),
+                align="lrrll",
+            )
         )
-    return "\n".join(lines) + "\n"
+    return page(
+        "# Loading the training collection",
+        [f"load average (1 min) at the start and the end: {load[0]:.1f}, {load[1]:.1f}"],
+        *blocks,
+        host=machine("cpu", f"sgfmill {sgfmill.__version__}; one process"),
+        command=None,
+        intro=f"`{command_line('load_collection', [str(root)])}`: every game read with "
+        "`sgf_data.read_games` (sgfmill parse, main line, metadata, game id, and one legality "
+        "replay of each game through `sgf_data.Position`), archives streamed, nothing extracted.",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,5 @@
 """Training data: positions per second of the loader, against the alternatives, and what
-`prepare` costs (time and disk), projected to the 24 million positions of /work/shared/data.
+`prepare` costs (time and disk), projected to the 24 million positions of ../shared/data.
 
 Rows, all on the same prepared data (``--data``, made by ``python -m alphago_policy prepare``):
 
@@ -41,6 +41,7 @@ from alphago_policy.symmetries import NUM_SYMMETRIES, transform
 from benchmarks.common import (
     add_output_arguments,
     machine,
+    page,
     publish,
     results_page,
     table,
@@ -49,8 +50,7 @@ from benchmarks.common import (
 from sgf_data.features import planes
 from sgf_data.reader import read_games
 
-ROOT = Path(__file__).resolve().parents[1]
-ALL_POSITIONS = 24_000_000  # the positions of /work/shared/data (117k games)
+ALL_POSITIONS = 24_000_000  # the positions of ../shared/data (117k games)
 GPU_MACHINE_CORES = 16
 TARGET = 40_000  # positions/s the loader must feed to the GPU
 
@@ -302,40 +302,40 @@ def run(settings: Settings) -> None:
     rows.append(plane_store_row(settings, dataset, largest))
     rows.append(features_row(settings, manifest))
     best = max(r.rate for r in rows if r.label.startswith("loader"))
-    lines = [
+    text = page(
         "# Loader and prepare benchmark",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine(settings.device)}",
-        f"- device: `{settings.device}`; best loader row: {best:,.0f} positions/s; "
-        + (
-            f"target {TARGET:,} positions/s to the GPU: {'met' if best >= TARGET else 'NOT met'}"
-            if settings.device.startswith("cuda")
-            else f"the target ({TARGET:,} positions/s to the GPU) needs `--device cuda`"
-        ),
-        "",
+        [
+            f"device: `{settings.device}`; best loader row: {best:,.0f} positions/s; "
+            + (
+                f"target {TARGET:,} positions/s to the GPU: "
+                + ("met" if best >= TARGET else "NOT met")
+                if settings.device.startswith("cuda")
+                else f"the target ({TARGET:,} positions/s to the GPU) needs `--device cuda`"
+            )
+        ],
         "## Loader: decode + augment + batch",
-        "",
-        "Best of 3 timing windows per row. The loader rows time the loader alone: its output",
-        "buffers are reused from batch to batch and can stay in the CPU caches (batch 256, and",
-        "bfloat16), which a training step reading them would not allow; batch 1024 in float32",
+        "Best of 3 timing windows per row. The loader rows time the loader alone: its output "
+        "buffers are reused from batch to batch and can stay in the CPU caches (batch 256, and "
+        "bfloat16), which a training step reading them would not allow; batch 1024 in float32 "
         "is the memory-bound figure.",
-        "",
-        *results_table(rows),
-        "",
+        results_table(rows),
         "## Prepare",
-        "",
-        *prepare_figures(settings.data, manifest, rows[-1].rate),
-        "",
-        f"Command: `python -m benchmarks.loader --data {settings.data} "
-        f"--device {settings.device} --threads {settings.threads}`.",
-    ]
-    publish(settings.out, "\n".join(lines) + "\n")
+        prepare_figures(settings.data, manifest, rows[-1].rate),
+        host=machine(settings.device),
+        command=f"python -m benchmarks.loader --data {settings.data} "
+        f"--device {settings.device} --threads {settings.threads}",
+    )
+    publish(settings.out, text)
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "tom-9d-2003")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("data/tom-9d-2003"),
+        help="a prepared data directory (default: data/tom-9d-2003 of the checkout's root)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument(
         "--seconds", type=float, default=1.0, help="per timing window (best of 3 per row)"

@@ -31,10 +31,10 @@ import numpy as np
 from benchmarks.common import (
     cold_and_warm_seconds,
     machine,
+    page,
     pin_to_one_core,
+    publish,
     table,
-    utc_now,
-    write_atomically,
 )
 from benchmarks.gnugo import GnuGo
 from sgf_data.board import Position
@@ -263,22 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     disagreements = sorted(
         (g for g in everything if g.agreeing < g.stones), key=lambda g: g.agreeing - g.stones
     )[:5]
-    lines = [
+    text = page(
         "# Ownership from playouts against GNU Go",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {host}",
-        f"- games: the first {args.games} decided by counting of each of "
-        + ", ".join(f"`{a.name}`" for a in args.archive)
-        + ", and the counted games of tests/fixtures/games; their final positions",
-        f"- ours: `sgf_data.playouts.estimate`, {args.playouts} playouts, seed 0; dead = "
-        f"strings whose points the opponent owns in more than {DEAD:.0%} of the playouts",
-        "- GNU Go 3.8, level 10, `--chinese-rules`: `final_status_list dead` / `seki`, "
-        "`final_score`",
-        "",
+        [
+            f"games: the first {args.games} decided by counting of each of "
+            + ", ".join(f"`{a.name}`" for a in args.archive)
+            + ", and the counted games of tests/fixtures/games; their final positions",
+            f"ours: `sgf_data.playouts.estimate`, {args.playouts} playouts, seed 0; dead = "
+            f"strings whose points the opponent owns in more than {DEAD:.0%} of the playouts",
+            "GNU Go 3.8, level 10, `--chinese-rules`: `final_status_list dead` / `seki`, "
+            "`final_score`",
+        ],
         "## Dead stones",
-        "",
-        *table(
+        table(
             [
                 "games",
                 "n",
@@ -294,17 +291,14 @@ def main(argv: list[str] | None = None) -> int:
             [agreement_rows(label, games) for label, games in results.items()]
             + [agreement_rows("all", everything)],
         ),
-        "",
         "Precision: of the stones we call dead, the share GNU Go calls dead; recall: of GNU "
         "Go's dead stones, the share we find. The games with the most disagreement: "
         + "; ".join(f"{g.name} ({g.stones - g.agreeing} stones)" for g in disagreements)
         + ". Where playouts are known to err: capturing races (semeai) and groups whose life "
         "needs an answer other than to an atari, which random play does not read; seki with "
         "several shared liberties, which random filling often breaks.",
-        "",
         "## Score (Black's margin, komi included)",
-        "",
-        *table(
+        table(
             [
                 "comparison",
                 "mean abs diff",
@@ -315,26 +309,20 @@ def main(argv: list[str] | None = None) -> int:
             ],
             score_rows("all", everything),
         ),
-        "",
         "## Speed",
-        "",
-        *table(
+        table(
             ["positions", "n", "playouts/s per core (median)", "min", "max"],
             [
                 [f"move {MIDDLE} (middle game)", len(middles), *_rates(middle_rates)],
                 ["final positions", len(finals), *_rates(final_rates)],
             ],
         ),
-        "",
         f"First call of `estimate` in a fresh interpreter: {cold:.1f} s with an empty numba "
         f"cache (compiling the rules and the playouts), {warm:.1f} s with the cache.",
-        "",
-        "Reproduce: `PYTHONPATH=. nice -n 10 python benchmarks/ownership.py --record`",
-    ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.record:
-        write_atomically(args.out, text)
+        host=host,
+        command="PYTHONPATH=. nice -n 10 python benchmarks/ownership.py --record",
+    )
+    publish(args.out if args.record else None, text)
     return 0
 
 

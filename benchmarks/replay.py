@@ -10,7 +10,10 @@ round also lists the legal moves of every position (``legal_points`` against Roc
 
     git clone https://github.com/Rochester-NRT/RocAlphaGo /tmp/RocAlphaGo
     git -C /tmp/RocAlphaGo checkout c764b871
-    python -m benchmarks.replay --rocalphago /tmp/RocAlphaGo [--record]
+    python -m benchmarks.replay --rocalphago /tmp/RocAlphaGo [--archive ARCHIVE] [--record]
+
+``--archive`` is a tar.gz of SGF games; by default the collection beside the checkout,
+``../shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz`` (run from the checkout's root).
 
 Prints a table with the machine and the date; `--record` writes it to
 benchmarks/results/replay.md (a trial goes to runs/benchmarks/replay.md).
@@ -34,16 +37,16 @@ from benchmarks.common import (
     cold_and_warm_seconds,
     command_line,
     machine,
+    page,
     pin_to_one_core,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from sgf_data.board import IllegalMove, Position
 from sgf_data.coords import Move
 
-DEFAULT_ARCHIVE = Path("/work/shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
+DEFAULT_ARCHIVE = Path("../shared/data/sgf/tygem-9d/tygem-9d-2011-01.tar.gz")
 
 
 @dataclass(frozen=True)
@@ -245,30 +248,31 @@ def run(settings: Settings) -> None:
         )
         pairs.append((ours, theirs))
 
-    lines = [
+    text = page(
         "# Replay benchmark",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {host}",
-        f"- data: first {settings.games} games of `{settings.archive.name}` "
-        f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
-        f"- peer: RocAlphaGo `AlphaGo/go.py` at c764b871 (pure Python, incremental liberty "
-        f"sets), same process; best of {settings.rounds} rounds, the two engines taking turns",
-        f"- final boards that differ between the two engines: {disagreements}",
-        f"- first import and one call of each kernel: {cold:.1f} s with an empty numba cache "
-        f"(compilation), {warm:.1f} s with the cache",
-        "",
-        *results_table(read, pairs),
-        "",
-        f"Ratio: RocAlphaGo's time over ours, on the same games. Command: "
-        f"`{command_line('replay')}`.",
-    ]
-    publish(settings.out, "\n".join(lines) + "\n")
+        [
+            f"data: first {settings.games} games of `{settings.archive.name}` "
+            f"({unreadable} unreadable files, {refused} games with an illegal move left out)",
+            f"peer: RocAlphaGo `AlphaGo/go.py` at c764b871 (pure Python, incremental liberty "
+            f"sets), same process; best of {settings.rounds} rounds, the two engines taking "
+            "turns",
+            f"final boards that differ between the two engines: {disagreements}",
+            f"first import and one call of each kernel: {cold:.1f} s with an empty numba cache "
+            f"(compilation), {warm:.1f} s with the cache",
+        ],
+        results_table(read, pairs),
+        "Ratio: RocAlphaGo's time over ours, on the same games.",
+        host=host,
+        command=command_line("replay"),
+    )
+    publish(settings.out, text)
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    parser.add_argument(
+        "--archive", type=Path, default=DEFAULT_ARCHIVE, help=f"default: {DEFAULT_ARCHIVE}"
+    )
     parser.add_argument("--games", type=int, default=2000)
     parser.add_argument(
         "--legal-games",
@@ -280,6 +284,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--rocalphago", type=Path, default=Path("/tmp/RocAlphaGo"))
     add_output_arguments(parser)
     args = parser.parse_args(argv)
+    if not args.archive.is_file():
+        parser.error(f"--archive {args.archive}: no such file; give a tar.gz of SGF games")
     out = results_page(args, "replay")
     return Settings(args.archive, args.games, args.legal_games, args.rounds, args.rocalphago, out)
 

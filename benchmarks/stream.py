@@ -29,11 +29,11 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     pin_to_one_core,
     publish,
     results_page,
     table,
-    utc_now,
 )
 
 TRAINER_RATES = {  # k=64 bf16 AdamW batch 128 positions/s: benchmarks/results/cpu_training.md
@@ -86,24 +86,18 @@ def main(argv: list[str] | None = None) -> int:
          "yes" if workers * stream_rate >= trainer else "no"]
         for where, (workers, trainer) in TRAINER_RATES.items()
     ]  # fmt: skip
-    lines = [
+    text = page(
         "# Training positions straight from game records, beside prepared shards",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine('cpu', pinned + ' after reading the records')}",
-        f"- data: {args.data}; the first {len(sample)} files for the per-core rates",
-        "",
-        *table(["what", "amount", "time or rate"], rows, align="lrr"),
-        "",
+        [f"data: {args.data}; the first {len(sample)} files for the per-core rates"],
+        table(["what", "amount", "time or rate"], rows, align="lrr"),
         "Does the stream keep the trainer busy? (trainer rates: k=64 bf16 measured on the CPU "
         "by benchmarks/cpu_training; 40,000/s is the GPU target of benchmarks/loader; "
         "worker rate as measured above, assuming it scales with cores)",
-        "",
-        *table(["machine", "trainer needs", "workers", "stream gives", "busy"], busy, "lrrrl"),
-        "",
-        f"Reproduce: `{command_line('stream', argv)}`",
-    ]
-    publish(results_page(args, "stream"), "\n".join(lines) + "\n")
+        table(["machine", "trainer needs", "workers", "stream gives", "busy"], busy, "lrrrl"),
+        host=machine("cpu", pinned + " after reading the records"),
+        command=command_line("stream", argv),
+    )
+    publish(results_page(args, "stream"), text)
     return 0
 
 

@@ -33,10 +33,10 @@ from benchmarks.common import (
     add_output_arguments,
     command_line,
     machine,
+    page,
     publish,
     results_page,
     table,
-    utc_now,
 )
 from benchmarks.inference import positions
 from sgf_data.features import planes
@@ -133,18 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(peak, matmul_rate(device, 8192 if gpu else 2048)[0])  # before and after: the best
 
     precision = "bf16 autocast, channels_last" if gpu else "float32"
-    lines = [
+    text = page(
         f"## {device.type}",
-        "",
-        f"- date: {utc_now()}",
-        f"- machine: {machine(device.type)}",
-        f"- network: k={args.k}; {per_position / 1e9:.2f} GFLOP per training position "
-        "(3 x 2 x cnn.summary multiply-adds)",
-        f"- step: train_step, SGD, {precision}, compile {args.compile}; "
-        f"{'real loader from ' + args.data if args.data else 'a fixed batch of fixture positions'}",
-        f"- matrix rate measured in this run: {peak / 1e12:.2f} TFLOP/s ({peak_name})",
-        "",
-        *table(
+        [
+            f"network: k={args.k}; {per_position / 1e9:.2f} GFLOP per training position "
+            "(3 x 2 x cnn.summary multiply-adds)",
+            f"step: train_step, SGD, {precision}, compile {args.compile}; "
+            + (
+                f"real loader from {args.data}"
+                if args.data
+                else "a fixed batch of fixture positions"
+            ),
+            f"matrix rate measured in this run: {peak / 1e12:.2f} TFLOP/s ({peak_name})",
+        ],
+        table(
             ["batch", "positions/s", "TFLOP/s", "fraction of the matmul rate"],
             (
                 [batch, f"{rate:,.1f}", f"{flops / 1e12:.3f}", f"{flops / peak:.1%}"]
@@ -152,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             ),
             align="rrrr",
         ),
-        "",
-        f"Reproduce: `{command_line('train_throughput', argv)}`",
-    ]
+        host=machine(device.type),
+        command=command_line("train_throughput", argv),
+    )
     title = "# Policy network training throughput against the FLOP roofline"
-    publish(results_page(args, "train_throughput"), "\n".join(lines) + "\n", title)
+    publish(results_page(args, "train_throughput"), text, title)
     return 0
 
 

@@ -43,7 +43,7 @@ from alphago_policy.analysis import wilson_interval
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import load_policy
 from alphago_policy.workers import start_worker
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import machine, page, table, write_atomically
 from benchmarks.gnugo import EngineError, GnuGo
 from sgf_data.coords import Move, from_gtp, to_gtp
 
@@ -218,41 +218,26 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         if timed
         else "No game played in this run: no timing."
     )
-    lines = [
+    return page(
         "# The policy network against GNU Go (no search)",
-        "",
-        *(
-            []
-            if trained
-            else [
-                "**Untrained random network: a baseline for the harness, not a measure of the "
-                "network.**",
-                "",
-            ]
-        ),
-        f"- date: {utc_now()}",
-        f"- machine: {machine()}",
-        f"- network: {description}; temperature {match.temperature:g}",
-        f"- opponent: GNU Go level {match.level} (--chinese-rules)",
-        f"- rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
-        f"alternating, move cap {match.move_cap}",
-        f"- games saved as SGF in {_shown(match.out_dir)}",
-        "",
+        [
+            f"network: {description}; temperature {match.temperature:g}",
+            f"opponent: GNU Go level {match.level} (--chinese-rules)",
+            f"rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
+            f"alternating, move cap {match.move_cap}",
+            f"games saved as SGF in {_shown(match.out_dir)}",
+        ],
         f"**Network: {wins} wins, {decided - wins} losses of {decided} games with a result; "
         f"win rate {wins / max(decided, 1):.0%}, 95% Wilson interval "
         f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
-        "",
         f"{proper} of {len(outcomes)} games ({proper / max(len(outcomes), 1):.0%}) ended by two"
         f" passes or a resignation, {sum(o.end == MOVE_CAP for o in outcomes)} at the move cap,"
         f" {len(outcomes) - decided} without a result (GNU Go exited).",
-        "",
         timing,
-        "",
         "With temperature 0 the network is deterministic, and GNU Go (random seed set per game)"
         " varies only among equally valued moves, so games can repeat; --temperature T samples"
         " the network's moves and makes every game different.",
-        "",
-        *table(
+        table(
             ["game", "network", "moves", "result (GNU Go)", "our count", "ended by", "seconds"],
             (
                 [
@@ -268,15 +253,15 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
             ),
             align="rlrlllr",
         ),
-        "",
         ANCHORS,
-        "",
-        f"Reproduce: `python -m benchmarks.vs_gnugo --games {match.games} "
-        f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed} "
-        "--jobs 2 --record`",
-        "",
-    ]
-    return "\n".join(lines)
+        host=machine(),
+        command=f"python -m benchmarks.vs_gnugo --games {match.games} --level {match.level} "
+        f"--temperature {match.temperature:g} --seed {match.seed} --jobs 2 --record",
+        intro=None
+        if trained
+        else "**Untrained random network: a baseline for the harness, not a measure of the "
+        "network.**",
+    )
 
 
 def _shown(path: Path) -> Path:
