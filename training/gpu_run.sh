@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# The one call a session with a lent GPU makes (issue 11): stream all of data/sgf on the
-# machine's cores, measure the training step against the bf16 matrix rate, train k=192 in bf16
-# for MINUTES, starting from the shipped network widened to K filters (INIT='' starts from He's
-# random weights), measure the result on the first TEST_GAMES test games (`ship`), and leave
-# everything in $OUT.
+# Train the policy network on a machine with one GPU, start to finish: measure the training
+# step against the bf16 matrix rate, size the run to MINUTES from that rate (the last quarter
+# anneals), train while the machine's other cores stream positions from the game records, then
+# measure the result on the first TEST_GAMES test games (`ship`). Everything is written to OUT.
 #
-# Prepare here, at no device time (data/ and .whl/ are git-ignored):
-#     mkdir -p data && cp -r ../shared/data/sgf data/
-#     python -m pip download --no-deps -d .whl sgfmill==1.1.1     # all the machine lacks
-# The runs' directories (training/*/, 75 MB of checkpoints and weights) would take the call
-# over the 64 MiB it may carry: take them out of git's view for the call, back right after it:
-#     git rm -r -q --cached training/*/ && echo '/training/*/' >> .git/info/exclude
-#     git reset -q training && sed -i '\#^/training/\*/$#d' .git/info/exclude
-# Then one `run`: command "bash training/gpu_run.sh", carry ["data", ".whl"], timeout 590 s. The
-# command takes MINUTES and about 130 s more (the step measured, the run started and ended, the
-# test games): with less, `ship` is cut short, and its figures must be measured here.
-# What comes back ($OUT, 7 files): train_throughput.md, train.out, train.err, run/log.jsonl,
-# run/policy_k$K.pt (the weights of the last checkpoint), policy.pt (those weights with their
-# test figures on the card: the file to ship) and ship.out. The checkpoint itself (the AdamW
-# state, 47 MB at k=192) is over the 16 MiB a returned file may have: a later GPU session
-# starts from the weights (INIT=path/to/policy.pt).
-# Try it here first on the CPU with a tiny budget:
+# Run it from the checkout's root with the project installed (`pip install .`):
+#     bash training/gpu_run.sh
+#     MINUTES=20 OUT=runs/k192-long bash training/gpu_run.sh
+# Inputs, as environment variables [default]:
+#     DATA        the game records: a folder of SGF files and archives [data/sgf]
+#     INIT        weights to start from, widened to K filters if narrower; empty: He's random
+#                 weights [alphago_policy/weights/policy.pt, the shipped network]
+#     K BATCH LR SEED MINUTES    filters, positions per step, peak rate, order of the games,
+#                 minutes of training [192 1024 0.002 2 6.5]
+#     TEST_GAMES  the test games `ship` measures the result on [500]
+#     DEVICE      [cuda];  WORKERS  stream worker processes [the cores less one]
+#     OUT         where the results go [runs/gpu]
+# It takes MINUTES and about two minutes more (the step measured, the workers started, the
+# validations, the test games: 130 s on an H200 with 15 worker cores, 2026-12-04).
+# OUT then holds train_throughput.md (the rates measured), train.out and train.err, run/ (the
+# run directory: log.jsonl, policy_k$K.pt and checkpoint.pt), policy.pt (the weights with
+# their test figures on the card: the file to ship) and ship.out. To go on with the run on the
+# same machine, resume it (`train --out $OUT/run --resume`); elsewhere, start from its weights
+# (INIT=$OUT/run/policy_k$K.pt: a fresh optimizer; see training/README.md, "Checkpoints").
+# On a machine without internet access, put the wheels it lacks in .whl/ first (`python -m pip
+# download --no-deps -d .whl sgfmill`): the script installs them when sgfmill is missing.
+# Try it on a CPU with a tiny budget first:
 #     DEVICE=cpu INIT= K=8 BATCH=64 MINUTES=0.3 TEST_GAMES=3 OUT=runs/gpu-try \
 #         bash training/gpu_run.sh
 set -euo pipefail
+DATA="${DATA:-data/sgf}"
 DEVICE="${DEVICE:-cuda}"
 K="${K:-192}"
 BATCH="${BATCH:-1024}"
@@ -52,7 +58,7 @@ feed=$(( WORKERS * WORKER_RATE ))
 steps=$(python3 -c "print(max(20, int(min($rate, $feed) * $MINUTES * 60 * 0.8 / $BATCH)))")
 echo "planned: $steps steps of $BATCH positions in $MINUTES minutes"
 
-python3 -m alphago_policy train --data data/sgf --out "$OUT/run" --device "$DEVICE" --k "$K" \
+python3 -m alphago_policy train --data "$DATA" --out "$OUT/run" --device "$DEVICE" --k "$K" \
     --init "$INIT" --seed "$SEED" --batch-size "$BATCH" --optimizer adamw --lr "$LR" \
     --weight-decay 0.0001 --clip-norm 10 --warmup-steps $((steps / 20)) --schedule wsd \
     --max-steps "$steps" --decay-steps $((steps / 4)) --min-lr 0.00001 \
@@ -63,4 +69,3 @@ grep -h -e '"event": "validation"' -e '"event": "end"' "$OUT/run/log.jsonl" | ta
 
 python3 -m alphago_policy ship "$OUT/run" --to "$OUT/policy.pt" --device "$DEVICE" \
     --max-games "$TEST_GAMES" 2>> "$OUT/train.err" | tee "$OUT/ship.out"
-rm "$OUT/run/checkpoint.pt"  # too large to come back; its weights are policy_k$K.pt
