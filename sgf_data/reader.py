@@ -2,8 +2,9 @@
 
 `read_games` streams `GameRecord`s out of ``.sgf`` files (one game or a collection of many),
 directories (recursively) and ``.zip`` / ``.tar.gz`` / ``.tgz`` / ``.tar.bz2`` archives, without
-extracting anything to disk. sgfmill parses each game tree (`sgf_data.trees` finds them). Each game's main line is replayed once
-through `Position` while loading, so every game that comes out is legal from start to end. A game
+extracting anything to disk. sgfmill parses each game tree (`sgf_data.trees` finds them). Each
+game's main line is replayed once through `Position` while loading, so every game that comes out
+is legal from start to end. A game
 that cannot be used is skipped with one warning naming the file, the game and the move, and is
 recorded in the `LoadSummary`; the rest of the file or archive goes on.
 """

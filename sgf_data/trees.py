@@ -48,7 +48,8 @@ class GameTooLarge(ValueError):
 
 def wide_encoding(data: bytes) -> str | None:
     """The UTF-16 or UTF-32 encoding of an SGF file, by its byte order mark or, without one,
-    by "(;" written two bytes a character (its zero bytes say in which order); None for an ASCII-compatible file.
+    by "(;" written two bytes a character (its zero bytes say in which order); None for an
+    ASCII-compatible file.
 
     >>> wide_encoding("(;GM[1])".encode("utf-16")), wide_encoding(b"(\\x00;\\x00G\\x00")
     ('utf-16', 'utf-16-le')
