@@ -8,6 +8,7 @@ import torch
 from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
+from alphago_policy import metrics
 from alphago_policy.policy import build, save_weights
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
@@ -35,7 +36,7 @@ def expert_moves(path) -> list[tuple[int, int]]:
 def test_tally_by_hand():
     logits = torch.log(torch.tensor([[0.5, 0.25, 0.25] + [0.0] * 358]).clamp_min(1e-30))
     logits = logits.repeat(3, 1)
-    tally = ev.Tally()
+    tally = metrics.Tally()
     tally.add(logits, torch.tensor([0, 1, 200]), np.array([1, 60, 200]))
     rows = {r["phase"]: r for r in tally.rows()}
     assert rows["moves 1-50"]["positions"] == 1 and rows["moves 1-50"]["top1"] == 1.0
@@ -64,7 +65,7 @@ def test_figures_match_a_hand_computation(fixtures_dir):
     log_p = b - np.log(np.exp(b - b.max()).sum()) - b.max()
     top5 = np.argsort(-b)[:5]
     phases = np.digitize(numbers, [51, 151])
-    for phase, name in enumerate(ev.PHASES):
+    for phase, name in enumerate(metrics.PHASES):
         mine = phases == phase
         assert rows[name]["positions"] == mine.sum()
         assert rows[name]["top1"] == pytest.approx(np.mean(labels[mine] == np.argmax(b)))
