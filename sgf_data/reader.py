@@ -4,9 +4,9 @@
 directories (recursively) and ``.zip`` / ``.tar.gz`` / ``.tgz`` / ``.tar.bz2`` archives, without
 extracting anything to disk. sgfmill parses each game tree (`sgf_data.trees` finds them). Each
 game's main line is replayed once through `Position` while loading, so every game that comes out
-is legal from start to end. A game
-that cannot be used is skipped with one warning naming the file, the game and the move, and is
-recorded in the `LoadSummary`; the rest of the file or archive goes on.
+is legal from start to end. A game that cannot be used is skipped with one warning naming the
+file, the game and the move, and is recorded in the `LoadSummary`; the rest of the file or
+archive goes on.
 """
 
 from __future__ import annotations

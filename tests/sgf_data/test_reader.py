@@ -361,3 +361,12 @@ def test_a_game_over_the_size_limit_is_refused_and_named(tmp_path, monkeypatch):
     (skip,) = summary.skipped
     assert [len(game.moves) for game in games] == [2]
     assert (skip.game, skip.reason) == (1, reader.TOO_LARGE) and "1,000 bytes" in skip.detail
+
+
+def test_only_regular_files_are_read_a_pipe_is_named_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.sgf")  # reading it would block until a writer came
+    write(tmp_path / "z.sgf", FIXTURE_FILES[0].read_bytes())
+    games, summary = load(tmp_path / "pipe.sgf", tmp_path)
+    assert [game.game_id for game in games] == [FIXTURE_FILES[0].stem]
+    (skip,) = summary.skipped
+    assert skip.reason == reader.UNREADABLE and "not a regular file" in skip.detail
