@@ -20,15 +20,44 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding
-from alphago_policy.layout import ARRAYS, SPLITS, read_manifest, shard_path
-from alphago_policy.symmetries import GATHER, MOVE, NUM_SYMMETRIES
-from sgf_data.coords import BOARD_SIZE, NUM_POINTS
+from alphago_policy.layout import ARRAYS, SPLITS, PreparedDataError, read_manifest, shard_path
+from alphago_policy.positions import Decoder, as_tensors
+from alphago_policy.symmetries import NUM_SYMMETRIES
+from sgf_data.coords import NUM_POINTS
 
 
 def mapped(path: Path) -> np.ndarray:
     """An .npy file memory-mapped read-only, as a plain ndarray (np.memmap's per-access
-    bookkeeping would cost more than the read when a batch touches thousands of shards)."""
-    return np.load(path, mmap_mode="r").view(np.ndarray)
+    bookkeeping would cost more than the read when a batch touches thousands of shards);
+    PreparedDataError where it is missing or cut short."""
+    try:
+        return np.load(path, mmap_mode="r").view(np.ndarray)
+    except (OSError, ValueError, EOFError) as error:
+        raise PreparedDataError(f"{path}: {_what(error)}: prepare the data again") from None
+
+
+def _what(error: Exception) -> str:
+    """What went wrong reading an array file, in a few words."""
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    return f"damaged ({error})"
+
+
+def checked_shard(arrays: dict[str, np.ndarray], positions: int, where: Path) -> None:
+    """PreparedDataError unless a shard's arrays hold the `positions` its manifest entry says,
+    with codes of 361 points and labels that are points of the board."""
+    for name, array in arrays.items():
+        if len(array) != positions or (name == "codes" and array.shape[1:] != (NUM_POINTS,)):
+            raise PreparedDataError(
+                f"{where}.{name}.npy: shape {array.shape}, the manifest says {positions:,} "
+                "positions: prepare the data again"
+            )
+    labels = arrays["labels"]
+    if len(labels) and not (labels.min() >= 0 and labels.max() < NUM_POINTS):
+        raise PreparedDataError(
+            f"{where}.labels.npy: labels {labels.min()}..{labels.max()}, outside the board's "
+            f"0..{NUM_POINTS - 1}: prepare the data again"
+        )
 
 
 class PositionDataset:
@@ -41,10 +70,12 @@ class PositionDataset:
         self.manifest = read_manifest(self.data_dir)
         self.split = split
         shards = self.manifest["splits"][split]["shards"]
-        self._arrays = {
-            array: [mapped(shard_path(self.data_dir, split, s["name"], array)) for s in shards]
-            for array in ARRAYS
-        }
+        self._arrays = {array: [] for array in ARRAYS}
+        for shard in shards:
+            arrays = {a: mapped(shard_path(self.data_dir, split, shard["name"], a)) for a in ARRAYS}
+            checked_shard(arrays, shard["positions"], self.data_dir / split / shard["name"])
+            for name, array in arrays.items():
+                self._arrays[name].append(array)
         sizes = [len(codes) for codes in self._arrays["codes"]]
         self._starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
@@ -106,43 +137,6 @@ class LoaderSettings:
     world_size: int = 1
     epochs: int | None = None  # None: endless
     drop_last: bool = True
-
-
-class Decoder:
-    """Codes -> float planes on a device: a symmetry is a gather of points, the planes one
-    `index_select` of table rows. The output (69 KB a position in float32) is what costs:
-    channels_last reads the float table straight into that layout; the default NCHW layout
-    transposes the uint8 rows first (4x fewer bytes to move) and converts last."""
-
-    def __init__(
-        self,
-        device: str | torch.device = "cpu",
-        dtype: torch.dtype = torch.float32,
-        channels_last: bool = False,
-    ):
-        self.device = torch.device(device)
-        self.dtype = dtype
-        self.channels_last = channels_last
-        self.table = torch.tensor(encoding.TABLE, device=self.device)
-        if channels_last:
-            self.table = self.table.to(dtype)
-        self.gather = torch.tensor(GATHER, device=self.device)
-        self.move = torch.tensor(MOVE, device=self.device)
-
-    def __call__(
-        self, codes: torch.Tensor, labels: torch.Tensor, ks: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """codes int16 (B, 361), labels (B,), symmetries (B,) or None -> (x (B,48,19,19), y)."""
-        codes = codes.to(self.device, non_blocking=True).int()
-        labels = labels.to(self.device, non_blocking=True).long()
-        if ks is not None:
-            ks = ks.to(self.device, non_blocking=True)
-            codes = torch.gather(codes, 1, self.gather[ks])
-            labels = self.move[ks, labels]
-        batch = len(codes)
-        points = self.table.index_select(0, codes.view(-1)).view(batch, NUM_POINTS, -1)
-        x = points.permute(0, 2, 1).reshape(batch, encoding.NUM_PLANES, BOARD_SIZE, BOARD_SIZE)
-        return (x if self.channels_last else x.contiguous().to(self.dtype)), labels
 
 
 class Loader:
@@ -214,9 +208,7 @@ class Loader:
         batch = start_batch
         pin = self.decoder.device.type == "cuda"
         while end is None or batch < end:
-            codes, labels, ks = self.raw_batch(batch)
-            tensors = [torch.from_numpy(codes.view(np.int16)), torch.from_numpy(labels)]
-            tensors.append(None if ks is None else torch.from_numpy(ks))
+            tensors = as_tensors(*self.raw_batch(batch))
             if pin:
                 tensors = [t if t is None else t.pin_memory() for t in tensors]
             yield self.decoder(*tensors)

@@ -17,77 +17,23 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from alphago_policy.cli import fail, positive_int
-from alphago_policy.files import atomic_open
+from alphago_policy.dataset import PositionDataset
+from alphago_policy.files import atomic_open, cannot_write, check_writable
 from alphago_policy.layout import SPLITS, is_prepared, split_of
-from alphago_policy.policy import load_policy
-
-PHASES = ("moves 1-50", "moves 51-150", "moves 151+")
-PHASE_ENDS = np.array([50, 150])  # the last move number of each phase but the last
-TOP_K = 5
-
-
-def phase_of(move_numbers: np.ndarray) -> np.ndarray:
-    """The phase index (0, 1, 2) of each move number (counted from 1).
-
-    >>> phase_of(np.array([1, 50, 51, 150, 151, 300])).tolist()
-    [0, 0, 1, 1, 2, 2]
-    """
-    return np.searchsorted(PHASE_ENDS, move_numbers, side="left")
-
-
-@dataclass
-class Tally:
-    """Running sums per phase: positions, top-1 hits, top-5 hits, negative log-likelihood."""
-
-    positions: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
-    top1: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
-    top5: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.int64))
-    nll: np.ndarray = field(default_factory=lambda: np.zeros(len(PHASES), np.float64))
-
-    def add(self, logits: torch.Tensor, labels: torch.Tensor, move_numbers: np.ndarray) -> None:
-        """Count one batch: logits (B, 361), labels (B,), move numbers (B,)."""
-        logits = logits.float()
-        ranked = logits.topk(TOP_K, dim=1).indices
-        hit = ranked == labels[:, None]
-        nll = F.cross_entropy(logits, labels, reduction="none")
-        phase = phase_of(np.asarray(move_numbers))
-        per_phase = (
-            np.bincount(phase, weights=v, minlength=len(PHASES))
-            for v in (hit[:, 0].cpu().numpy(), hit.any(1).cpu().numpy(), nll.double().cpu().numpy())
-        )
-        top1, top5, nll_sum = per_phase
-        self.positions += np.bincount(phase, minlength=len(PHASES))
-        self.top1 += top1.astype(np.int64)
-        self.top5 += top5.astype(np.int64)
-        self.nll += nll_sum
-
-    def rows(self) -> list[dict[str, float | int | str]]:
-        """One row per phase, then the whole: positions, top1, top5 (fractions), nll (mean);
-        the figures are None for a phase without positions (games that end before it)."""
-        groups = [(name, slice(i, i + 1)) for i, name in enumerate(PHASES)]
-        rows = []
-        for name, part in [*groups, ("all", slice(None))]:
-            n = int(self.positions[part].sum())
-            rows.append(
-                {
-                    "phase": name,
-                    "positions": n,
-                    "top1": float(self.top1[part].sum() / n) if n else None,
-                    "top5": float(self.top5[part].sum() / n) if n else None,
-                    "nll": float(self.nll[part].sum() / n) if n else None,
-                }
-            )
-        return rows
+from alphago_policy.metrics import Tally
+from alphago_policy.policy import WeightsError, load_policy
+from alphago_policy.positions import Decoder, coded_games
+from alphago_policy.runtime import pick_device
+from alphago_policy.symmetries import MOVE, NUM_SYMMETRIES, transform
+from sgf_data.reader import GameRecord, LoadSummary, Skip, read_games
 
 
 class SymmetryAveraged(torch.nn.Module):
@@ -97,15 +43,11 @@ class SymmetryAveraged(torch.nn.Module):
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
-        from alphago_policy.symmetries import MOVE, NUM_SYMMETRIES
-
         self.model = model
         self.register_buffer("back", torch.from_numpy(MOVE[:, :361]).long())
         self.count = NUM_SYMMETRIES
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        from alphago_policy.symmetries import transform
-
         total = 0
         for k in range(self.count):
             turned = self.model(transform(x, k).contiguous()).float().softmax(1)
@@ -129,21 +71,14 @@ def evaluate(model: torch.nn.Module, batches: Iterable[Batch], device: str = "cp
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # codes (N, 361), labels (N,), plies (N,)
 
 
-def game_arrays(games: Iterable, skipped: list[str]) -> Iterator[Arrays]:
-    """The coded positions of each game, computed as `prepare` does; a game whose features
-    fail is left out and noted in `skipped`."""
-    from alphago_policy.prepare import game_positions
-
-    for index, game in enumerate(games):
-        try:
-            arrays = game_positions(game, index)
-        except Exception as error:  # one broken game skips that game only
-            skipped.append(f"{game.source} ({game.game_id}): {type(error).__name__}: {error}")
-            continue
+def game_arrays(games: Iterable[GameRecord], skipped: list[Skip]) -> Iterator[Arrays]:
+    """The coded positions of each game (alphago_policy.positions), a game that cannot be
+    coded skipped, named and put in `skipped`."""
+    for _, arrays in coded_games(games, skipped):
         yield arrays["codes"], arrays["labels"], arrays["plies"]
 
 
-def split_games(games: Iterable, split: str | None) -> Iterator:
+def split_games(games: Iterable[GameRecord], split: str | None) -> Iterator[GameRecord]:
     """The games of `split` (by the hash of their id, as prepare and train split them); all
     games for None."""
     return iter(games) if split is None else (g for g in games if split_of(g.game_id) == split)
@@ -151,8 +86,6 @@ def split_games(games: Iterable, split: str | None) -> Iterator:
 
 def prepared_arrays(data_dir: Path, split: str, size: int) -> Iterator[Arrays]:
     """A prepared data directory's split, in order, `size` positions at a time."""
-    from alphago_policy.dataset import PositionDataset
-
     dataset = PositionDataset(data_dir, split)
     for start in range(0, len(dataset), size):
         indices = np.arange(start, min(start + size, len(dataset)))
@@ -183,12 +116,9 @@ def rebatched(chunks: Iterable[Arrays], size: int) -> Iterator[Arrays]:
 
 def decoded(batches: Iterable[Arrays], device: str) -> Iterator[Batch]:
     """Coded batches as network input on `device`, with move numbers counted from 1."""
-    from alphago_policy.dataset import Decoder
-
     decode = Decoder(device)
     for codes, labels, plies in batches:
-        codes = torch.from_numpy(np.asarray(codes, np.uint16).view(np.int16))
-        x, y = decode(codes, torch.from_numpy(np.asarray(labels, np.int64)), None)
+        x, y = decode(codes, labels)
         yield x, y, np.asarray(plies, np.int64) + 1
 
 
@@ -267,9 +197,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alphago_policy.policy import WeightsError
-    from sgf_data import LoadSummary
-
     summary, skipped = LoadSummary(), []
     try:
         device = checked_device(args.device)
@@ -277,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
             check_plot(args.plot)
         policy = load_policy(args.weights, device=device)
         prepared, source, batches = open_batches(args, device, summary, skipped)
-    except (FileNotFoundError, ValueError, WeightsError) as error:
+    except (OSError, ValueError, WeightsError) as error:
         return fail(error)
     progress = tqdm(batches, unit="batch", disable=args.json, file=sys.stderr)
     model = SymmetryAveraged(policy.model).to(device) if args.symmetries else policy.model
@@ -289,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         "rows": rows,
     }
     if not prepared:
-        reasons = [f"{s.source}: {s.reason}" for s in summary.skipped] + skipped
+        reasons = [str(skip) for skip in [*summary.skipped, *skipped]]
         report |= {"games": summary.games, "skipped_games": reasons}
     if args.json:
         print(json.dumps(report, indent=2))
@@ -299,18 +226,20 @@ def run(args: argparse.Namespace) -> int:
             print(what_was_read(summary, skipped))
         print(format_table(rows))
     if args.plot:
-        plot(rows, f"{policy.description}\n{source}", args.plot)
+        try:
+            plot(rows, f"{policy.description}\n{source}", args.plot)
+        except OSError as error:
+            return fail(cannot_write(args.plot, error))
     return 0
 
 
-def what_was_read(summary, skipped: list[str]) -> str:
+def what_was_read(summary: LoadSummary, skipped: list[Skip]) -> str:
     """The reader's summary, and the games whose features failed, in one line."""
     return f"{summary}" + (f", and {len(skipped)} whose features failed" if skipped else "")
 
 
 def checked_device(name: str) -> str:
     """The device to run on; ValueError for cuda where torch sees none."""
-    from alphago_policy.runtime import pick_device
 
     device = pick_device(name)
     if device == "cuda" and not torch.cuda.is_available():
@@ -322,24 +251,25 @@ def checked_device(name: str) -> str:
 
 
 def check_plot(path: str) -> None:
-    """ValueError now, before any work, where --plot could not be drawn or written."""
+    """ValueError or OSError now, before any work, where --plot could not be drawn or written
+    (no matplotlib; a directory that is missing, read-only or full)."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise ValueError(
             "--plot needs matplotlib: pip install matplotlib (or the project's [plot] extra)"
         ) from None
-    if not Path(path).absolute().parent.is_dir():
-        raise ValueError(f"--plot {path}: there is no directory {Path(path).parent}")
+    if Path(path).is_dir():
+        raise OSError(f"--plot {path}: a directory; give the file to write, like accuracy.png")
+    check_writable(Path(path).absolute().parent, f"--plot {path}")
 
 
 def open_batches(
-    args: argparse.Namespace, device: str, summary, skipped: list[str]
+    args: argparse.Namespace, device: str, summary: LoadSummary, skipped: list[Skip]
 ) -> tuple[bool, str, Iterator[Batch]]:
     """(whether DATA is a prepared directory, a name for it, its batches); ValueError or
-    FileNotFoundError, naming the input and what to do, where it holds no position."""
-    from sgf_data import read_games
-
+    FileNotFoundError, naming the input and what to do, where it holds no position (or a
+    prepared directory is damaged: layout.PreparedDataError)."""
     prepared = len(args.data) == 1 and is_prepared(args.data[0])
     if prepared:
         split = args.split or "test"

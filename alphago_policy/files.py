@@ -8,6 +8,7 @@ half-written behind.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,3 +41,29 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def cannot_write(path: str | os.PathLike, error: OSError) -> OSError:
+    """An OSError naming `path` and the cause of `error`: its own words, and the disk's free
+    space where it gives no cause (numpy's "810084 requested and 522176 written")."""
+    if error.strerror:
+        return OSError(f"cannot write {path}: {error.strerror}")
+    try:
+        free = f"{shutil.disk_usage(Path(path).absolute().parent).free:,} bytes free"
+    except OSError:
+        free = "free space unknown"
+    return OSError(f"cannot write {path}: {error} (is the disk full? {free})")
+
+
+def check_writable(directory: str | os.PathLike, setting: str) -> None:
+    """OSError now, before any work, where files cannot be written into `directory` (missing,
+    read-only, full): a small file is written there and removed. `setting` names the flag."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise OSError(f"{setting}: there is no directory {directory}")
+    try:
+        with atomic_open(directory / ".write-test") as probe:
+            probe.write(bytes(1 << 16))
+        (directory / ".write-test").unlink()
+    except OSError as error:
+        raise OSError(f"{setting}: {cannot_write(directory, error)}") from None

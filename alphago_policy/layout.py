@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -106,8 +106,14 @@ class SkipRecord(TypedDict):
     detail: str
 
 
+class FileEntry(TypedDict):
+    bytes: int
+    sha1: str
+
+
 class ShardRecord(TypedDict):
-    """What one shard holds: its games (by id), their positions and games per split."""
+    """What one shard holds: its games (by id), their positions and games per split, and the
+    size and checksum of each array file (by its path in the directory), to verify on resume."""
 
     shard: str
     first_game: int
@@ -116,6 +122,12 @@ class ShardRecord(TypedDict):
     games: dict[str, int]
     skipped: list[SkipRecord]
     seconds: float
+    files: NotRequired[dict[str, FileEntry]]  # absent in records of earlier versions
+
+
+class PreparedDataError(ValueError):
+    """A prepared directory that is damaged: a file missing, cut short or not what the manifest
+    says. The message names the file and says to prepare the data again."""
 
 
 class ShardEntry(TypedDict):
@@ -197,6 +209,40 @@ def build_manifest(
     }
 
 
+def file_entry(path: Path) -> FileEntry:
+    """The size and sha1 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha1": digest.hexdigest()}
+
+
+def shard_files(data_dir: Path, shard: str) -> dict[str, Path]:
+    """Every array file of a shard, by its path in the directory ("train/000003.codes.npy")."""
+    paths = (shard_path(data_dir, split, shard, array) for split in SPLITS for array in ARRAYS)
+    return {path.relative_to(data_dir).as_posix(): path for path in paths}
+
+
+def shard_damage(data_dir: Path, record: ShardRecord) -> str | None:
+    """What is wrong with a finished shard's files (missing, another size or checksum than its
+    record says), or None when they are as written."""
+    recorded = record.get("files")
+    if recorded is None:
+        return "its record has no checksums (written by an earlier version)"
+    for name, path in shard_files(Path(data_dir), record["shard"]).items():
+        if name not in recorded:
+            return f"{name} is not in its record"
+        if not path.is_file():
+            return f"{name} is missing"
+        size = path.stat().st_size
+        if size != recorded[name]["bytes"]:
+            return f"{name} has {size:,} bytes, {recorded[name]['bytes']:,} when written"
+        if file_entry(path)["sha1"] != recorded[name]["sha1"]:
+            return f"{name} does not have the checksum it had when written"
+    return None
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (a reader sees the old file or the whole new one)."""
     with atomic_open(path, "w") as f:
@@ -228,15 +274,24 @@ def is_prepared(path: str | Path) -> bool:
 
 
 def read_manifest(data_dir: str | Path) -> Manifest:
-    """The manifest of a prepared directory, refused (saying what to do) when it is missing or
-    was written for another encoding."""
+    """The manifest of a prepared directory, refused (saying what to do) when it is missing,
+    damaged or was written for another encoding."""
     path = Path(data_dir) / MANIFEST
     if not path.exists():
         raise FileNotFoundError(
             f"{path} is missing: run (or finish, by running it again) "
             f"`python -m alphago_policy prepare ... --out {data_dir}`"
         )
-    manifest = json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+        for split in SPLITS:
+            for shard in manifest["splits"][split]["shards"]:
+                int(shard["positions"]), str(shard["name"])
+        list(manifest["game_ids"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise PreparedDataError(
+            f"{path} is damaged ({type(error).__name__}: {error}): prepare the data again"
+        ) from None
     version = manifest.get("encoding_version")
     if version != encoding.ENCODING_VERSION:
         raise ValueError(

@@ -137,6 +137,11 @@ def read_weights(path: str | os.PathLike) -> dict[str, Any]:
             f"{path}: not a policy weights file (expected format {FORMAT!r}; a training run "
             f"writes its weights as RUN_DIR/policy_k<k>.pt beside checkpoint.pt). {_HOW_TO_GET}"
         )
+    if not isinstance(payload.get("card"), dict):
+        raise WeightsError(
+            f"{path}: its model card is {type(payload.get('card')).__name__}, not a mapping "
+            f"(save_weights writes one). {_HOW_TO_GET}"
+        )
     return payload
 
 

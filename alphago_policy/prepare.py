@@ -1,14 +1,15 @@
 """Turn game collections into training positions: the 48 planes of every position, coded
 per point, with the move played as label, split by game into train / validation / test.
 
-    python -m alphago_policy prepare /work/shared/data/sgf --out data/kgs [--workers N]
+    python -m alphago_policy prepare games/ kgs-2019.tar.gz --out data/kgs [--workers N]
 
 Games are read in order (directories sorted, archives streamed) and cut into shards of a fixed
 number of games; a pool of worker processes computes the planes of each shard and writes its
-arrays, then its completion record (shards/NNNNNN.json), each file atomically. An interrupted
-run (Ctrl-C) resumes where it stopped when the same command runs again: shards with a record
-are not redone, so the result is the same as that of an uninterrupted run. manifest.json,
-written last, says what the directory holds (see alphago_policy.layout for the format).
+arrays, then its completion record (shards/NNNNNN.json, with each array file's size and
+checksum), each file atomically. An interrupted run (Ctrl-C, `kill`) resumes where it stopped
+when the same command runs again: shards whose record and files agree are not redone (one
+whose files were damaged since is), so the result is the same as that of an uninterrupted run.
+manifest.json, written last, says what the directory holds (see alphago_policy.layout).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,30 +30,30 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from alphago_policy import encoding, layout
+from alphago_policy import layout
 from alphago_policy.cli import fail, positive_int
-from alphago_policy.files import atomic_open
+from alphago_policy.files import atomic_open, cannot_write, check_writable
 from alphago_policy.layout import (
-    ARRAY_DTYPES,
     DEFAULT_FRACTIONS,
     SETTINGS_FILE,
     SHARDS_DIR,
     SPLITS,
     Manifest,
     ShardRecord,
-    SkipRecord,
+    file_entry,
     record_path,
     record_paths,
+    shard_damage,
+    shard_files,
     shard_name,
     shard_path,
     split_of,
     write_json,
 )
+from alphago_policy.positions import Arrays, coded_games, joined
 from alphago_policy.workers import start_worker
 from sgf_data.archives import check_paths, sgf_files
-from sgf_data.coords import NUM_POINTS, to_index
-from sgf_data.features import planes
-from sgf_data.reader import GameRecord, LoadSummary, read_games
+from sgf_data.reader import GameRecord, LoadSummary, Skip, read_games
 
 
 @dataclass(frozen=True)
@@ -69,35 +71,6 @@ class PrepareSettings:
         return layout.identity(self.paths, self.shard_games, self.fractions)
 
 
-def game_positions(game: GameRecord, game_index: int) -> dict[str, np.ndarray]:
-    """The positions of one game: codes, labels, games, plies (passes left out)."""
-    codes, labels, plies = [], [], []
-    for ply, (position, (_, point)) in enumerate(game.replay()):
-        if point is None:
-            continue
-        codes.append(encoding.encode(planes(position)))
-        labels.append(to_index(point))
-        plies.append(ply)
-    arrays = {
-        "codes": np.reshape(codes, (-1, NUM_POINTS)),
-        "labels": labels,
-        "games": np.full(len(labels), game_index),
-        "plies": plies,
-    }
-    return {name: np.asarray(data, ARRAY_DTYPES[name]) for name, data in arrays.items()}
-
-
-def skip_record(game: GameRecord, reason: str, detail: str) -> SkipRecord:
-    """A game left out, in the fields of sgf_data.reader.Skip (the game id in the detail)."""
-    return {
-        "source": game.source,
-        "game": None,
-        "move_number": None,
-        "reason": reason,
-        "detail": f"{game.game_id}: {detail}",
-    }
-
-
 def prepare_shard(
     number: int,
     first_game: int,
@@ -107,26 +80,19 @@ def prepare_shard(
 ) -> ShardRecord:
     """Compute and write one shard (its arrays per split, then its record); return the record.
 
-    A game that fails (an illegal move, an error in the features) is left out and recorded.
+    A game that cannot be coded is skipped as everywhere (alphago_policy.positions) and recorded.
     """
     started = time.perf_counter()
-    per_split: dict[str, list[dict[str, np.ndarray]]] = {split: [] for split in SPLITS}
-    skipped = []
-    for offset, game in enumerate(games):
-        try:
-            arrays = game_positions(game, first_game + offset)
-        except Exception as error:  # one broken game skips that game only
-            skipped.append(skip_record(game, "features failed", f"{type(error).__name__}: {error}"))
-            continue
+    per_split: dict[str, list[Arrays]] = {split: [] for split in SPLITS}
+    skipped: list[Skip] = []
+    for game, arrays in coded_games(games, skipped, first_game):
         per_split[split_of(game.game_id, fractions)].append(arrays)
     name = shard_name(number)
     positions = {}
     for split, parts in per_split.items():
         (Path(out) / split).mkdir(parents=True, exist_ok=True)
-        for array in ARRAY_DTYPES:
-            data = np.concatenate([p[array] for p in parts]) if parts else _empty(array)
-            with atomic_open(shard_path(Path(out), split, name, array)) as f:
-                np.save(f, data)
+        for array, data in joined(parts).items():
+            write_array(shard_path(Path(out), split, name, array), data)
         positions[split] = sum(len(p["labels"]) for p in parts)
     record: ShardRecord = {
         "shard": name,
@@ -134,16 +100,21 @@ def prepare_shard(
         "game_ids": [game.game_id for game in games],
         "positions": positions,
         "games": {split: len(parts) for split, parts in per_split.items()},
-        "skipped": skipped,
+        "skipped": [asdict(skip) for skip in skipped],
         "seconds": round(time.perf_counter() - started, 3),
+        "files": {key: file_entry(path) for key, path in shard_files(Path(out), name).items()},
     }
     write_json(record_path(Path(out), name), record)
     return record
 
 
-def _empty(array: str) -> np.ndarray:
-    """A split with no positions in a shard still gets its (empty) arrays."""
-    return np.zeros((0, NUM_POINTS) if array == "codes" else 0, ARRAY_DTYPES[array])
+def write_array(path: Path, data: np.ndarray) -> None:
+    """Write an array atomically; an OSError names the file and the cause (a full disk)."""
+    try:
+        with atomic_open(path) as f:
+            np.save(f, data)
+    except OSError as error:
+        raise cannot_write(path, error) from None
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -181,6 +152,24 @@ def check_settings(out: Path, settings: PrepareSettings) -> None:
             )
     else:
         write_json(path, identity)
+
+
+def trusted_record(out: Path, shard: str) -> ShardRecord | None:
+    """The record of a shard finished before, when its files are as they were written; None
+    (the shard to be computed again, saying why) when there is none or they are not."""
+    path = record_path(out, shard)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        damage = shard_damage(out, record)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        damage = f"its record {path.name} is damaged ({error})"
+    if damage is None:
+        return record
+    print(f"shard {shard}: {damage}; computing it again", file=sys.stderr)
+    path.unlink()
+    return None
 
 
 def remove_temporaries(out: Path) -> None:
@@ -259,7 +248,11 @@ def prepare(
     check_paths(settings.paths)
     out = Path(settings.out)
     created, fresh = not out.exists(), not (out / SETTINGS_FILE).exists()
-    (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
+    try:
+        (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"--out {out}: cannot create it: {error.strerror or error}") from None
+    check_writable(out / SHARDS_DIR, f"--out {out}")
     check_settings(out, settings)
     remove_temporaries(out)
     summary = LoadSummary()
@@ -276,9 +269,9 @@ def prepare(
     try:
         games = read_games(*settings.paths, summary=summary, unique=True)
         for number, shard in enumerate(batched(games, settings.shard_games)):
-            done = record_path(out, shard_name(number))
-            if done.exists():
-                finished(json.loads(done.read_text()), computed=False)
+            done = trusted_record(out, shard_name(number))
+            if done is not None:
+                finished(done, computed=False)
                 continue
             task = (number, number * settings.shard_games, shard, str(out), settings.fractions)
             for record in runner.submit(*task):
@@ -364,20 +357,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a batch scheduler), stopping the run as Ctrl-C does."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 def run(args: argparse.Namespace) -> int:
     settings = PrepareSettings(
         tuple(args.paths), args.out, args.workers, args.shard_games, args.split
     )
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` (and batch schedulers) stop it cleanly
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         manifest = prepare(settings)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("stopped; run the same command again to resume")
-        return 130
+        signum = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
+        return 128 + signum  # what a shell reports for a process the signal ended: 143, 130
     except (OSError, ValueError) as error:
         return fail(error)
     counts = ", ".join(f"{s} {manifest['splits'][s]['positions']:,}" for s in SPLITS)

@@ -31,12 +31,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from alphago_policy.dataset import Decoder
 from alphago_policy.layout import DEFAULT_FRACTIONS, split_of
+from alphago_policy.positions import Decoder, coded_games, joined
 from alphago_policy.symmetries import NUM_SYMMETRIES
 from alphago_policy.workers import start_worker
 from sgf_data.archives import SgfFile, check_paths, sgf_files
-from sgf_data.coords import NUM_POINTS
 from sgf_data.reader import LoadSummary, games_of
 
 TASK_FILES = 32  # files per worker task: small enough to spread a window over 15 workers
@@ -72,20 +71,12 @@ def positions_of(
     files: Sequence[SgfFile], split: str, fractions: tuple[float, float, float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(codes uint16 (N, 361), labels int16 (N,), plies int16 (N,)) of every position of the
-    files' games in `split`; games that cannot be replayed are left out (as `prepare` does)."""
-    from alphago_policy.prepare import game_positions
-
-    parts = []
-    for game in games_of(files, LoadSummary()):
-        if split_of(game.game_id, fractions) != split:
-            continue
-        try:
-            parts.append(game_positions(game, 0))
-        except Exception:
-            continue
-    if not parts:
-        return np.zeros((0, NUM_POINTS), np.uint16), np.zeros(0, np.int16), np.zeros(0, np.int16)
-    return tuple(np.concatenate([p[name] for p in parts]) for name in ("codes", "labels", "plies"))
+    files' games in `split`; a game that cannot be used is skipped and named in a warning, as
+    everywhere games are read (see alphago_policy.positions)."""
+    games = games_of(files, LoadSummary())
+    chosen = (game for game in games if split_of(game.game_id, fractions) == split)
+    arrays = joined([arrays for _, arrays in coded_games(chosen, [])])
+    return arrays["codes"], arrays["labels"], arrays["plies"]
 
 
 def tasks_of(
@@ -237,12 +228,7 @@ class Stream:
         return self
 
     def __next__(self) -> tuple[torch.Tensor, torch.Tensor]:
-        codes, labels, ks = self._take(self.settings.batch_size)
-        return self.decoder(
-            torch.from_numpy(codes.view(np.int16)),
-            torch.from_numpy(labels.astype(np.int64)),
-            None if ks is None else torch.from_numpy(ks),
-        )
+        return self.decoder(*self._take(self.settings.batch_size))
 
 
 def first_positions(

@@ -9,6 +9,7 @@ large the collection. A member or archive that cannot be read comes out as an `S
 from __future__ import annotations
 
 import os
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -95,7 +96,11 @@ def sgf_files(paths: Iterable[Path]) -> Iterator[SgfFile]:
 def _walk(path: Path, visited: set[tuple[int, int]]) -> Iterator[SgfFile]:
     """The SGF files of one path; `visited` holds the (device, inode) of the directories read."""
     if not _is_directory(path):
-        yield from _READERS[container_kind(path.name)](path)
+        problem = _not_a_file(path)
+        if problem is None:
+            yield from _READERS[container_kind(path.name)](path)
+        else:
+            yield SgfFile(str(path), None, problem)
         return
     try:
         status = path.stat()
@@ -108,6 +113,20 @@ def _walk(path: Path, visited: set[tuple[int, int]]) -> Iterator[SgfFile]:
         return
     for entry in entries:
         yield from _walk(entry, visited)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` (found as a game file, or as a directory that is gone now) cannot be read:
+    only regular files are (a pipe would block, a device never end); None where it can."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        return f"cannot read it: {error.strerror or error} (gone while it was read?)"
+    if not stat.S_ISREG(status.st_mode):
+        return "not a regular file (a pipe, socket or device): give files and directories"
+    if container_kind(path.name) is None:
+        return "no longer a directory (changed while it was read)"
+    return None
 
 
 def _is_directory(path: Path) -> bool:

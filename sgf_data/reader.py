@@ -2,28 +2,30 @@
 
 `read_games` streams `GameRecord`s out of ``.sgf`` files (one game or a collection of many),
 directories (recursively) and ``.zip`` / ``.tar.gz`` / ``.tgz`` / ``.tar.bz2`` archives, without
-extracting anything to disk. sgfmill does all the parsing. Each game's main line is replayed once
-through `Position` while loading, so every game that comes out is legal from start to end. A game
-that cannot be used is skipped with one warning naming the file, the game and the move, and is
-recorded in the `LoadSummary`; the rest of the file or archive goes on.
+extracting anything to disk. sgfmill parses each game tree (`sgf_data.trees` finds them). Each
+game's main line is replayed once through `Position` while loading, so every game that comes out
+is legal from start to end. A game that cannot be used is skipped with one warning naming the
+file, the game and the move, and is recorded in the `LoadSummary`; the rest of the file or
+archive goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from sgfmill import sgf, sgf_grammar, sgf_properties
 
 from sgf_data.archives import SgfFile, check_paths, sgf_files
 from sgf_data.board import IllegalMove, Position
 from sgf_data.coords import BOARD_SIZE, Move, Point, to_sgf
+from sgf_data.trees import GameTooLarge, game_trees, wide_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 UNREADABLE = "unreadable file"  # the file or archive member could not be read
 NO_GAME = "no game in file"  # no SGF game tree at all (empty file, garbage)
 UNPARSABLE = "unparsable SGF"  # sgfmill cannot parse the game tree
+TOO_LARGE = "game too large"  # a game tree over sgf_data.trees.MAX_GAME_BYTES
 NOT_19X19 = "not 19x19"
 BAD_VALUE = "bad point value"  # a move or setup stone that is not a point on the board
 BAD_SETUP = "bad setup"  # setup stones after the first move, or a setup that cannot stand
@@ -43,6 +46,7 @@ REASONS = (
     UNREADABLE,
     NO_GAME,
     UNPARSABLE,
+    TOO_LARGE,
     NOT_19X19,
     BAD_VALUE,
     BAD_SETUP,
@@ -52,10 +56,6 @@ REASONS = (
     DUPLICATE,
 )
 
-# Files up to this size are parsed whole in one sgfmill pass; larger collections game by game,
-# so that memory stays bounded by one game, not by the file.
-WHOLE_FILE_LIMIT = 4 << 20
-
 # Setup point lists (AB/AW/AE, compressed or not) are read by sgfmill's Node; they hold no text,
 # so the encoding given here does not matter.
 _PRESENTER = sgf_properties.Presenter(BOARD_SIZE, "UTF-8")
@@ -63,13 +63,6 @@ _BOARD_SIZES = (b"19", b"19:19")
 _SETUP = frozenset(("AB", "AW", "AE"))
 _MOVES = (("B", "b"), ("W", "w"))
 _GAME_NUMBER = re.compile(r"[0-9]{5,}", re.ASCII)  # a server's serial number, not a round
-# Properties that only a game's first node holds (root and game-info): where "(;" is followed
-# by one of these, a new game starts, never a variation of the one before.
-_ROOT_PROPERTIES = ("FF", "GM", "SZ", "CA", "AP", "ST")
-_GAME_INFO = ("PB", "PW", "BR", "WR", "DT", "EV", "GN", "PC", "RE", "RU", "KM", "HA")
-_GAME_START = frozenset((*_ROOT_PROPERTIES, *_GAME_INFO))
-_TREE_START = re.compile(rb"\(\s*;")
-_NOT_CLOSED = "the game is not closed, reading goes on at the next game"
 
 
 @dataclass(frozen=True)
@@ -197,11 +190,12 @@ def games_of(
         if file.data is None:
             summary.skip(Skip(file.source, None, None, UNREADABLE, file.error))
             continue
+        data, wide = _sgf_bytes(file.data)
         found = False
-        for number, tree in enumerate(game_trees(file.data), start=1):
+        for number, tree in enumerate(game_trees(data), start=1):
             found = True
             source = file.source if number == 1 else f"{file.source}#{number}"
-            game = _load_game(tree, source, file.source, number)
+            game = _load_game(tree, source, file.source, number, "utf-8" if wide else None)
             if isinstance(game, Skip):
                 summary.skip(game)
                 continue
@@ -215,64 +209,26 @@ def games_of(
             summary.moves += len(game.moves)
             yield game
         if not found:
-            summary.skip(Skip(file.source, None, None, NO_GAME, "no '(;' game tree found"))
+            detail = "no '(;' game tree found" + (f" (read as {wide.upper()})" if wide else "")
+            summary.skip(Skip(file.source, None, None, NO_GAME, detail))
+
+
+def _sgf_bytes(data: bytes) -> tuple[bytes, str | None]:
+    """The bytes sgfmill reads (SGF's syntax is ASCII), and the wide encoding (UTF-16 or
+    UTF-32, see `wide_encoding`) they were turned from into UTF-8, or None.
+
+    >>> _sgf_bytes("(;PB[李])".encode("utf-16"))
+    (b'(;PB[\\xe6\\x9d\\x8e])', 'utf-16')
+    """
+    wide = wide_encoding(data)
+    if wide is None:
+        return data, None
+    return data.decode(wide, errors="replace").encode("utf-8"), wide
 
 
 def _count(number: int, noun: str) -> str:
     """'1 game', '2 games'."""
     return f"{number:,} {noun}{'s' * (number != 1)}"
-
-
-def game_trees(data: bytes) -> Iterator[sgf_grammar.Coarse_game_tree | ValueError]:
-    """sgfmill's game trees of an SGF file in order, a ValueError in place of each broken one.
-
-    A file up to `WHOLE_FILE_LIMIT` goes through sgfmill's ``parse_sgf_collection`` in one
-    pass. A larger file, or one holding a broken game (which makes that call give up on the
-    whole file), is stepped through game by game: sgfmill's tokeniser finds where each game ends
-    and ``parse_sgf_game`` parses it, so one broken game costs only itself. A game that is not
-    closed (a missing ")") runs on into the games after it; reading then goes on at the next
-    "(;" that starts a game (its first node holds root or game-info properties, which a
-    variation never does), so only the unclosed game is lost.
-
-    >>> data = b"(;SZ[19];B[pd]) (;B[dd];W) (;SZ[19];B[pd] (;SZ[19];W[dp];B[pp])"
-    >>> [tree if isinstance(tree, ValueError) else len(tree.sequence) for tree in game_trees(data)]
-    [2, ValueError('property with no values'), ValueError('unexpected end of SGF data; the \
-game is not closed, reading goes on at the next game'), 3]
-    """
-    if len(data) <= WHOLE_FILE_LIMIT:
-        try:
-            trees = sgf_grammar.parse_sgf_collection(data)
-        except ValueError:
-            pass
-        else:
-            yield from trees
-            return
-    position = 0
-    while True:
-        tokens, end = sgf_grammar.tokenise(data, position)
-        if not tokens:
-            return
-        try:
-            yield sgf_grammar.parse_sgf_game(data[position:end])
-        except ValueError as error:
-            start = _TREE_START.search(data, position).start()
-            following = _next_game_start(data, start + 1, end)
-            if following is None:
-                yield error
-            else:
-                end = following
-                yield ValueError(f"{error}; {_NOT_CLOSED}")
-        position = end
-
-
-def _next_game_start(data: bytes, start: int, end: int) -> int | None:
-    """Where the first "(;" in data[start:end] that starts a game (not a variation) is."""
-    for match in _TREE_START.finditer(data, start, end):
-        tokens, _ = sgf_grammar.tokenise(data, match.start())
-        first_node = itertools.takewhile(lambda token: token[0] != "D", tokens[2:])
-        if any(kind == "I" and value.decode() in _GAME_START for kind, value in first_node):
-            return match.start()
-    return None
 
 
 class _Unusable(Exception):
@@ -284,17 +240,26 @@ class _Unusable(Exception):
 
 
 def _load_game(
-    tree: sgf_grammar.Coarse_game_tree | ValueError, source: str, file: str, number: int
+    tree: sgf_grammar.Coarse_game_tree | ValueError,
+    source: str,
+    file: str,
+    number: int,
+    charset: str | None,
 ) -> GameRecord | Skip:
-    """The game in one sgfmill game tree, checked move by move, or why it cannot be used."""
+    """The game in one sgfmill game tree, checked move by move, or why it cannot be used;
+    `charset`, when given, is that of the text, whatever CA declares."""
     try:
-        return _checked_game(tree, source)
+        return _checked_game(tree, source, charset)
     except _Unusable as problem:
         return Skip(file, number, problem.move_number, problem.reason, problem.detail)
 
 
-def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) -> GameRecord:
+def _checked_game(
+    tree: sgf_grammar.Coarse_game_tree | ValueError, source: str, charset: str | None
+) -> GameRecord:
     """The game with its metadata and id; `_Unusable` if it is not a legal 19x19 game."""
+    if isinstance(tree, GameTooLarge):
+        raise _Unusable(None, TOO_LARGE, str(tree))
     if isinstance(tree, ValueError):
         raise _Unusable(None, UNPARSABLE, str(tree))
     root = tree.sequence[0]
@@ -304,20 +269,18 @@ def _checked_game(tree: sgf_grammar.Coarse_game_tree | ValueError, source: str) 
     setup_black, setup_white, moves = _main_line(tree)
     if all(point is None for _, point in moves):
         raise _Unusable(None, NO_MOVES, f"{len(moves)} passes, no stone played")
-    text = _root_text(root)
-    black, white, date = text("PB"), text("PW"), text("DT")
+    text = _root_text(root, partial(decode_text, charset=charset or _declared_charset(root)))
     game = GameRecord(
-        game_id=server_game_id(text("PC"), text("GN"))
-        or content_game_id(black, white, date, setup_black, setup_white, moves),
+        game_id=_game_id(_root_text(root, text_as_written), setup_black, setup_white, moves),
         source=source,
-        black=black,
-        white=white,
+        black=text("PB"),
+        white=text("PW"),
         black_rank=text("BR"),
         white_rank=text("WR"),
         result=text("RE"),
         komi=_number(root, "KM", sgf_properties.interpret_real, 0.0),
         handicap=max(0, _number(root, "HA", sgf_properties.interpret_number, 0)),
-        date=date,
+        date=text("DT"),
         rules=text("RU"),
         setup_black=setup_black,
         setup_white=setup_white,
@@ -378,21 +341,60 @@ def _check_moves(game: GameRecord) -> None:
             raise _Unusable(number, reason, f"{game.game_id}: {error}") from None
 
 
-def _root_text(root: dict[str, list[bytes]]) -> Callable[[str], str]:
-    """A reader of the root's SimpleText properties as str ('' when absent), see `decode_text`."""
-    charset = None
-    if "CA" in root:
-        try:
-            charset = sgf_properties.normalise_charset_name(root["CA"][0].decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            charset = None
+def _game_id(
+    text: Callable[[str], str],
+    setup_black: tuple[Point, ...],
+    setup_white: tuple[Point, ...],
+    moves: tuple[Move, ...],
+) -> str:
+    """The server's id, else the content id; `text` reads the root as written
+    (`text_as_written`), whatever charset CA declares, so that the same game with or without
+    CA gets one id (and a test game cannot leak into training by a second one)."""
+    black, white, date = text("PB"), text("PW"), text("DT")
+    return server_game_id(text("PC"), text("GN")) or content_game_id(
+        black, white, date, setup_black, setup_white, moves
+    )
+
+
+def _declared_charset(root: dict[str, list[bytes]]) -> str | None:
+    """The charset CA declares, None when absent or unknown."""
+    if "CA" not in root:
+        return None
+    try:
+        return sgf_properties.normalise_charset_name(root["CA"][0].decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _root_text(
+    root: dict[str, list[bytes]], decode: Callable[[bytes], str]
+) -> Callable[[str], str]:
+    """A reader of the root's SimpleText properties as str ('' when absent), decoded so."""
 
     def text(identifier: str) -> str:
         if identifier not in root:
             return ""
-        return decode_text(sgf_grammar.simpletext_value(root[identifier][0]), charset).strip()
+        return decode(sgf_grammar.simpletext_value(root[identifier][0])).strip()
 
     return text
+
+
+def text_as_written(raw: bytes) -> str:
+    """Text by its bytes alone, never by a declared charset: UTF-8, else GB18030 (a superset
+    of GB2312 and GBK, the charsets of the Chinese records that most often lack CA), else
+    Latin-1. What game ids are made of.
+
+    >>> text_as_written("李昌镐".encode("gbk")) == text_as_written("李昌镐".encode()) == "李昌镐"
+    True
+    >>> text_as_written(b"Ren\\xe9")
+    'René'
+    """
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
 
 
 def decode_text(raw: bytes, charset: str | None) -> str:
@@ -452,8 +454,8 @@ def content_game_id(
 ) -> str:
     """A stable id from what a game is (players, date, setup, moves): sha1 of a normal form.
 
-    The same game gets the same id on any machine, whatever its file name, encoding, comments,
-    or variations.
+    The same game gets the same id on any machine, whatever its file name, comments or
+    variations. (The reader gives the names as written, whatever charset CA declares.)
 
     >>> content_game_id("Lee", "Cho", "2001-02-03", [], [], [("b", (15, 15)), ("w", None)])
     'sha1-3740ba02a6af66f7'

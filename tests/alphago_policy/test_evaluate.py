@@ -1,6 +1,9 @@
 import argparse
+import errno
 import json
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ import torch
 from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
+from alphago_policy import files, metrics
 from alphago_policy.policy import build, save_weights
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
@@ -35,7 +39,7 @@ def expert_moves(path) -> list[tuple[int, int]]:
 def test_tally_by_hand():
     logits = torch.log(torch.tensor([[0.5, 0.25, 0.25] + [0.0] * 358]).clamp_min(1e-30))
     logits = logits.repeat(3, 1)
-    tally = ev.Tally()
+    tally = metrics.Tally()
     tally.add(logits, torch.tensor([0, 1, 200]), np.array([1, 60, 200]))
     rows = {r["phase"]: r for r in tally.rows()}
     assert rows["moves 1-50"]["positions"] == 1 and rows["moves 1-50"]["top1"] == 1.0
@@ -64,7 +68,7 @@ def test_figures_match_a_hand_computation(fixtures_dir):
     log_p = b - np.log(np.exp(b - b.max()).sum()) - b.max()
     top5 = np.argsort(-b)[:5]
     phases = np.digitize(numbers, [51, 151])
-    for phase, name in enumerate(ev.PHASES):
+    for phase, name in enumerate(metrics.PHASES):
         mine = phases == phase
         assert rows[name]["positions"] == mine.sum()
         assert rows[name]["top1"] == pytest.approx(np.mean(labels[mine] == np.argmax(b)))
@@ -173,3 +177,98 @@ def test_a_repeated_game_is_evaluated_once_and_said_so(tmp_path, fixtures_dir, c
         "top5": None,
         "nll": None,
     }
+
+
+def run_evaluate(*arguments: str) -> int:
+    parser = argparse.ArgumentParser()
+    ev.add_arguments(parser)
+    return ev.run(parser.parse_args(list(arguments)))
+
+
+@pytest.fixture
+def weights(tmp_path):
+    torch.manual_seed(0)
+    save_weights(build(k=8), tmp_path / "w.pt", {})
+    return str(tmp_path / "w.pt")
+
+
+def test_weights_whose_card_is_none_are_refused_in_one_line(tmp_path, fixtures_dir, capsys):
+    save_weights(build(k=8), tmp_path / "w.pt", {})
+    payload = torch.load(tmp_path / "w.pt", weights_only=True)
+    torch.save({**payload, "card": None}, tmp_path / "w.pt")
+    game = str(fixtures_dir / "games" / GAMES[0])
+    assert run_evaluate("--weights", str(tmp_path / "w.pt"), game) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error:") and "model card is NoneType" in error
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_a_directory_whose_entries_vanish_while_read_is_no_traceback(weights, capsys):
+    assert run_evaluate("--weights", weights, "/dev/fd") == 2
+    assert "no position to evaluate in /dev/fd" in capsys.readouterr().err
+
+
+def test_a_plot_that_cannot_be_written_is_refused_before_the_evaluation(
+    weights, tmp_path, fixtures_dir, capsys, monkeypatch
+):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(ev, "evaluate", lambda *args: pytest.fail("evaluated"))
+    game = str(fixtures_dir / "games" / GAMES[0])
+    assert run_evaluate("--weights", weights, "--plot", str(tmp_path / "a.png"), game) == 2
+    error = capsys.readouterr().err
+    assert f"--plot {tmp_path / 'a.png'}: cannot write" in error and "Read-only" in error
+
+
+def test_a_plot_that_fails_to_write_at_the_end_names_the_file(
+    weights, tmp_path, fixtures_dir, capsys, monkeypatch
+):
+    def full(rows, title, path):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ev, "plot", full)
+    game = str(fixtures_dir / "games" / GAMES[0])
+    assert run_evaluate("--weights", weights, "--plot", str(tmp_path / "a.png"), game) == 2
+    captured = capsys.readouterr()
+    assert "top-1" in captured.out  # the figures are printed before
+    assert captured.err.split("\n")[-2] == (
+        f"error: cannot write {tmp_path / 'a.png'}: No space left on device"
+    )
+
+
+def damage_labels_file(data: Path, labels: Path) -> None:
+    labels.unlink()
+
+
+def damage_codes_file(data: Path, labels: Path) -> None:
+    codes = labels.with_name(labels.name.replace("labels", "codes"))
+    codes.write_bytes(codes.read_bytes()[:-2000])
+
+
+def damage_manifest(data: Path, labels: Path) -> None:
+    (data / "manifest.json").write_text('{"splits": [1, 2]}')
+
+
+def damage_labels(data: Path, labels: Path) -> None:
+    array = np.load(labels)
+    array[3] = 400
+    np.save(labels, array)
+
+
+@pytest.mark.parametrize(
+    "damage", [damage_labels_file, damage_codes_file, damage_manifest, damage_labels]
+)
+def test_a_damaged_prepared_directory_is_refused_in_one_line(
+    damage, weights, tmp_path, fixtures_dir, capsys
+):
+    from alphago_policy.prepare import PrepareSettings, prepare
+
+    game = str(fixtures_dir / "games" / GAMES[1])
+    data = tmp_path / "d"
+    prepare(PrepareSettings((game,), str(data), 1, fractions=(0, 0, 1)), progress=False)
+    damage(data, next((data / "test").glob("*.labels.npy")))
+    assert run_evaluate("--weights", weights, str(data)) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error:") and error.count("\n") == 1 and "prepare" in error

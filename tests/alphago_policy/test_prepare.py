@@ -1,5 +1,6 @@
 """`prepare`: positions and labels of real games, the split, the manifest, interrupt and resume."""
 
+import errno
 import json
 import os
 import shutil
@@ -13,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alphago_policy import encoding
+from alphago_policy import encoding, files
+from alphago_policy import prepare as prepare_module
 from alphago_policy.__main__ import main
-from alphago_policy.layout import MANIFEST, SPLITS, shard_path, split_of
+from alphago_policy.layout import MANIFEST, SPLITS, file_entry, shard_path, split_of
 from alphago_policy.prepare import PrepareSettings, prepare
 from sgf_data.coords import to_index
 from sgf_data.features import planes
@@ -128,7 +130,7 @@ def test_command_stopped_by_a_signal_resumes_to_the_same_result(sources, prepare
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
-    assert process.returncode == 130, output
+    assert process.returncode == 143, output  # 128 + SIGTERM, as a shell reports it (not 0)
     assert "run the same command again to resume" in output
     done = len(list((tmp_path / "out" / "shards").glob("*.json")))
     assert 1 <= done < 4 and not (tmp_path / "out" / MANIFEST).exists()
@@ -211,3 +213,56 @@ def test_no_usable_game_is_an_error_and_leaves_nothing(fixtures_dir, tmp_path):
     with pytest.raises(ValueError, match="nothing written"):
         prepare(settings_for((str(fixtures_dir / "broken"),), out), progress=False)
     assert list(out.iterdir()) == []
+
+
+def test_a_finished_shard_damaged_since_is_computed_again(sources, prepared, tmp_path, capsys):
+    shutil.copytree(prepared, tmp_path, dirs_exist_ok=True)
+    (tmp_path / MANIFEST).unlink()  # as if the run had stopped before its end
+    codes = shard_path(tmp_path, "train", "000001", "codes")
+    codes.write_bytes(codes.read_bytes()[:-1000])  # a disk that filled up, a copy cut short
+    (tmp_path / "shards" / "000002.json").write_text("{")  # a record cut short
+    again: list[str] = []
+    prepare(settings_for(sources, tmp_path), on_shard=again.append, progress=False)
+    assert [record["shard"] for record in again] == ["000001", "000002"]
+    assert "shard 000001: train/000001.codes.npy has" in capsys.readouterr().err
+    assert read_output(tmp_path) == read_output(prepared)
+
+
+def test_shard_records_hold_each_array_files_size_and_checksum(prepared):
+    record = json.loads((prepared / "shards" / "000000.json").read_text())
+    assert len(record["files"]) == len(SPLITS) * 4
+    entry = record["files"]["train/000000.labels.npy"]
+    path = shard_path(prepared, "train", "000000", "labels")
+    assert entry == {"bytes": path.stat().st_size, "sha1": file_entry(path)["sha1"]}
+
+
+def test_an_output_place_that_cannot_be_written_is_refused_before_any_work(
+    sources, tmp_path, capsys, monkeypatch
+):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(prepare_module, "read_games", lambda *a, **k: pytest.fail("read games"))
+    assert main(["prepare", *sources, "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
+    line = capsys.readouterr().err
+    assert line.count("\n") == 1 and "Read-only file system" in line and "--out" in line
+
+
+def test_a_full_disk_while_writing_names_the_file_and_the_cause(sources, tmp_path, capsys):
+    def full(file, data):
+        raise OSError("810084 requested and 522176 written")  # numpy's words for ENOSPC
+
+    out = tmp_path / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prepare_module.np, "save", full)
+        assert main(["prepare", *sources, "--out", str(out), "--workers", "1"]) == 2
+    line = capsys.readouterr().err.split("\n")[-2]  # after the progress bar
+    assert line.startswith("error: cannot write ") and "000000.codes.npy" in line
+    assert "disk full" in line
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+def test_a_directory_whose_entries_vanish_while_read_is_no_traceback(tmp_path, capsys):
+    assert main(["prepare", "/dev/fd", "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
+    assert "no position to prepare from /dev/fd" in capsys.readouterr().err

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from alphago_policy import encoding
-from alphago_policy.dataset import Decoder
 from alphago_policy.layout import split_of
+from alphago_policy.positions import Decoder
 from alphago_policy.stream import (
     Records,
     Stream,
