@@ -8,6 +8,7 @@ half-written behind.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,3 +41,64 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class OutputError(RuntimeError):
+    """A file cannot be written: the message names it, the cause and what to do."""
+
+
+def check_room(directory: str | os.PathLike, needed: int) -> None:
+    """Refuse (OutputError) before a long job an existing `directory` that cannot take a new
+    file of `needed` bytes: read-only, not a directory, or too little free space on its disk.
+
+    >>> check_room(tempfile.gettempdir(), 1)
+    >>> check_room(tempfile.gettempdir(), 2**62)
+    Traceback (most recent call last):
+    ...
+    alphago_policy.files.OutputError: ... free on its disk, ... needed: free some space ...
+    """
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise OutputError(f"{directory}: cannot write there ({reason(error)})") from error
+    free = shutil.disk_usage(directory).free
+    if free < needed:
+        raise OutputError(
+            f"{directory}: {megabytes(free)} free on its disk, {megabytes(needed)} needed: free "
+            f"some space or write elsewhere"
+        )
+
+
+def write_failed(path: str | os.PathLike, error: BaseException) -> OutputError:
+    """The OutputError for a write of `path` that failed with `error`, saying why: the system's
+    reason, or the free space where the error has none (torch.save reports a full disk as
+    `unexpected pos`)."""
+    path = Path(path)
+    cause = reason(error)
+    if not isinstance(error, OSError) or error.errno is None:
+        free = shutil.disk_usage(path.parent).free if path.parent.is_dir() else 0
+        cause = f"{cause}; {megabytes(free)} free on its disk"
+    return OutputError(f"{path}: cannot write it ({cause}); its previous version, if any, is kept")
+
+
+def reason(error: BaseException) -> str:
+    """An error's cause in a few words: the system's text for an OSError, else its first line.
+
+    >>> reason(OSError(28, "No space left on device"))
+    'No space left on device'
+    >>> reason(RuntimeError("[enforce fail] unexpected pos 64 vs 0\\nmore"))
+    'RuntimeError: [enforce fail] unexpected pos 64 vs 0'
+    """
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}"
+
+
+def megabytes(count: int) -> str:
+    """A byte count in MB, for messages.
+
+    >>> megabytes(1_500_000)
+    '1.5 MB'
+    """
+    return f"{count / 1e6:.1f} MB"
