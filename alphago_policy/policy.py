@@ -233,7 +233,7 @@ def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> P
     path = DEFAULT_WEIGHTS if path is None else Path(path)
     payload = read_weights(path)
     settings = payload.get("options", {"k": payload.get("k")})
-    name, card = payload.get("architecture", ARCHITECTURE), dict(payload["card"])
+    name, card = payload.get("architecture", ARCHITECTURE), dict(payload.get("card") or {})
     state = payload["state_dict"]
     broken = non_finite(state)
     if broken:
