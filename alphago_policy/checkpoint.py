@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from alphago_policy.files import atomic_open
+from alphago_policy.policy import atomic_save
 
 try:
     from numpy._core.multiarray import _reconstruct  # numpy 2
@@ -65,9 +65,8 @@ class Checkpoint:
 
     def save(self, run_dir: str | os.PathLike) -> Path:
         """Write the checkpoint to `run_dir/checkpoint.pt`, atomically; return the path."""
-        path = Path(run_dir) / FILE
-        with atomic_open(path) as f:
-            torch.save({"format": FORMAT, **asdict(self)}, f)
+        path = path_of(run_dir)
+        atomic_save({"format": FORMAT, **asdict(self)}, path)
         return path
 
 

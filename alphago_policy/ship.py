@@ -36,7 +36,7 @@ from alphago_policy.runtime import pick_device
 from sgf_data.reader import read_games
 
 BATCH = 512
-ROOM = 2**20  # bytes for the card beside the weights, at most
+ROOM = 2**16  # bytes for the card beside the weights, at most
 
 
 class ShipError(ValueError):
