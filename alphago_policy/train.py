@@ -49,6 +49,7 @@ import math
 import os
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -79,7 +80,7 @@ from alphago_policy.runtime import (
     set_up_device,
     summed,
 )
-from alphago_policy.training_data import TrainingData, open_data
+from alphago_policy.training_data import Batch, TrainingData, open_data
 from alphago_policy.training_settings import (
     Settings,
     SettingsError,
@@ -96,7 +97,17 @@ CARD_NAMES = {  # figures of the log -> their names in the model card
     "val_accuracy": "validation_accuracy",
     "val_positions": "validation_positions",
 }
-__all__ = ["Settings", "SettingsError", "add_arguments", "run", "settings_from", "train"]
+# The command's interface (add_arguments, run: see alphago_policy.__main__) and what scripts and
+# benchmarks import from here.
+__all__ = [
+    "Diverged",
+    "Settings",
+    "SettingsError",
+    "add_arguments",
+    "run",
+    "settings_from",
+    "train",
+]
 
 
 def lr_factor(step: int, settings: Settings) -> float:
@@ -562,7 +573,7 @@ def log_start(run: Run, resume: bool, rebalanced: dict[str, Any]) -> None:
         run.log.write(event="rebalanced", step=run.step, **rebalanced)
 
 
-def loop(run: Run, batches) -> tuple[dict[str, Any], str | None]:
+def loop(run: Run, batches: Iterator[Batch]) -> tuple[dict[str, Any], str | None]:
     """Train until max_steps, max_minutes or a stop signal, checkpointing every
     checkpoint_minutes; return the last figures and the stop signal's name, if any. Figures
     are summed on the device and read (a GPU synchronisation) only every log_every steps and
