@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.dataset import PositionDataset
-from alphago_policy.files import atomic_open, cannot_write, check_writable
+from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
 from alphago_policy.layout import SPLITS, is_prepared, split_of
 from alphago_policy.metrics import Tally
 from alphago_policy.policy import WeightsError, load_policy
@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             plot(rows, f"{policy.description}\n{source}", args.plot)
         except OSError as error:
-            return fail(cannot_write(args.plot, error))
+            return fail(write_failed(args.plot, error))
     return 0
 
 
@@ -261,7 +261,7 @@ def check_plot(path: str) -> None:
         ) from None
     if Path(path).is_dir():
         raise OSError(f"--plot {path}: a directory; give the file to write, like accuracy.png")
-    check_writable(Path(path).absolute().parent, f"--plot {path}")
+    check_room(Path(path).absolute().parent, PROBE_BYTES, f"--plot {path}")
 
 
 def open_batches(

@@ -43,27 +43,68 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-def cannot_write(path: str | os.PathLike, error: OSError) -> OSError:
-    """An OSError naming `path` and the cause of `error`: its own words, and the disk's free
-    space where it gives no cause (numpy's "810084 requested and 522176 written")."""
-    if error.strerror:
-        return OSError(f"cannot write {path}: {error.strerror}")
-    try:
-        free = f"{shutil.disk_usage(Path(path).absolute().parent).free:,} bytes free"
-    except OSError:
-        free = "free space unknown"
-    return OSError(f"cannot write {path}: {error} (is the disk full? {free})")
+PROBE_BYTES = 1 << 16  # room asked of an output place up front: it takes files at all; a disk
+# that fills later is named by `write_failed` when a write fails
 
 
-def check_writable(directory: str | os.PathLike, setting: str) -> None:
-    """OSError now, before any work, where files cannot be written into `directory` (missing,
-    read-only, full): a small file is written there and removed. `setting` names the flag."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise OSError(f"{setting}: there is no directory {directory}")
+class OutputError(OSError):
+    """A file cannot be written: the message names it, the cause and what to do."""
+
+
+def check_room(directory: str | os.PathLike, needed: int, setting: str = "") -> None:
+    """Refuse (OutputError) before a long job an existing `directory` that cannot take a new
+    file of `needed` bytes: read-only, not a directory, or too little free space on its disk.
+    `setting` (a flag and its value) opens the message when given.
+
+    >>> check_room(tempfile.gettempdir(), 1)
+    >>> check_room(tempfile.gettempdir(), 2**62)
+    Traceback (most recent call last):
+    ...
+    alphago_policy.files.OutputError: ... free on its disk, ... needed: free some space ...
+    """
+    opening = f"{setting}: " if setting else ""
     try:
-        with atomic_open(directory / ".write-test") as probe:
-            probe.write(bytes(1 << 16))
-        (directory / ".write-test").unlink()
+        with tempfile.TemporaryFile(dir=directory):
+            pass
     except OSError as error:
-        raise OSError(f"{setting}: {cannot_write(directory, error)}") from None
+        raise OutputError(f"{opening}{directory}: cannot write there ({reason(error)})") from error
+    free = shutil.disk_usage(directory).free
+    if free < needed:
+        raise OutputError(
+            f"{opening}{directory}: {megabytes(free)} free on its disk, {megabytes(needed)} "
+            f"needed: free some space or write elsewhere"
+        )
+
+
+def write_failed(path: str | os.PathLike, error: BaseException) -> OutputError:
+    """The OutputError for a write of `path` that failed with `error`, saying why: the system's
+    reason, or the free space where the error has none (torch.save reports a full disk as
+    `unexpected pos`)."""
+    path = Path(path)
+    cause = reason(error)
+    if not isinstance(error, OSError) or error.errno is None:
+        free = shutil.disk_usage(path.parent).free if path.parent.is_dir() else 0
+        cause = f"{cause}; {megabytes(free)} free on its disk"
+    return OutputError(f"{path}: cannot write it ({cause}); its previous version, if any, is kept")
+
+
+def reason(error: BaseException) -> str:
+    """An error's cause in a few words: the system's text for an OSError, else its first line.
+
+    >>> reason(OSError(28, "No space left on device"))
+    'No space left on device'
+    >>> reason(RuntimeError("[enforce fail] unexpected pos 64 vs 0\\nmore"))
+    'RuntimeError: [enforce fail] unexpected pos 64 vs 0'
+    """
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}"
+
+
+def megabytes(count: int) -> str:
+    """A byte count in MB, for messages.
+
+    >>> megabytes(1_500_000)
+    '1.5 MB'
+    """
+    return f"{count / 1e6:.1f} MB"

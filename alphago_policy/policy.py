@@ -10,6 +10,7 @@ paper's architecture. Files of format 1 (which recorded only `k`) still load.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping
@@ -111,10 +112,14 @@ def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: Mapping[
     atomic_save(payload, path)
 
 
-def atomic_save(obj: Any, path: Path) -> None:
-    """`torch.save` to a temporary file beside `path`, then rename it over `path`."""
+def atomic_save(obj: Any, path: str | os.PathLike) -> None:
+    """`torch.save` to a temporary file beside `path`, then rename it over `path`. The bytes
+    are made in memory first, so a full disk fails the write with the system's OSError (torch
+    writing to the file itself reports it as `unexpected pos`)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_open(path) as f:
-        torch.save(obj, f)
+        f.write(buffer.getbuffer())
 
 
 def read_weights(path: str | os.PathLike) -> dict[str, Any]:
@@ -138,10 +143,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, Any]:
             f"writes its weights as RUN_DIR/policy_k<k>.pt beside checkpoint.pt). {_HOW_TO_GET}"
         )
     if not isinstance(payload.get("card"), dict):
-        raise WeightsError(
-            f"{path}: its model card is {type(payload.get('card')).__name__}, not a mapping "
-            f"(save_weights writes one). {_HOW_TO_GET}"
-        )
+        payload["card"] = {}  # a file written without its card: the weights still play
     return payload
 
 
@@ -238,7 +240,7 @@ def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> P
     path = DEFAULT_WEIGHTS if path is None else Path(path)
     payload = read_weights(path)
     settings = payload.get("options", {"k": payload.get("k")})
-    name, card = payload.get("architecture", ARCHITECTURE), dict(payload["card"])
+    name, card = payload.get("architecture", ARCHITECTURE), dict(payload.get("card") or {})
     state = payload["state_dict"]
     broken = non_finite(state)
     if broken:

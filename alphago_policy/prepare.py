@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from alphago_policy import layout
 from alphago_policy.cli import fail, positive_int
-from alphago_policy.files import atomic_open, cannot_write, check_writable
+from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
 from alphago_policy.layout import (
     DEFAULT_FRACTIONS,
     SETTINGS_FILE,
@@ -114,7 +114,7 @@ def write_array(path: Path, data: np.ndarray) -> None:
         with atomic_open(path) as f:
             np.save(f, data)
     except OSError as error:
-        raise cannot_write(path, error) from None
+        raise write_failed(path, error) from None
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -252,7 +252,7 @@ def prepare(
         (out / SHARDS_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OSError(f"--out {out}: cannot create it: {error.strerror or error}") from None
-    check_writable(out / SHARDS_DIR, f"--out {out}")
+    check_room(out / SHARDS_DIR, PROBE_BYTES, f"--out {out}")
     check_settings(out, settings)
     remove_temporaries(out)
     summary = LoadSummary()

@@ -6,10 +6,11 @@ the training time to its model card, and write it where play.py, gtp and evaluat
 
 The run directory is what `train` wrote: `checkpoint.pt` (settings, steps, training time) and
 `policy_k<k>.pt` (the weights and the card of that checkpoint). A run whose checkpoint stayed
-behind (on a lent GPU machine, say) ships from its weights alone: their card holds the same
-settings and training time. The test split is the one of
+behind (on a lent GPU machine, say), or whose checkpoint cannot be read, ships from its weights
+alone: their card holds the same settings and training time. The test split is the one of
 the data the run was trained on (prepared, or the test games of its game records, of which
-`--max-games N` takes the first N), so the positions are from games it never saw.
+`--max-games N` takes the first N), so the positions are from games it never saw. Where the
+weights go (`--to`) is checked before the evaluation: a read-only or full disk is named at once.
 """
 
 from __future__ import annotations
@@ -24,15 +25,22 @@ from typing import Any
 
 from tqdm import tqdm
 
-from alphago_policy import checkpoint as ckpt
 from alphago_policy import evaluate as ev
-from alphago_policy.cli import positive_int
+from alphago_policy.checkpoint import CheckpointError
+from alphago_policy.cli import fail, positive_int
+from alphago_policy.files import OutputError, check_room, reason, write_failed
 from alphago_policy.layout import is_prepared
-from alphago_policy.policy import DEFAULT_WEIGHTS, Policy, load_policy, save_weights
+from alphago_policy.policy import DEFAULT_WEIGHTS, Policy, WeightsError, load_policy, save_weights
+from alphago_policy.run_dir import WEIGHTS, RunDir
 from alphago_policy.runtime import pick_device
 from sgf_data.reader import read_games
 
 BATCH = 512
+ROOM = 2**16  # bytes for the card beside the weights, at most
+
+
+class ShipError(ValueError):
+    """The run cannot be shipped: the message says which file or data and why."""
 
 
 def test_arrays(data: str, max_games: int | None) -> Iterator[ev.Arrays]:
@@ -47,18 +55,45 @@ def test_arrays(data: str, max_games: int | None) -> Iterator[ev.Arrays]:
 def trained_weights(run: Path, device: str) -> tuple[Policy, dict[str, Any], float]:
     """The run's weights on `device`, its settings and its training seconds: from the
     checkpoint and the weights of its step, or from the run's one weights file where there is
-    no checkpoint."""
-    if not ckpt.path_of(run).exists():
-        files = sorted(run.glob("policy_k*.pt"))
-        if len(files) != 1:
-            raise ValueError(f"{run}: no checkpoint.pt and not one policy_k*.pt: not a run")
-        policy = load_policy(files[0], device=device)
-        return policy, policy.card["settings"], policy.card["train_seconds"]
-    state = ckpt.load(run)
-    policy = load_policy(run / f"policy_k{state.settings['k']}.pt", device=device)
+    no checkpoint, or none that can be read (a warning says so)."""
+    run_dir = RunDir(run)
+    state = None
+    if run_dir.has_checkpoint():
+        try:
+            state = run_dir.checkpoint()
+        except CheckpointError as error:
+            print(f"warning: {error} Shipping the run's weights file instead.", file=sys.stderr)
+    if state is None:
+        return weights_alone(run_dir, device)
+    policy = load_policy(run_dir.weights(state.settings["k"]), device=device)
     if policy.card.get("steps") != state.step:
-        raise ValueError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
+        raise ShipError(f"{run}: the weights file is not of the checkpoint's step {state.step}")
     return policy, state.settings, state.elapsed_seconds
+
+
+def weights_alone(run_dir: RunDir, device: str) -> tuple[Policy, dict[str, Any], float]:
+    """The run's one weights file, with the settings and training time its card records."""
+    files = run_dir.weights_files()
+    if len(files) != 1:
+        raise ShipError(
+            f"{run_dir.path}: no readable checkpoint.pt and not one {WEIGHTS}<k>.pt: not a run"
+        )
+    policy = load_policy(files[0], device=device)
+    if not {"settings", "train_seconds"} <= policy.card.keys():
+        raise ShipError(f"{files[0]}: its card does not say how it was trained: not a run's")
+    return policy, policy.card["settings"], policy.card["train_seconds"]
+
+
+def check_destination(to: Path, policy: Policy) -> None:
+    """Refuse (OutputError), before the evaluation, a place the weights cannot be written."""
+    if to.is_dir():
+        raise OutputError(f"--to {to} is a directory: give the weights file's name")
+    try:
+        to.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"--to {to}: cannot make its directory ({reason(error)})") from error
+    size = sum(t.numel() * 2 for t in policy.model.state_dict().values())  # half precision
+    check_room(to.parent, size + ROOM)
 
 
 def ship(
@@ -69,21 +104,31 @@ def ship(
     max_games: int | None = None,
 ) -> dict:
     """Evaluate the run's weights on the test split and write them with the extended card to
-    `to`; return that card."""
+    `to`; return that card. ShipError, WeightsError or OutputError say why it cannot."""
     policy, settings, seconds = trained_weights(Path(run), device)
-    chunks = test_arrays(settings["data"], max_games)
-    batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
-    bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
-    rows = ev.evaluate(policy.model, bar, device).rows()
+    check_destination(Path(to), policy)
+    try:
+        chunks = test_arrays(settings["data"], max_games)
+        batches = ev.decoded(ev.rebatched(chunks, BATCH), device)
+        bar = tqdm(batches, unit="batch", desc="test split", disable=not progress, file=sys.stderr)
+        rows = ev.evaluate(policy.model, bar, device).rows()
+    except (OSError, ValueError) as error:
+        raise ShipError(f"{settings['data']} (the run's data): {error}") from error
     if rows[-1]["positions"] == 0:
-        raise ValueError(f"{settings['data']}: the test split is empty; nothing to measure")
+        raise ShipError(
+            f"{settings['data']} (the run's data): its test split holds no position; nothing "
+            f"to measure the network on"
+        )
     card: dict[str, Any] = {
         **policy.card,
         "train_seconds": round(seconds),
         "test": rows,
         "test_games": "all" if max_games is None else f"the first {max_games} of the split",
     }
-    save_weights(policy.model, to, card)
+    try:
+        save_weights(policy.model, to, card)
+    except (OSError, RuntimeError) as error:
+        raise write_failed(to, error) from error
     return card
 
 
@@ -99,7 +144,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    card = ship(args.run_dir, args.to, pick_device(args.device), max_games=args.max_games)
+    try:
+        card = ship(args.run_dir, args.to, pick_device(args.device), max_games=args.max_games)
+    except (ShipError, WeightsError, OutputError) as error:
+        return fail(error)
     overall = card["test"][-1]
     print(ev.format_table(card["test"]))
     print(json.dumps({"to": args.to, "steps": card["steps"], "test_top1": overall["top1"]}))

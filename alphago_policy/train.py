@@ -6,9 +6,9 @@
     torchrun --standalone --nproc-per-node 8 -m alphago_policy train --data ... --out ...
 
 `--data` is game records (directories, archives, .sgf files: positions are computed on the fly
-by worker processes, see alphago_policy.stream) or a directory written by `prepare`.
-
-Every setting is a field of `Settings`; each has a flag (`--batch-size 256`). The defaults are
+by worker processes, see alphago_policy.stream) or a directory written by `prepare`; both are
+read through alphago_policy.training_data. Every setting is a field of
+alphago_policy.training_settings.Settings, with a flag (`--batch-size 256`). The defaults are
 the paper's: plain SGD, minibatch 16, lr 0.003 halved every 80 million steps. Larger batches
 with momentum or AdamW and cosine decay are the obvious faster candidates on one GPU; which to
 use is decided by short runs compared on validation loss, not assumed.
@@ -19,39 +19,42 @@ bf16 natively (AVX512-BF16, AMX: 2 to 3 times faster), else in float32; the log 
 it folded in, so the shipped network is always the paper's architecture. Weight decay applies
 to the convolution weights only (not to biases, batch norms or the per-point bias).
 
-A run lives in its `--out` directory: `checkpoint.pt` (alphago_policy.checkpoint: everything
+A run lives in its `--out` directory (alphago_policy.run_dir): `checkpoint.pt` (everything
 needed to continue, written atomically every `--checkpoint-minutes`, at the end, on
 SIGTERM/SIGINT and when `--max-minutes` runs out), `policy_k{k}.pt` (the weights with their
 model card, written with each checkpoint) and `log.jsonl` (one JSON object per line: training
-and validation figures). `--resume` continues the run exactly where the checkpoint left it:
-same settings (flags given with `--resume` override them, e.g. a new `--max-steps`), same
-optimizer and schedule state, same data position; log lines written after that checkpoint (by
-a run that was killed) are dropped. A loss that turns NaN or infinite stops the run without
-writing: the last good checkpoint stays, and the exit status is non-zero. `--resume
---rebalance` first gives every layer the same gain without changing the network's function
-(`cnn.network.balance`, the optimizer's state scaled to follow), for a run whose layers have
-drifted apart; each validation logs the ratio of the largest layer gain to the smallest.
+and validation figures). One process trains a run at a time: a second one on the same `--out`
+is refused. A run stopped by SIGINT or SIGTERM checkpoints and exits with 130 or 143, so that
+`train && ship` ships only a finished run. `--resume` continues the run exactly where the
+checkpoint left it: same settings (flags given with `--resume` override them, e.g. a new
+`--max-steps`), same optimizer and schedule state, same data position; log lines written
+after that checkpoint (by a run that was killed) are dropped. A loss that turns NaN or
+infinite stops the run without writing: the last good checkpoint stays, and the exit status
+is non-zero. `--resume --rebalance` first gives every layer the same gain without changing
+the network's function (`cnn.network.balance`, the optimizer's state scaled to follow), for a
+run whose layers have drifted apart; each validation logs the ratio of the largest layer gain
+to the smallest. `--ema D` also keeps a moving average of the weights, validated beside the
+network (ema_val_loss, ema_val_accuracy) and written as `ema_k{k}.pt`.
+
+The file reads top to bottom: the schedule and optimizer, one step, validation, the start of
+a run (new or resumed), its checkpoints, the loop, and the command.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import json
 import math
 import os
-import shutil
+import signal
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import partial
-from itertools import islice
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -60,12 +63,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from alphago_policy import checkpoint as ckpt
-from alphago_policy import stream
 from alphago_policy.cli import fail
-from alphago_policy.dataset import Decoder, PositionDataset, make_loader
-from alphago_policy.layout import is_prepared
-from alphago_policy.policy import WeightsError, build, load_policy, options, save_weights
-from alphago_policy.runlog import LOG, JsonLog, cut_log
+from alphago_policy.files import OutputError
+from alphago_policy.metrics import batch_figures, mean_figures
+from alphago_policy.policy import WeightsError, build, load_policy, options
+from alphago_policy.run_dir import RunDir, RunInUse
+from alphago_policy.runlog import JsonLog
 from alphago_policy.runtime import (
     Cluster,
     StopRequest,
@@ -78,10 +81,16 @@ from alphago_policy.runtime import (
     set_up_device,
     summed,
 )
+from alphago_policy.training_data import Batch, TrainingData, open_data
+from alphago_policy.training_settings import (
+    Settings,
+    SettingsError,
+    add_arguments,
+    check,
+    settings_from,
+)
 from cnn.network import balance, gains, widen
 
-FLAG_TYPES = {"int": int, "float": float, "str": str}
-EVAL_BATCH = 512  # validation positions per batch and process
 CARD_NAMES = {  # figures of the log -> their names in the model card
     "loss": "train_loss",
     "accuracy": "train_accuracy",
@@ -89,127 +98,17 @@ CARD_NAMES = {  # figures of the log -> their names in the model card
     "val_accuracy": "validation_accuracy",
     "val_positions": "validation_positions",
 }
-FIXED_SETTINGS = ("k", "batch_norm", "init")  # a resumed run keeps its network and its start
-
-
-def setting(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A Settings field with its command-line help (and the values it may take)."""
-    return field(default=default, metadata={"help": help, "choices": choices})
-
-
-@dataclass
-class Settings:
-    """Everything a training run depends on; saved in its checkpoint, one flag per field."""
-
-    data: str = setting(
-        "data/prepared", "game records (directory, archive, .sgf) or a `prepare`d directory"
-    )
-    out: str = setting("runs/policy_k192", "run directory: checkpoint, weights, log")
-    k: int = setting(192, "filters per convolution layer")
-    init: str = setting(
-        "",
-        "a new run starts from this weights file's network, widened to --k filters where it "
-        "has fewer, computing the same function (Net2Net); '': He-initialised",
-    )
-    batch_norm: bool = setting(False, "batch norm after each hidden conv (folded on write)")
-    batch_size: int = setting(16, "positions per step, over all processes together")
-    optimizer: str = setting("sgd", "momentum: SGD with Nesterov", ("sgd", "momentum", "adamw"))
-    lr: float = setting(0.003, "peak learning rate")
-    momentum: float = setting(0.9, "momentum, and AdamW's beta1")
-    weight_decay: float = setting(0.0, "on conv weights: decoupled for adamw, L2 for sgd")
-    clip_norm: float = setting(0.0, "clip the gradient's norm to this before each step; 0: off")
-    ema: float = setting(
-        0.0,
-        "also keep an exponential moving average of the weights with this decay per step "
-        "(e.g. 0.999), validated beside the network and written as ema_k{k}.pt; 0: off",
-    )
-    schedule: str = setting(
-        "step",
-        "step: halve every --lr-step-steps; wsd: constant, then cosine over the last "
-        "--decay-steps before --max-steps (raise --max-steps to extend the run)",
-        ("step", "cosine", "constant", "wsd"),
-    )
-    lr_step_steps: int = setting(80_000_000, "step schedule: halve the rate this often")
-    warmup_steps: int = setting(0, "linear warm-up from 0 to --lr")
-    decay_steps: int = setting(340_000_000, "cosine and wsd: steps from --lr to --min-lr")
-    min_lr: float = setting(0.0, "cosine and wsd: final learning rate")
-    max_steps: int = setting(340_000_000, "stop after this many steps in all")
-    max_minutes: float = setting(0.0, "stop, checkpoint and exit after this wall time; 0: none")
-    checkpoint_minutes: float = setting(5.0, "minutes between checkpoints")
-    log_every: int = setting(100, "steps between training log lines")
-    eval_every: int = setting(2000, "steps between validations; 0: only at the end")
-    eval_positions: int = setting(
-        50_000, "positions per validation (the same for every run: the split's first, seed 0)"
-    )
-    augment: bool = setting(True, "a random one of the 8 board symmetries per position")
-    seed: int = setting(0, "seed of the initial weights and of the data order")
-    device: str = setting("auto", "auto: cuda when available", ("auto", "cpu", "cuda"))
-    threads: int = setting(0, "torch threads on the CPU; 0: torch's default")
-    workers: int = setting(-1, "game-record workers; -1: the cores the trainer leaves, at least 1")
-    window_files: int = setting(1024, "game records: files whose positions are shuffled together")
-    bf16: bool = setting(True, "bfloat16 autocast on cuda, and on CPUs with bf16 instructions")
-    channels_last: bool = setting(True, "NHWC memory layout wherever bf16 autocast runs")
-    compile: bool = setting(False, "torch.compile the network (pays on long GPU runs)")
-
-
-class SettingsError(ValueError):
-    """A setting that cannot work; the message names its flag and what would."""
-
-
-def flag(name: str) -> str:
-    """The command-line flag of a Settings field.
-
-    >>> flag("batch_size")
-    '--batch-size'
-    """
-    return "--" + name.replace("_", "-")
-
-
-LIMITS = {  # setting -> (smallest value, whether that value itself is allowed)
-    "k": (1, True),
-    "batch_size": (1, True),
-    "lr": (0, False),
-    "momentum": (0, True),
-    "weight_decay": (0, True),
-    "clip_norm": (0, True),
-    "ema": (0, True),
-    "lr_step_steps": (1, True),
-    "warmup_steps": (0, True),
-    "decay_steps": (1, True),
-    "min_lr": (0, True),
-    "max_steps": (1, True),
-    "max_minutes": (0, True),
-    "checkpoint_minutes": (0, False),
-    "log_every": (1, True),
-    "eval_every": (0, True),
-    "eval_positions": (1, True),
-    "threads": (0, True),
-    "workers": (-1, True),
-    "window_files": (1, True),
-}
-
-
-def check(settings: Settings) -> None:
-    """Refuse settings that cannot train, naming the flag (SettingsError).
-
-    >>> check(Settings(batch_size=0))
-    Traceback (most recent call last):
-    ...
-    alphago_policy.train.SettingsError: --batch-size 0: must be at least 1
-    """
-    for name, (low, inclusive) in LIMITS.items():
-        value = getattr(settings, name)
-        if not math.isfinite(value):
-            raise SettingsError(f"{flag(name)} {value}: must be a finite number")
-        if value < low or (value == low and not inclusive):
-            bound = f"at least {low}" if inclusive else f"more than {low}"
-            raise SettingsError(f"{flag(name)} {value}: must be {bound}")
-    if settings.momentum >= 1:
-        raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
-    if settings.ema >= 1:
-        raise SettingsError(f"--ema {settings.ema}: must be below 1 (0.999 averages ~1000 steps)")
-    if settings.min_lr > settings.lr:
-        raise SettingsError(f"--min-lr {settings.min_lr} is above --lr {settings.lr}")
+# The command's interface (add_arguments, run: see alphago_policy.__main__) and what scripts and
+# benchmarks import from here.
+__all__ = [
+    "Diverged",
+    "Settings",
+    "SettingsError",
+    "add_arguments",
+    "run",
+    "settings_from",
+    "train",
+]
 
 
 def lr_factor(step: int, settings: Settings) -> float:
@@ -264,12 +163,6 @@ def make_optimizer(model: torch.nn.Module, settings: Settings) -> torch.optim.Op
     raise ValueError(f"unknown optimizer {settings.optimizer!r}: use sgd, momentum or adamw")
 
 
-def batch_figures(loss_sum: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(loss sum, correct top-1, positions) of a batch as float64, left on its device."""
-    correct = (logits.argmax(1) == y).sum()
-    return torch.stack([loss_sum.double(), correct.double(), correct.new_tensor(len(y)).double()])
-
-
 def uses_bf16(device: torch.device, settings: Settings) -> bool:
     """Whether the step runs in bfloat16 autocast: on the GPU when enabled, on the CPU when
     enabled and the processor has bf16 instructions."""
@@ -310,113 +203,6 @@ def train_step(
     return batch_figures(loss.detach() * len(y), logits.detach(), y), grad_norm
 
 
-class Data:
-    """The run's batches and validation positions, from prepared shards or game records."""
-
-    def __init__(self, settings: Settings, cluster: Cluster, device: torch.device) -> None:
-        self.settings, self.cluster, self.device = settings, cluster, device
-        self.prepared = is_prepared(settings.data)
-        self.workers = None
-        if not self.prepared:
-            try:
-                self.records = stream.Records.read([settings.data])
-            except (FileNotFoundError, ValueError) as error:
-                raise SettingsError(f"--data {settings.data}: {error}") from error
-            if not self.records.files:
-                raise SettingsError(
-                    f"--data {settings.data}: no readable SGF file there; give game records "
-                    f"(a directory, .sgf, .zip or tar archive) or a directory written by prepare"
-                )
-            count = settings.workers
-            if count < 0:
-                count = max(1, (os.cpu_count() or 1) - torch.get_num_threads())
-            self.workers = stream.Workers(count)
-
-    def describe(self) -> dict[str, Any]:
-        """What the data is, for the log and the checkpoint."""
-        if self.prepared:
-            return {"kind": "prepared", "path": self.settings.data}
-        return {
-            "kind": "game records",
-            "path": self.settings.data,
-            "files": len(self.records.files),
-            "unreadable": len(self.records.unreadable),
-            "fingerprint": self.records.fingerprint(),
-            "workers": self.settings.workers,
-        }
-
-    def batches(self, step: int, position: dict[str, int] | None) -> Iterator:
-        """This process's share of each batch from the one after `step` (prepared data) or
-        from the stream `position` (game records)."""
-        settings, cluster = self.settings, self.cluster
-        share = settings.batch_size // cluster.world_size
-        if self.prepared:
-            return make_loader(
-                settings.data,
-                "train",
-                share,
-                augment=settings.augment,
-                seed=settings.seed,
-                rank=cluster.rank,
-                world_size=cluster.world_size,
-                start_batch=step,
-                device=self.device,
-            )
-        stream_settings = stream.StreamSettings(
-            "train", settings.batch_size, settings.seed, settings.window_files, settings.augment
-        )
-        decoder = Decoder(self.device)
-        self.stream = stream.Stream(self.records, stream_settings, self.workers, decoder, position)
-        rows = slice(cluster.rank * share, (cluster.rank + 1) * share)
-        return ((x[rows], y[rows]) for x, y in self.stream)
-
-    def position(self) -> dict[str, int] | None:
-        """Where the game-record stream stands (None for prepared data: the step says it)."""
-        return None if self.prepared else dict(self.stream.position)
-
-    def validation(self) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
-        """Batches of about `eval_positions` validation positions, the same every time."""
-        settings, cluster = self.settings, self.cluster
-        per_batch = min(EVAL_BATCH, -(-settings.eval_positions // cluster.world_size))
-        if self.prepared:
-            if len(PositionDataset(settings.data, "validation")) == 0:
-                return []
-            batches = make_loader(
-                settings.data,
-                "validation",
-                per_batch,
-                augment=False,
-                seed=0,
-                rank=cluster.rank,
-                world_size=cluster.world_size,
-                epochs=1,
-                drop_last=False,
-                device=self.device,
-            )
-            count = -(-settings.eval_positions // (per_batch * cluster.world_size))
-            return list(islice(batches, count))
-        if not hasattr(self, "_validation"):
-            codes, labels, _ = stream.first_positions(
-                self.records, "validation", settings.eval_positions, self.workers
-            )
-            mine = slice(cluster.rank, None, cluster.world_size)
-            codes, labels = codes[mine], labels[mine]
-            decode = Decoder(self.device)
-            self._validation = [
-                decode(
-                    torch.from_numpy(codes[i : i + per_batch].view(np.int16)),
-                    torch.from_numpy(labels[i : i + per_batch].astype(np.int64)),
-                    None,
-                )
-                for i in range(0, len(labels), per_batch)
-            ]
-        return self._validation
-
-    def close(self) -> None:
-        if self.workers is not None:
-            self.workers.close()
-
-
 def gain_ratio(model: torch.nn.Module) -> float:
     """The largest layer gain over the smallest (`cnn.network.gains`): 1 for a balanced net."""
     layer_gains = gains(model).values()
@@ -431,7 +217,9 @@ def moving_average(model: torch.nn.Module, settings: Settings) -> AveragedModel 
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema), use_buffers=True)
 
 
-def validate_average(ema: AveragedModel | None, data: Data, settings: Settings) -> dict[str, Any]:
+def validate_average(
+    ema: AveragedModel | None, data: TrainingData, settings: Settings
+) -> dict[str, Any]:
     """`validate` of the moving average, its figures named ema_val_loss, ema_val_accuracy."""
     if ema is None:
         return {}
@@ -442,7 +230,7 @@ def validate_average(ema: AveragedModel | None, data: Data, settings: Settings) 
 
 
 @torch.inference_mode()
-def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
+def validate(model, data: TrainingData, settings: Settings) -> dict[str, Any]:
     """Mean loss and top-1 accuracy on the validation positions, and the network's
     `gain_ratio` (nothing when there are no positions)."""
     batches = data.validation()
@@ -456,14 +244,11 @@ def validate(model, data: Data, settings: Settings) -> dict[str, Any]:
         logits = logits.float()
         totals += batch_figures(F.cross_entropy(logits, y, reduction="sum"), logits, y)
     model.train()
-    loss, correct, count = summed(data.cluster, totals).tolist()
-    if count == 0:
+    figures = mean_figures(summed(data.cluster, totals))
+    if not figures:
         return {}
-    return {
-        "val_loss": loss / count,
-        "val_accuracy": correct / count,
-        "val_positions": int(count),
-        "gain_ratio": gain_ratio(model),
+    return {f"val_{name}": value for name, value in figures.items()} | {
+        "gain_ratio": gain_ratio(model)
     }
 
 
@@ -517,232 +302,304 @@ def starting_network(settings: Settings) -> tuple[torch.nn.Module | None, dict[s
     return policy.model, {"weights": settings.init, "k": theirs["k"], "card": policy.card}
 
 
-def train(settings: Settings, resume: bool = False, rebalance: bool = False) -> dict[str, Any]:
-    """Run (or continue) training until max_steps, max_minutes or a stop signal; return the
-    final figures. `rebalance` (with `resume`) balances the layers' gains first. Raises
-    SettingsError, CheckpointError or Diverged with a message to show."""
-    check(settings)
-    if rebalance and not resume:
-        raise SettingsError("--rebalance balances a trained run's layers: give it with --resume")
-    if rebalance and settings.batch_norm:
-        raise SettingsError(
-            "--rebalance: this run trains with batch norm, which sets each layer's scale itself"
-        )
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
-    device, cluster = set_up_device(settings.device)
-    if settings.batch_size % cluster.world_size:
-        raise SettingsError(
-            f"--batch-size {settings.batch_size} does not split over {cluster.world_size} processes"
-        )
-    out = Path(settings.out)
-    if ckpt.path_of(out).exists() and not resume:
-        raise SettingsError(
-            f"{ckpt.path_of(out)} exists: continue it with --resume, or use another --out"
-        )
-    state = ckpt.load(out) if resume else None
-    source, origin = (None, state.origin) if resume else starting_network(settings)
-    data = Data(settings, cluster, device)  # before the run directory: bad data leaves none
-    new = not out.exists()
-    try:
-        return _train(settings, state, data, device, cluster, rebalance, source, origin)
-    except BaseException:
-        if new and cluster.main and not ckpt.path_of(out).exists():
-            shutil.rmtree(out, ignore_errors=True)  # a run that wrote nothing leaves nothing
-        raise
-    finally:
-        data.close()
+@dataclass
+class Run:
+    """A run in progress: its network (`net`: wrapped for DDP or torch.compile), moving average,
+    optimizer and schedule, its data, where it stands and where it writes."""
+
+    settings: Settings
+    data: TrainingData
+    cluster: Cluster
+    run_dir: RunDir
+    model: torch.nn.Module
+    net: torch.nn.Module | None
+    ema: AveragedModel | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    origin: dict[str, Any]
+    machine: str
+    precision: str
+    step: int = 0
+    elapsed_before: float = 0.0  # training seconds of the run before this process
+    saved_step: int | None = None  # the step of the last checkpoint written
+    log: JsonLog | None = None  # the main process's
+    started: float = 0.0  # time.monotonic() when this process's loop began
+
+    def elapsed(self) -> float:
+        """The run's training seconds so far."""
+        return self.elapsed_before + time.monotonic() - self.started
 
 
-def _train(
-    settings: Settings,
-    state: ckpt.Checkpoint | None,
-    data: Data,
-    device: torch.device,
-    cluster: Cluster,
-    rebalance: bool = False,
-    source: torch.nn.Module | None = None,
-    origin: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    out = Path(settings.out)
-    out.mkdir(parents=True, exist_ok=True)
-
-    # The network (He-initialised by its builder, or the --init network widened into it),
-    # optimizer and schedule; from the checkpoint when resuming.
+def new_network(
+    settings: Settings, device: torch.device, source: torch.nn.Module | None
+) -> torch.nn.Module:
+    """The run's network: He-initialised by its builder, or the --init network widened into it."""
     torch.manual_seed(settings.seed)
     model = build(settings.k, batch_norm=settings.batch_norm)
     if source is not None:
         widen(source, model, torch.Generator().manual_seed(settings.seed))
-    model = model.to(device, memory_format=memory_format(device, settings))
+    return model.to(device, memory_format=memory_format(device, settings))
+
+
+def restore(run: Run, state: ckpt.Checkpoint) -> None:
+    """Give a resumed run its checkpoint's network, moving average, optimizer, schedule, step
+    and random generators (the rate is the settings': --lr may be new), and cut its log back to
+    that checkpoint."""
+    run.model.load_state_dict(state.model)
+    if run.ema is not None and state.ema:
+        run.ema.load_state_dict(state.ema)
+    elif run.ema is not None:
+        run.ema = moving_average(run.model, run.settings)  # --ema given to a run that kept none
+    run.optimizer.load_state_dict(state.optimizer)
+    run.scheduler.load_state_dict(state.scheduler)
+    run.scheduler.base_lrs = [run.settings.lr] * len(run.optimizer.param_groups)
+    for group in run.optimizer.param_groups:
+        group["lr"] = run.settings.lr * lr_factor(state.step, run.settings)
+    run.step, run.elapsed_before, run.saved_step = state.step, state.elapsed_seconds, state.step
+    set_rng_state(state.rng)
+    if run.cluster.main:
+        run.run_dir.cut_log(state.step)
+
+
+def rebalance_layers(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """Give every layer the same gain, the optimizer's state following; return the gains before
+    and after (every process holds the same weights and state, so all do the same)."""
+    before = gains(model)
+    factors = balance(model)
+    for name, param in model.named_parameters():
+        if name in factors:
+            follow(optimizer.state[param], factors[name])
+    return {"gains_before": before, "gains_after": gains(model)}
+
+
+def start(
+    settings: Settings,
+    state: ckpt.Checkpoint | None,
+    data: TrainingData,
+    device: torch.device,
+    cluster: Cluster,
+    source: torch.nn.Module | None,
+    origin: dict[str, Any],
+) -> Run:
+    """The run at its start: a new network (from `source` when given) or the checkpoint's."""
+    if state is not None:
+        origin = state.origin
+    model = new_network(settings, device, source)
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(lr_factor, settings=settings))
-    step, elapsed_before, position, saved_step = 0, 0.0, None, None
-    ema = moving_average(model, settings)
+    run = Run(
+        settings=settings,
+        data=data,
+        cluster=cluster,
+        run_dir=RunDir(settings.out),
+        model=model,
+        net=None,
+        ema=moving_average(model, settings),
+        optimizer=optimizer,
+        scheduler=scheduler,
+        origin=origin,
+        machine=hardware(device.type),
+        precision="bfloat16 autocast" if uses_bf16(device, settings) else "float32",
+    )
     if state is not None:
-        model.load_state_dict(state.model)
-        if ema is not None and state.ema:
-            ema.load_state_dict(state.ema)
-        elif ema is not None:
-            ema = moving_average(model, settings)  # --ema given to a run that kept none
-        optimizer.load_state_dict(state.optimizer)
-        scheduler.load_state_dict(state.scheduler)
-        scheduler.base_lrs = [settings.lr] * len(optimizer.param_groups)  # --lr may be new
-        for group in optimizer.param_groups:
-            group["lr"] = settings.lr * lr_factor(state.step, settings)
-        step, elapsed_before, saved_step = state.step, state.elapsed_seconds, state.step
-        position = state.data.get("position")
-        set_rng_state(state.rng)
-        if cluster.main:
-            cut_log(out / LOG, step)
-    balanced = {}
-    if rebalance:  # every process holds the same weights and state, so all do the same
-        balanced["gains_before"] = gains(model)
-        factors = balance(model)
-        for name, param in model.named_parameters():
-            if name in factors:
-                follow(optimizer.state[param], factors[name])
-        balanced["gains_after"] = gains(model)
+        restore(run, state)
+    if cluster.main:
+        run.run_dir.check_room(model)
+    return run
+
+
+def wrapped(model: torch.nn.Module, settings: Settings, device: torch.device, cluster: Cluster):
+    """The network the steps go through: under DDP with several processes, compiled when asked."""
     net = model
     if cluster.world_size > 1:
         ids = [device.index] if device.type == "cuda" else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
     if settings.compile:
         net = torch.compile(net)
+    return net
 
-    batches = data.batches(step, position)
-    log = JsonLog(out / LOG) if cluster.main else None
-    machine = hardware(device.type)
-    precision = "bfloat16 autocast" if uses_bf16(device, settings) else "float32"
 
-    def write_checkpoint(figures: dict[str, Any]) -> None:
-        if not cluster.main:
-            return
-        elapsed = elapsed_before + time.monotonic() - started
-        ckpt.Checkpoint(
-            settings=asdict(settings),
-            step=step,
-            elapsed_seconds=elapsed,
-            model=model.state_dict(),
-            optimizer=optimizer.state_dict(),
-            scheduler=scheduler.state_dict(),
-            rng=rng_state(),
-            data={**data.describe(), "position": data.position()},
-            origin=origin or {},
-            ema=ema.state_dict() if ema is not None else {},
-        ).save(out)
-        card = {
-            "trained": True,
-            "steps": step,
-            "positions": step * settings.batch_size,
-            "data": settings.data,
-            "machine": machine,
-            "precision": precision,
-            "batch_norm": "trained with batch norm, folded in" if settings.batch_norm else "none",
-            "date": datetime.date.today().isoformat(),
-            "train_seconds": round(elapsed),
-            "settings": asdict(settings),
-            **({"initialised_from": origin} if origin else {}),
-            **{CARD_NAMES[name]: value for name, value in figures.items() if name in CARD_NAMES},
-        }
-        save_weights(model, out / f"policy_k{settings.k}.pt", card)
-        if ema is not None:
-            average = {
-                "average": f"exponential moving average of the weights, decay {settings.ema}",
-                **{
-                    CARD_NAMES[name[4:]]: value
-                    for name, value in figures.items()
-                    if name.startswith("ema_") and name[4:] in CARD_NAMES
-                },
-            }
-            save_weights(ema.module, out / f"ema_k{settings.k}.pt", {**card, **average})
-        log.write(event="checkpoint", step=step)
-        nonlocal saved_step
-        saved_step = step
+def cards(run: Run, figures: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model cards of the network's and the moving average's weights at this step."""
+    settings = run.settings
+    card = {
+        "trained": True,
+        "steps": run.step,
+        "positions": run.step * settings.batch_size,
+        "data": settings.data,
+        "machine": run.machine,
+        "precision": run.precision,
+        "batch_norm": "trained with batch norm, folded in" if settings.batch_norm else "none",
+        "date": datetime.date.today().isoformat(),
+        "train_seconds": round(run.elapsed()),
+        "settings": asdict(settings),
+        **({"initialised_from": run.origin} if run.origin else {}),
+        **{CARD_NAMES[name]: value for name, value in figures.items() if name in CARD_NAMES},
+    }
+    average = {
+        **card,
+        "average": f"exponential moving average of the weights, decay {settings.ema}",
+        **{
+            CARD_NAMES[name[4:]]: value
+            for name, value in figures.items()
+            if name.startswith("ema_") and name[4:] in CARD_NAMES
+        },
+    }
+    return card, average
 
-    def finite_or_stop(loss_sum: float, what: str) -> None:
-        if math.isfinite(loss_sum):
-            return
-        if log:
-            log.write(event="diverged", step=step, loss=str(loss_sum))
-        kept = "no checkpoint was written"
-        if saved_step is not None:
-            kept = f"its checkpoint of step {saved_step} is kept"
-        raise Diverged(
-            f"{out}: the training loss became {loss_sum} by step {step} ({what}); {kept}. "
-            f"Resume with a lower rate (`--resume --lr {settings.lr / 10:g}`) or start again."
-        )
 
-    # The loop: one optimizer step per batch; figures are summed on the device and read (a
-    # GPU synchronisation) only every log_every steps and before every checkpoint.
-    started = last_checkpoint = last_log = time.monotonic()
-    running = torch.zeros(3, dtype=torch.float64, device=device)
-    # The gradient's norm, summed and the largest, since the last log line: DDP averages the
-    # gradients before the step, so every process holds the same figures and none is reduced.
-    grad_norms = torch.zeros(2, dtype=torch.float64, device=device)
-    figures: dict[str, Any] = {}
-    stop = StopRequest()
-    progress = tqdm(
-        total=settings.max_steps, initial=step, disable=not cluster.main, unit="step", mininterval=1
+def save(run: Run, figures: dict[str, Any]) -> None:
+    """Checkpoint the run with its weights files (the main process writes, the others wait)."""
+    if not run.cluster.main:
+        return
+    state = ckpt.Checkpoint(
+        settings=asdict(run.settings),
+        step=run.step,
+        elapsed_seconds=run.elapsed(),
+        model=run.model.state_dict(),
+        optimizer=run.optimizer.state_dict(),
+        scheduler=run.scheduler.state_dict(),
+        rng=rng_state(),
+        data={**run.data.describe(), "position": run.data.position()},
+        origin=run.origin,
+        ema=run.ema.state_dict() if run.ema is not None else {},
     )
-    if log:
-        log.write(
-            event="start",
-            step=step,
-            resume=state is not None,
-            world_size=cluster.world_size,
-            machine=machine,
-            precision=precision,
-            threads=torch.get_num_threads(),
-            data=data.describe(),
-            settings=asdict(settings),
+    card, average = cards(run, figures)
+    kept = None if run.ema is None else (run.ema.module, average)
+    run.run_dir.save(state, run.model, card, kept, run.log)
+    run.saved_step = run.step
+
+
+def stop_if_diverged(run: Run, loss_sum: float, what: str) -> None:
+    """Raise Diverged, after logging it, when a loss is NaN or infinite."""
+    if math.isfinite(loss_sum):
+        return
+    if run.log:
+        run.log.write(event="diverged", step=run.step, loss=str(loss_sum))
+    lower = f"--lr {run.settings.lr / 10:g}"
+    if run.saved_step is None:
+        what_now = f"no checkpoint was written. Start again with a lower rate (`{lower}`)"
+    else:
+        what_now = (
+            f"its checkpoint of step {run.saved_step} is kept. Resume with a lower rate "
+            f"(`--resume {lower}`) or start again"
         )
-        if balanced:
-            log.write(event="rebalanced", step=step, **balanced)
+    raise Diverged(
+        f"{run.run_dir.path}: the training loss became {loss_sum} by step {run.step} ({what}); "
+        f"{what_now}."
+    )
+
+
+class Meter:
+    """The training figures since the last log line, summed on the device: (loss sum, correct
+    top-1, positions) and the gradient's norm (sum, largest). DDP averages the gradients before
+    the step, so every process holds the same norms and they are not reduced."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.sums = torch.zeros(3, dtype=torch.float64, device=device)
+        self.norms = torch.zeros(2, dtype=torch.float64, device=device)
+        self.since = time.monotonic()
+
+    def add(self, batch: torch.Tensor, grad_norm: torch.Tensor) -> None:
+        self.sums += batch
+        self.norms[0] += grad_norm
+        self.norms[1] = torch.maximum(self.norms[1], grad_norm)
+
+    def loss_sum(self, cluster: Cluster) -> float:
+        """The loss summed since the last log line over all processes (a GPU synchronisation)."""
+        return summed(cluster, self.sums)[0].item()
+
+
+def log_training(run: Run, meter: Meter, progress: tqdm) -> dict[str, Any]:
+    """Read the meter (stopping a diverged run), restart it, and log the training figures."""
+    loss_sum, correct, count = summed(run.cluster, meter.sums).tolist()
+    stop_if_diverged(run, loss_sum, "training batches")
+    norm_sum, norm_max = meter.norms.tolist()
+    now = time.monotonic()
+    figures = {
+        "loss": loss_sum / count,
+        "accuracy": correct / count,
+        "grad_norm": norm_sum / (count / run.settings.batch_size),
+        "grad_norm_max": norm_max,
+        "lr": run.scheduler.get_last_lr()[0],
+        "positions_per_s": count / (now - meter.since),
+    }
+    meter.sums.zero_()
+    meter.norms.zero_()
+    meter.since = now
+    progress.set_postfix(
+        loss=f"{figures['loss']:.3f}",
+        acc=f"{figures['accuracy']:.3f}",
+        pos_s=f"{figures['positions_per_s']:.0f}",
+    )
+    if run.log:
+        elapsed = round(run.elapsed_before + now - run.started, 1)
+        run.log.write(event="train", step=run.step, elapsed_s=elapsed, **figures)
+    return figures
+
+
+def validation_figures(run: Run) -> dict[str, Any]:
+    """`validate` of the network and of its moving average."""
+    return {
+        **validate(run.model, run.data, run.settings),
+        **validate_average(run.ema, run.data, run.settings),
+    }
+
+
+def log_start(run: Run, resume: bool, rebalanced: dict[str, Any]) -> None:
+    """The log's `start` line (and `rebalanced`, when the layers were)."""
+    if not run.log:
+        return
+    run.log.write(
+        event="start",
+        step=run.step,
+        resume=resume,
+        world_size=run.cluster.world_size,
+        machine=run.machine,
+        precision=run.precision,
+        threads=torch.get_num_threads(),
+        data=run.data.describe(),
+        settings=asdict(run.settings),
+    )
+    if rebalanced:
+        run.log.write(event="rebalanced", step=run.step, **rebalanced)
+
+
+def loop(run: Run, batches: Iterator[Batch]) -> tuple[dict[str, Any], str | None]:
+    """Train until max_steps, max_minutes or a stop signal, checkpointing every
+    checkpoint_minutes; return the last figures and the stop signal's name, if any. Figures
+    are summed on the device and read (a GPU synchronisation) only every log_every steps and
+    before every checkpoint."""
+    settings, cluster = run.settings, run.cluster
+    run.started = last_checkpoint = time.monotonic()
+    meter, figures, stop = Meter(run.data.device), {}, StopRequest()
+    progress = tqdm(
+        total=settings.max_steps,
+        initial=run.step,
+        disable=not cluster.main,
+        unit="step",
+        mininterval=1,
+    )
     with stop.installed():
-        while step < settings.max_steps:
+        while run.step < settings.max_steps:
             x, y = next(batches)
-            batch, grad_norm = train_step(net, optimizer, scheduler, x, y, settings)
-            if ema is not None:
-                ema.update_parameters(model)
-            running += batch
-            grad_norms[0] += grad_norm
-            grad_norms[1] = torch.maximum(grad_norms[1], grad_norm)
-            step += 1
+            batch, grad_norm = train_step(run.net, run.optimizer, run.scheduler, x, y, settings)
+            if run.ema is not None:
+                run.ema.update_parameters(run.model)
+            meter.add(batch, grad_norm)
+            run.step += 1
             progress.update()
-
-            if step % settings.log_every == 0 or step == settings.max_steps:
-                loss_sum, correct, count = summed(cluster, running).tolist()
-                finite_or_stop(loss_sum, "training batches")
-                norm_sum, norm_max = grad_norms.tolist()
-                now = time.monotonic()
-                figures = {
-                    "loss": loss_sum / count,
-                    "accuracy": correct / count,
-                    "grad_norm": norm_sum / (count / settings.batch_size),
-                    "grad_norm_max": norm_max,
-                    "lr": scheduler.get_last_lr()[0],
-                    "positions_per_s": count / (now - last_log),
-                }
-                running.zero_()
-                grad_norms.zero_()
-                last_log = now
-                progress.set_postfix(
-                    loss=f"{figures['loss']:.3f}",
-                    acc=f"{figures['accuracy']:.3f}",
-                    pos_s=f"{figures['positions_per_s']:.0f}",
-                )
-                if log:
-                    elapsed = round(elapsed_before + now - started, 1)
-                    log.write(event="train", step=step, elapsed_s=elapsed, **figures)
-            if settings.eval_every and step % settings.eval_every == 0:
-                validation = validate(model, data, settings)
-                validation.update(validate_average(ema, data, settings))
+            if run.step % settings.log_every == 0 or run.step == settings.max_steps:
+                figures = log_training(run, meter, progress)
+            if settings.eval_every and run.step % settings.eval_every == 0:
+                validation = validation_figures(run)
                 figures.update(validation)
-                if log:
-                    log.write(event="validation", step=step, **validation)
-
+                if run.log:
+                    run.log.write(event="validation", step=run.step, **validation)
             now = time.monotonic()
-            out_of_time = settings.max_minutes > 0 and now - started >= 60 * settings.max_minutes
+            out_of_time = (
+                settings.max_minutes > 0 and now - run.started >= 60 * settings.max_minutes
+            )
             checkpoint_due = now - last_checkpoint >= 60 * settings.checkpoint_minutes
             stopping, checkpoint_due = agree(
                 cluster, out_of_time or stop.reason is not None, checkpoint_due
@@ -750,77 +607,95 @@ def _train(
             if stopping:
                 break
             if checkpoint_due:
-                finite_or_stop(summed(cluster, running)[0].item(), "before a checkpoint")
-                write_checkpoint(figures)
+                stop_if_diverged(run, meter.loss_sum(cluster), "before a checkpoint")
+                save(run, figures)
                 last_checkpoint = now
     progress.close()
-
-    finite_or_stop(summed(cluster, running)[0].item(), "at the end")
-    figures.update(validate(model, data, settings))
-    figures.update(validate_average(ema, data, settings))
-    finite_or_stop(figures.get("val_loss", 0.0), "validation")
-    write_checkpoint(figures)
-    in_sync = replicas_identical(model, cluster)
-    reason = stop.reason or ("max_steps" if step >= settings.max_steps else "max_minutes")
-    if log:
-        log.write(event="end", step=step, reason=reason, replicas_identical=in_sync, **figures)
-        log.close()
-    del net  # DDP's reducer holds the process group: let it go first
-    leave_cluster(cluster)
-    return {"step": step, "reason": reason, "replicas_identical": in_sync, **figures}
+    stop_if_diverged(run, meter.loss_sum(cluster), "at the end")
+    return figures, stop.reason
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per Settings field (default shown, not applied: unset flags keep the
-    checkpoint's value on --resume), plus --resume."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    for option in dataclasses.fields(Settings):
-        text = f"{option.metadata['help']} (default: {option.default})"
-        if option.type == "bool":
-            kind = {"action": argparse.BooleanOptionalAction}
-        else:
-            kind = {"type": FLAG_TYPES[option.type], "choices": option.metadata["choices"]}
-        parser.add_argument(flag(option.name), default=argparse.SUPPRESS, help=text, **kind)
-    parser.add_argument(
-        "--resume", action="store_true", help="continue the run in --out from its checkpoint"
-    )
-    parser.add_argument(
-        "--rebalance",
-        action="store_true",
-        help="with --resume: first give every layer the same gain, keeping the network's "
-        "function (for a run whose layers' scales have drifted apart)",
-    )
+def finish(run: Run, figures: dict[str, Any], signal_name: str | None) -> dict[str, Any]:
+    """Validate, write the last checkpoint and log the end; return the final figures."""
+    figures.update(validation_figures(run))
+    stop_if_diverged(run, figures.get("val_loss", 0.0), "validation")
+    save(run, figures)
+    in_sync = replicas_identical(run.model, run.cluster)
+    reason = signal_name or ("max_steps" if run.step >= run.settings.max_steps else "max_minutes")
+    if run.log:
+        run.log.write(
+            event="end", step=run.step, reason=reason, replicas_identical=in_sync, **figures
+        )
+    return {"step": run.step, "reason": reason, "replicas_identical": in_sync, **figures}
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The run's settings: the checkpoint's when resuming, else the defaults; flags override
-    (but not the network's shape)."""
-    given = {
-        name: value for name, value in vars(args).items() if name in Settings.__dataclass_fields__
-    }
-    if not args.resume:
-        return Settings(**given)
-    recorded = ckpt.load(given.get("out", Settings.out)).settings
-    fields = Settings.__dataclass_fields__
-    for name in FIXED_SETTINGS:
-        if name in given and given[name] != recorded.get(name, fields[name].default):
+def refuse_impossible(settings: Settings, resume: bool, rebalance: bool) -> None:
+    """SettingsError for settings that cannot train, before anything starts."""
+    check(settings)
+    if rebalance and not resume:
+        raise SettingsError("--rebalance balances a trained run's layers: give it with --resume")
+    if rebalance and settings.batch_norm:
+        raise SettingsError(
+            "--rebalance: this run trains with batch norm, which sets each layer's scale itself"
+        )
+
+
+def train(settings: Settings, resume: bool = False, rebalance: bool = False) -> dict[str, Any]:
+    """Run (or continue) training until max_steps, max_minutes or a stop signal; return the
+    final figures. `rebalance` (with `resume`) balances the layers' gains first. Raises
+    SettingsError, CheckpointError, Diverged, RunInUse or OutputError with a message to show."""
+    refuse_impossible(settings, resume, rebalance)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    device, cluster = set_up_device(settings.device)
+    if settings.batch_size % cluster.world_size:
+        raise SettingsError(
+            f"--batch-size {settings.batch_size} does not split over {cluster.world_size} processes"
+        )
+    run_dir = RunDir(settings.out)
+    source, origin = (None, {}) if resume else starting_network(settings)
+    with run_dir.claimed() if cluster.main else nullcontext():
+        if run_dir.has_checkpoint() and not resume:
             raise SettingsError(
-                f"{flag(name)} {given[name]}: the run in {given.get('out', Settings.out)} trains "
-                f"{name}={recorded.get(name)}, which a resumed run keeps; drop the flag, or "
-                f"start a new run with another --out"
+                f"{run_dir.checkpoint_path} exists: continue it with --resume, or use another --out"
             )
-    known = {
-        name: value for name, value in recorded.items() if name in Settings.__dataclass_fields__
-    }
-    return dataclasses.replace(Settings(**known), **given)
+        state = run_dir.checkpoint() if resume else None
+        data = open_data(settings, cluster, device)
+        try:
+            run = start(settings, state, data, device, cluster, source, origin)
+            return train_run(run, state, rebalance)
+        finally:
+            data.close()
+
+
+def train_run(run: Run, state: ckpt.Checkpoint | None, rebalance: bool) -> dict[str, Any]:
+    """The run from its start (`state`: the checkpoint it resumes) to its last checkpoint."""
+    rebalanced = rebalance_layers(run.model, run.optimizer) if rebalance else {}
+    run.net = wrapped(run.model, run.settings, run.data.device, run.cluster)
+    batches = run.data.batches(run.step, state.data.get("position") if state else None)
+    run.log = run.run_dir.open_log() if run.cluster.main else None
+    try:
+        log_start(run, state is not None, rebalanced)
+        figures, signal_name = loop(run, batches)
+        result = finish(run, figures, signal_name)
+    finally:
+        if run.log:
+            run.log.close()
+    run.net = None  # DDP's reducer holds the process group: let it go first
+    leave_cluster(run.cluster)
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
+    """The command: train, print the final figures; a run stopped by SIGINT or SIGTERM exits
+    with 128 + the signal's number (130, 143), as a shell reports a program it stopped."""
     try:
         settings = settings_from(args)
         result = train(settings, resume=args.resume, rebalance=args.rebalance)
-    except (SettingsError, ckpt.CheckpointError, Diverged) as error:
+    except (SettingsError, ckpt.CheckpointError, Diverged, RunInUse, OutputError) as error:
         return fail(error)
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(result))
+    if result["reason"] in signal.Signals.__members__:
+        return 128 + signal.Signals[result["reason"]]
     return 0

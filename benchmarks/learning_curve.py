@@ -21,7 +21,8 @@ from itertools import takewhile
 from pathlib import Path
 
 from alphago_policy.policy import read_weights
-from alphago_policy.runlog import LOG, read_log
+from alphago_policy.run_dir import RunDir
+from alphago_policy.runlog import read_log
 from benchmarks.common import (
     ROOT,
     add_output_arguments,
@@ -44,9 +45,9 @@ PUBLISHED = [  # (label, positions, top-1)
 def curve(run: Path) -> list[tuple[int, float]]:
     """(positions seen, validation top-1) at each validation of the run; a run started from a
     trained network (`--init`) counts the positions of the networks it started from too."""
-    log = read_log(run / LOG)
+    log = read_log(RunDir(run).log_path)
     batch = next(r["settings"]["batch_size"] for r in log if r["event"] == "start")
-    before = positions_before(read_weights(next(run.glob("policy_k*.pt")))["card"])
+    before = positions_before(read_weights(RunDir(run).weights_files()[0])["card"])
     return [
         (before + r["step"] * batch, r["val_accuracy"])
         for r in log

@@ -3,8 +3,8 @@
     python training/spikes.py RUN_DIR [--steps 400] [--threshold 20] [--threads 2]
 
 A run's batches are deterministic (streamed game records or prepared shards, read by the
-trainer's own `Data`), so the batches after a checkpoint are exactly the ones the run trained
-on after it. Each batch goes through the checkpoint's network
+trainer's own alphago_policy.training_data), so the batches after a checkpoint are exactly the
+ones the run trained on after it. Each batch goes through the checkpoint's network
 (without training it: the weights of the run drift a little over a few hundred steps) in
 float32 and in bf16 autocast, and every position whose loss passes `--threshold` in either is
 listed with its step, its place in the batch, the logits of the expert move and the smallest
@@ -23,11 +23,13 @@ import sys
 
 import torch
 
-from alphago_policy.checkpoint import CheckpointError, load
+from alphago_policy.checkpoint import CheckpointError
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.policy import build
+from alphago_policy.run_dir import RunDir
 from alphago_policy.runtime import Cluster
-from alphago_policy.train import Data, SettingsError, settings_from
+from alphago_policy.training_data import open_data
+from alphago_policy.training_settings import SettingsError, settings_from
 from sgf_data.features import PLANE_GROUPS
 
 OWN = PLANE_GROUPS["stone_colour"].start
@@ -53,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     try:
-        state = load(args.run)
+        state = RunDir(args.run).checkpoint()
         settings = settings_from(argparse.Namespace(out=args.run, resume=True))
-        data = Data(settings, Cluster(), torch.device("cpu"))  # the run's own batches
+        data = open_data(settings, Cluster(), torch.device("cpu"))  # the run's own batches
     except (CheckpointError, SettingsError) as error:
         return fail(str(error))
     model = build(settings.k, batch_norm=settings.batch_norm)

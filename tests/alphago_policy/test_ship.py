@@ -1,5 +1,6 @@
 """Shipping a run: its test figures and training time go into the card, the weights unchanged."""
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -7,10 +8,13 @@ import sys
 import pytest
 import torch
 
+from alphago_policy import evaluate as ev
 from alphago_policy import train as tr
 from alphago_policy.dataset import PositionDataset
-from alphago_policy.policy import load_policy
+from alphago_policy.files import OutputError
+from alphago_policy.policy import load_policy, save_weights
 from alphago_policy.prepare import PrepareSettings, prepare
+from alphago_policy.ship import run as ship_command
 from alphago_policy.ship import ship
 
 
@@ -57,3 +61,48 @@ def test_a_run_whose_checkpoint_stayed_behind_ships_from_its_weights(run, tmp_pa
     (weights_only / "policy_k8.pt").unlink()
     with pytest.raises(ValueError, match="not one policy_k"):
         ship(weights_only, tmp_path / "none.pt", progress=False)
+
+
+def test_a_run_with_a_damaged_checkpoint_ships_from_its_weights(run, tmp_path, capsys):
+    damaged = tmp_path / "run"
+    shutil.copytree(run, damaged)
+    (damaged / "checkpoint.pt").write_bytes(b"half a checkpoint")
+    card = ship(damaged, tmp_path / "policy.pt", progress=False)
+    assert card == ship(run, tmp_path / "again.pt", progress=False)
+    assert "cannot read the checkpoint" in capsys.readouterr().err
+
+
+def test_an_empty_test_split_is_said_in_one_line(run, tmp_path, fixtures_dir, capsys):
+    data = tmp_path / "prepared"
+    games = (str(fixtures_dir / "games" / "tom-354460.sgf"),)
+    prepare(PrepareSettings(games, str(data), 1, fractions=(1.0, 0.0, 0.0)), progress=False)
+    trained = load_policy(run / "policy_k8.pt")
+    card = {**trained.card, "settings": {**trained.card["settings"], "data": str(data)}}
+    (tmp_path / "run").mkdir()
+    save_weights(trained.model, tmp_path / "run" / "policy_k8.pt", card)
+    to = tmp_path / "policy.pt"
+    args = argparse.Namespace(
+        run_dir=str(tmp_path / "run"), to=str(to), device="cpu", max_games=None
+    )
+    assert ship_command(args) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {data} (the run's data): its test split holds no position; nothing to measure "
+        f"the network on"
+    )
+    assert not to.exists()
+
+
+def test_a_place_that_cannot_take_the_weights_is_refused_before_the_evaluation(
+    run, tmp_path, monkeypatch
+):
+    def evaluate(*_args, **_kwargs):
+        raise AssertionError("evaluated before the output place was checked")
+
+    monkeypatch.setattr(ev, "evaluate", evaluate)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match=r"--to .*file/policy.pt: cannot make its directory"):
+        ship(run, tmp_path / "file" / "policy.pt", progress=False)
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=10**4))
+    with pytest.raises(OutputError, match=r"0.0 MB free on its disk, 0.\d MB needed"):
+        ship(run, tmp_path / "policy.pt", progress=False)

@@ -1,6 +1,8 @@
 import argparse
 import dataclasses
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +14,9 @@ import torch
 
 from alphago_policy import checkpoint as ckpt
 from alphago_policy import train as tr
+from alphago_policy.files import OutputError
 from alphago_policy.policy import load_policy
+from alphago_policy.run_dir import RunDir, RunInUse
 from alphago_policy.runlog import LOG, read_log
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +134,10 @@ def flags(settings: tr.Settings) -> list[str]:
     return [str(part) for pair in pairs for part in pair]
 
 
-def test_sigterm_writes_a_checkpoint_and_the_run_resumes(data_dir, tmp_path):
+@pytest.mark.parametrize("stop, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_checkpoints_exits_128_plus_it_and_the_run_resumes(
+    data_dir, tmp_path, stop, status
+):
     settings = tiny(data_dir, tmp_path, max_steps=10**6, log_every=1, eval_every=0)
     process = subprocess.Popen(
         command("-m", "alphago_policy", "train", *flags(settings)),
@@ -144,10 +151,10 @@ def test_sigterm_writes_a_checkpoint_and_the_run_resumes(data_dir, tmp_path):
         if log.exists() and sum(r["event"] == "train" for r in read_log(log)) >= 3:
             break
         time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(60) == 0, process.stderr.read().decode()
+    process.send_signal(stop)
+    assert process.wait(60) == status, process.stderr.read().decode()  # `train && ship` stops
     end = read_log(log)[-1]
-    assert end["event"] == "end" and end["reason"] == "SIGTERM" and end["step"] >= 3
+    assert end["event"] == "end" and end["reason"] == stop.name and end["step"] >= 3
     assert checkpoint(tmp_path)["step"] == end["step"]
 
     resumed = tr.train(dataclasses.replace(settings, max_steps=end["step"] + 2), resume=True)
@@ -335,3 +342,101 @@ def test_init_refuses_a_wider_or_missing_network_and_batch_norm(data_dir, tmp_pa
     with pytest.raises(tr.SettingsError, match="--init with --batch-norm"):
         tr.train(tiny(data_dir, tmp_path / "k4", init=weights, batch_norm=True))
     assert not (tmp_path / "k4").exists()
+
+
+def test_a_run_in_use_is_refused_in_one_line(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path, max_steps=1))
+    with RunDir(tmp_path).claimed():  # as a run training there holds it
+        resumed = subprocess.run(
+            command("-m", "alphago_policy", "train", "--out", str(tmp_path), "--resume"),
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        with pytest.raises(RunInUse, match=f"process {os.getpid()} is training that run"):
+            tr.train(tiny(data_dir, tmp_path, max_steps=3), resume=True)
+    assert resumed.returncode == 2
+    assert resumed.stderr.splitlines() == [
+        f"error: {tmp_path} is in use: process {os.getpid()} is training that run; wait for it "
+        f"to end (or stop it), or give another --out"
+    ]
+    assert checkpoint(tmp_path)["step"] == 1
+
+
+def test_a_full_disk_is_refused_before_training_and_named_when_it_fills(
+    data_dir, tmp_path, monkeypatch, capsys
+):
+    real = shutil.disk_usage
+    with monkeypatch.context() as patch:
+        patch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=10**5))
+        with pytest.raises(OutputError, match=r"run: 0.1 MB free on its disk, .* MB needed"):
+            tr.train(tiny(data_dir, tmp_path / "run"))
+    assert not (tmp_path / "run").exists()
+
+    tr.train(tiny(data_dir, tmp_path / "run", max_steps=2))
+
+    def full(_descriptor):  # what the system says when the disk fills
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    parser = argparse.ArgumentParser()
+    tr.add_arguments(parser)
+    args = parser.parse_args(["--out", str(tmp_path / "run"), "--resume", "--max-steps", "4"])
+    assert tr.run(args) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (  # after the progress bar
+        f"error: {tmp_path / 'run' / 'checkpoint.pt'}: cannot write it (No space left on "
+        f"device); its previous version, if any, is kept"
+    )
+    assert checkpoint(tmp_path / "run")["step"] == 2
+
+
+def test_an_output_place_that_cannot_be_written_is_named(data_dir, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match=r"file/run: cannot write the run there \(Not a dir"):
+        tr.train(tiny(data_dir, tmp_path / "file" / "run"))
+
+
+def test_data_without_training_positions_is_refused_and_leaves_no_run(fixtures_dir, tmp_path):
+    from alphago_policy.prepare import PrepareSettings, prepare
+
+    games = (str(fixtures_dir / "games" / "tom-354460.sgf"),)
+    prepare(PrepareSettings(games, str(tmp_path / "data"), 1, fractions=(0.0, 0.5, 0.5)))
+    with pytest.raises(tr.SettingsError, match=r"data: its train split holds 0 positions, not one"):
+        tr.train(tiny(tmp_path / "data", tmp_path / "run"))
+    held_out = str(fixtures_dir / "held_out")  # only test-split games
+    with pytest.raises(tr.SettingsError, match=r"held_out: the game records hold no position of"):
+        tr.train(from_records(fixtures_dir, tmp_path / "run", data=held_out, window_files=5))
+    assert not (tmp_path / "run").exists()
+
+
+def test_init_takes_a_weights_file_without_a_card(data_dir, tmp_path):
+    tr.train(tiny(data_dir, tmp_path / "narrow", k=4, max_steps=1))
+    payload = torch.load(tmp_path / "narrow" / "policy_k4.pt", weights_only=True)
+    torch.save({**payload, "card": None}, tmp_path / "no_card.pt")
+    tr.train(tiny(data_dir, tmp_path / "wide", init=str(tmp_path / "no_card.pt"), max_steps=1))
+    origin = load_policy(tmp_path / "wide" / "policy_k8.pt").card["initialised_from"]
+    assert origin == {"weights": str(tmp_path / "no_card.pt"), "k": 4, "card": {}}
+
+
+def test_a_run_diverging_before_its_first_checkpoint_is_not_told_to_resume(data_dir, tmp_path):
+    with pytest.raises(tr.Diverged) as raised:
+        tr.train(tiny(data_dir, tmp_path, lr=1e30, warmup_steps=0, max_steps=6))
+    message = str(raised.value)
+    assert "no checkpoint was written. Start again with a lower rate (`--lr 1e+29`)" in message
+    assert "--resume" not in message
+
+
+def test_the_moving_average_resumes_exactly(data_dir, tmp_path):
+    whole = tr.train(tiny(data_dir, tmp_path / "whole", ema=0.9))
+    tr.train(tiny(data_dir, tmp_path / "parts", ema=0.9, max_steps=5))
+    resumed = tr.train(tiny(data_dir, tmp_path / "parts", ema=0.9), resume=True)
+    a, b = checkpoint(tmp_path / "whole"), checkpoint(tmp_path / "parts")
+    assert_same_state(a, b)
+    assert a["ema"].keys() == b["ema"].keys() and a["ema"]
+    assert all(torch.equal(tensor, b["ema"][name]) for name, tensor in a["ema"].items())
+    assert resumed["ema_val_loss"] == whole["ema_val_loss"]
+    averages = [load_policy(tmp_path / run / "ema_k8.pt") for run in ("whole", "parts")]
+    assert averages[0].card["validation_loss"] == whole["ema_val_loss"]
+    for name, tensor in averages[0].model.state_dict().items():
+        assert torch.equal(tensor, averages[1].model.state_dict()[name]), name
