@@ -40,6 +40,7 @@ from sgfmill import sgf
 from tqdm import tqdm
 
 from alphago_policy.analysis import wilson_interval
+from alphago_policy.cli import add_temperature, add_threads, add_weights, positive_int
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import load_policy
 from alphago_policy.workers import start_worker
@@ -52,6 +53,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 RECORDED = RESULTS / "vs_gnugo.md"
 KOMI = 7.5
 MOVE_CAP = "move cap"
+MOVE_CAP_DEFAULT = 400
 GNU_GO_DIED = "GNU Go exited"  # GNU Go 3.8 dies on a few positions: the game has no result
 VOID = "Void"
 ANCHORS = (
@@ -286,14 +288,28 @@ def _shown(path: Path) -> Path:
 
 def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--games", type=int, default=4)
-    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10")
-    parser.add_argument("--move-cap", type=int, default=400)
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
-    parser.add_argument("--jobs", type=int, default=1, help="games played at once")
+    parser.add_argument(
+        "--games", type=positive_int, default=4, help="games in the match (default 4)"
+    )
+    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10 (default 1)")
+    parser.add_argument(
+        "--move-cap",
+        type=positive_int,
+        default=MOVE_CAP_DEFAULT,
+        help=f"moves after which a game ends without two passes (default {MOVE_CAP_DEFAULT})",
+    )
+    add_temperature(parser)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="game n's seed is this and n: GNU Go's, the sampling's, the playouts' (default 0)",
+    )
+    add_weights(parser)
+    add_threads(parser, note="per job")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=1, help="games played at once (default 1)"
+    )
     parser.add_argument(
         "--record",
         action="store_true",
