@@ -44,7 +44,7 @@ from alphago_policy.cli import add_temperature, add_threads, add_weights, positi
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import load_policy
 from alphago_policy.workers import start_worker
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import command_line, machine, table, utc_now, write_atomically
 from benchmarks.gnugo import EngineError, GnuGo
 from sgf_data.coords import Move, from_gtp, to_gtp
 
@@ -209,7 +209,37 @@ def other_networks_games(match: Match, name: str) -> list[Path]:
     return stale
 
 
-def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
+def counted(number: int, noun: str) -> str:
+    """A count and its noun, plural unless there is one.
+
+    >>> counted(1, "loss"), counted(0, "win"), counted(2, "loss")
+    ('1 loss', '0 wins', '2 losses')
+    """
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def reproduce(match: Match, weights: str | None, recorded: bool) -> str:
+    """The command that plays this match again: with --record only for a recorded match (a
+    trial run again must not replace the recorded page).
+
+    >>> trial = reproduce(Match(2, 10, 400, 0.0, 0, Path("runs")), "w.pt", recorded=False)
+    >>> trial.removeprefix("python -m benchmarks.vs_gnugo ")
+    '--games 2 --level 10 --temperature 0 --seed 0 --weights w.pt --jobs 2'
+    """
+    words = ["--games", match.games, "--level", match.level]
+    words += ["--temperature", f"{match.temperature:g}", "--seed", match.seed]
+    if match.move_cap != MOVE_CAP_DEFAULT:
+        words += ["--move-cap", match.move_cap]
+    if weights is not None:
+        words += ["--weights", weights]
+    words += ["--jobs", 2, *(["--record"] if recorded else [])]
+    return command_line("vs_gnugo", list(map(str, words)))
+
+
+def report(
+    outcomes: list[Outcome], match: Match, description: str, trained: bool, command: str
+) -> str:
     wins = sum(o.network_won for o in outcomes)
     decided = sum(o.decided for o in outcomes)
     low, high = wilson_interval(wins, decided)
@@ -240,7 +270,8 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         f"alternating, move cap {match.move_cap}",
         f"- games saved as SGF in {_shown(match.out_dir)}",
         "",
-        f"**Network: {wins} wins, {decided - wins} losses of {decided} games with a result; "
+        f"**Network: {counted(wins, 'win')}, {counted(decided - wins, 'loss')} of "
+        f"{counted(decided, 'game')} with a result; "
         f"win rate {wins / max(decided, 1):.0%}, 95% Wilson interval "
         f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
         "",
@@ -273,9 +304,7 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         "",
         ANCHORS,
         "",
-        f"Reproduce: `python -m benchmarks.vs_gnugo --games {match.games} "
-        f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed} "
-        "--jobs 2 --record`",
+        f"Reproduce: `{command}`",
         "",
     ]
     return "\n".join(lines)
@@ -423,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     outcomes.sort(key=lambda o: o.number)
-    text = report(outcomes, match, policy.description, policy.trained)
+    command = reproduce(match, args.weights, args.record)
+    text = report(outcomes, match, policy.description, policy.trained, command)
     print(text)
     write_atomically(args.out, text)
     return 0
