@@ -466,11 +466,12 @@ def read_sgf_file(path: str) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise GTPError(f"cannot load file ({path}: {error.strerror or error})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise GTPError(f"cannot load file ({path} is {kind}: give one SGF file)")
     with os.fdopen(descriptor, "rb") as file:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise GTPError(f"cannot load file ({path} is {kind}: give one SGF file)")
         data = file.read(MAX_SGF_BYTES + 1)
     if len(data) > MAX_SGF_BYTES:
         raise GTPError(
