@@ -6,7 +6,8 @@
 Sabaki, Lizzie, GoGui or a Go server start this command and talk to it on stdin/stdout.
 Besides every required GTP command it answers `undo`, `showboard`, `final_score` and
 `final_status_list alive|dead|seki` (dead stones found by random playouts), the time and
-handicap commands, `loadsgf FILE [MOVE]`, `printsgf [FILE]`, and the analysis extensions of
+handicap commands, `loadsgf FILE [MOVE]` (one regular SGF file of up to 4 MiB: a directory,
+a device or a pipe is refused), `printsgf [FILE]`, and the analysis extensions of
 Leela Zero and KataGo (`lz-analyze`, `kata-analyze` with `ownership true`,
 `lz-genmove_analyze`, `kata-genmove_analyze`, with `avoid`/`allow`), which GUIs draw as the
 network's candidate moves.
@@ -23,7 +24,8 @@ stones the playouts find taken off.
 
 This module is the protocol only: the game and the network's move choice are
 `alphago_policy.game`'s, the analysis `alphago_policy.analysis`'s. No input stops it: a
-command that fails for any reason gets `? message`, and the engine goes on.
+command that fails for any reason gets `? message` (a line longer than 1 MiB too), and the
+engine goes on; at `quit` it exits at once.
 """
 
 from __future__ import annotations
