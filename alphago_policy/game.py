@@ -55,28 +55,52 @@ def choose_point(
     temperature: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> Point | None:
-    """The most probable allowed point, or one sampled from p^(1/T); None when none is allowed.
+    """The most probable allowed point (temperature 0), or one sampled from p^(1/T); None when
+    none is allowed. Any finite T > 0 works: p^(1/T) is taken in log space, relative to the
+    most probable point, so a tiny T is the most probable move and never a NaN.
 
     >>> p = np.array([[0.1, 0.6], [0.3, 0.0]])
     >>> choose_point(p, np.array([[True, True], [True, True]]))
     (0, 1)
     >>> choose_point(p, np.array([[True, False], [True, True]]))
     (1, 0)
+    >>> choose_point(p, np.ones((2, 2), dtype=bool), 1e-300)
+    (0, 1)
     >>> choose_point(p, np.zeros((2, 2), dtype=bool)) is None
     True
     """
+    if not (np.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"temperature must be a finite number of 0 or more, not {temperature}")
     weights = np.where(allowed, probabilities, 0.0).astype(np.float64).reshape(-1)
     if not allowed.any():
         return None
-    if temperature > 0 and weights.sum() > 0:
-        weights = weights ** (1.0 / temperature)
-        rng = rng or np.random.default_rng()
-        index = int(rng.choice(weights.size, p=weights / weights.sum()))
-    elif weights.max() > 0:
+    if weights.max() <= 0:  # the network gives every allowed point 0 (underflow): any will do
+        return divmod(int(np.flatnonzero(allowed.reshape(-1))[0]), probabilities.shape[1])
+    if temperature > 0:
+        index = int(
+            (rng or np.random.default_rng()).choice(weights.size, p=sharpened(weights, temperature))
+        )
+    else:
         index = int(weights.argmax())
-    else:  # the network gives every allowed point 0 (underflow): any allowed point will do
-        index = int(np.flatnonzero(allowed.reshape(-1))[0])
     return divmod(index, probabilities.shape[1])
+
+
+def sharpened(weights: np.ndarray, temperature: float) -> np.ndarray:
+    """`weights`^(1/T), normalised to sum to 1, computed in log space (no overflow, no NaN for
+    any T > 0); the zero weights stay 0.
+
+    >>> sharpened(np.array([0.2, 0.6, 0.2, 0.0]), 1.0).round(3).tolist()
+    [0.2, 0.6, 0.2, 0.0]
+    >>> sharpened(np.array([0.2, 0.6, 0.2, 0.0]), 1e-9).tolist()
+    [0.0, 1.0, 0.0, 0.0]
+    >>> sharpened(np.array([0.2, 0.6, 0.2, 0.0]), 1e9).round(3).tolist()
+    [0.333, 0.333, 0.333, 0.0]
+    """
+    positive = weights > 0
+    logs = np.log(weights[positive])
+    sharp = np.zeros_like(weights, dtype=np.float64)
+    sharp[positive] = np.exp((logs - logs.max()) / temperature)
+    return sharp / sharp.sum()
 
 
 def write_sgf(record: sgf.Sgf_game, path: str | os.PathLike) -> None:

@@ -6,14 +6,26 @@
 Sabaki, Lizzie, GoGui or a Go server start this command and talk to it on stdin/stdout.
 Besides every required GTP command it answers `undo`, `showboard`, `final_score` and
 `final_status_list alive|dead|seki` (dead stones found by random playouts), the time and
-handicap commands, `loadsgf FILE [MOVE]`, `printsgf [FILE]`, and the analysis extensions of
+handicap commands, `loadsgf FILE [MOVE]` (one regular SGF file of up to 4 MiB: a directory,
+a device or a pipe is refused), `printsgf [FILE]`, and the analysis extensions of
 Leela Zero and KataGo (`lz-analyze`, `kata-analyze` with `ownership true`,
 `lz-genmove_analyze`, `kata-genmove_analyze`, with `avoid`/`allow`), which GUIs draw as the
-network's candidate moves with the playouts' win rates.
+network's candidate moves.
+
+What the analysis numbers mean: a move's `prior` is the network's probability for it, its
+`visits` the random playouts run after it (shared in proportion to the priors, so the heat map
+is the network's); `ownership` is who owns each point at the end of the playouts of the
+position. The network has no value head and uniformly random playouts cannot tell who is
+winning an open game, so `winrate` and `lcb` read 0.5 and `scoreLead` 0 for every move (a
+flat line on a GUI's graph) until late in the game, when most points have an owner the
+playouts agree on (`alphago_policy.analysis.LATE_GAME`); from then on they are the share of
+the playouts after the move that the player wins, and the area count after it with the dead
+stones the playouts find taken off.
 
 This module is the protocol only: the game and the network's move choice are
 `alphago_policy.game`'s, the analysis `alphago_policy.analysis`'s. No input stops it: a
-command that fails for any reason gets `? message`, and the engine goes on.
+command that fails for any reason gets `? message` (a line longer than 1 MiB too), and the
+engine goes on; at `quit` it exits at once.
 """
 
 from __future__ import annotations
@@ -23,14 +35,16 @@ import contextlib
 import math
 import os
 import queue
+import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from alphago_policy.analysis import Analysis
+from alphago_policy.cli import add_temperature, add_threads, add_weights, positive_int
 from alphago_policy.game import (
     PLAYOUTS,
     RESIGN,
@@ -41,12 +55,16 @@ from alphago_policy.game import (
     warm_up,
     write_sgf,
 )
-from sgf_data import IllegalMove, read_games
+from sgf_data import IllegalMove
+from sgf_data.archives import SgfFile
 from sgf_data.coords import BOARD_SIZE, Point, from_gtp, to_gtp
+from sgf_data.reader import LoadSummary, games_of
 from sgf_data.scoring import format_result
 
 ANALYSIS_MOVES = 20  # candidate moves an analysis lists unless told otherwise
 DEFAULT_INTERVAL = 1.0  # seconds between analysis lines when the command gives none
+MAX_SGF_BYTES = 4 * 2**20  # loadsgf reads one game: a game record is a few KB
+MAX_LINE_BYTES = 2**20  # a longer command line is refused (GTP lines are a few dozen bytes)
 LEELA_ZERO_VERSION = "0.17"  # the Leela Zero whose lz-analyze output ours follows (--lizzie)
 
 # GTP's fixed handicap placements on 19x19 (GTP 2 specification, section 4.1.1).
@@ -254,14 +272,14 @@ class Server:
 
 
 @dataclass
-class Stream:
-    """A reply written in parts: analysis lines (`write` gets a writer and `interrupted`, which
+class StreamedReply:
+    """A reply written in parts: analysis lines (`run` gets a writer and `interrupted`, which
     waits up to a time for the next command and says whether one came)."""
 
     run: Callable[[Callable[[str], None], Callable[[float], bool]], None]
 
 
-Handler = Callable[[Server, list[str]], "str | Stream"]
+Handler = Callable[[Server, list[str]], "str | StreamedReply"]
 COMMANDS: dict[str, Handler] = {}
 PROTOCOL_ONLY = {"protocol_version", "name", "version", "known_command", "list_commands", "quit"}
 
@@ -442,18 +460,42 @@ def _set_free_handicap(server: Server, args: list[str]) -> str:
     return ""
 
 
+def read_sgf_file(path: str) -> bytes:
+    """The bytes of the SGF file `path`; GTPError unless it is a regular file of at most
+    MAX_SGF_BYTES (a directory, a device such as /dev/zero or a pipe could read forever or
+    block the engine). Opened without blocking, then checked, so a pipe never stalls it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise GTPError(f"cannot load file ({path}: {error.strerror or error})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise GTPError(f"cannot load file ({path} is {kind}: give one SGF file)")
+    with os.fdopen(descriptor, "rb") as file:
+        data = file.read(MAX_SGF_BYTES + 1)
+    if len(data) > MAX_SGF_BYTES:
+        raise GTPError(
+            f"cannot load file ({path} is larger than {MAX_SGF_BYTES // 2**20} MiB: "
+            "give an SGF file of one game)"
+        )
+    return data
+
+
 @command("loadsgf")
 def _loadsgf(server: Server, args: list[str]) -> str:
-    """`loadsgf FILE [MOVE]`: the position before move MOVE (default: after the last move)."""
+    """`loadsgf FILE [MOVE]`: the position before move MOVE (default: after the last move) of
+    the file's first usable game."""
     if len(args) not in (1, 2):
         raise GTPError("syntax error (loadsgf FILE [MOVE])")
     moves = parse_int(args[1], "move number") - 1 if len(args) == 2 else None
-    try:
-        record = next(iter(read_games(args[0])), None)
-    except (OSError, ValueError) as error:
-        raise GTPError(f"cannot load file ({error})") from None
+    summary = LoadSummary()
+    games = games_of([SgfFile(args[0], read_sgf_file(args[0]))], summary)
+    record = next(games, None)
     if record is None:
-        raise GTPError(f"cannot load file ({args[0]}: no usable 19x19 game in it)")
+        why = f": {summary.skipped[0].reason}" if summary.skipped else ""
+        raise GTPError(f"cannot load file ({args[0]}: no usable 19x19 game in it{why})")
     server.game.load(record, moves)
     return ""
 
@@ -481,24 +523,29 @@ def _analysis(server: Server, args: list[str]) -> tuple[AnalyzeRequest, Analysis
 
 def lz_info(analysis: Analysis) -> str:
     """Leela Zero 0.17's `info` line: winrate, prior and lcb in 1/10000, the player's view."""
-    return " ".join(
-        f"info move {to_gtp(c.point)} visits {c.visits} winrate {round(10000 * c.winrate)} "
-        f"prior {round(10000 * c.prior)} lcb {round(10000 * c.lcb)} order {rank} "
-        f"pv {to_gtp(c.point)}"
-        for rank, c in enumerate(analysis.candidates)
-    )
+    parts = []
+    for rank, c in enumerate(analysis.candidates):
+        verdict = analysis.verdict(c)
+        parts.append(
+            f"info move {to_gtp(c.point)} visits {c.visits} "
+            f"winrate {round(10000 * verdict.winrate)} prior {round(10000 * c.prior)} "
+            f"lcb {round(10000 * verdict.lcb)} order {rank} pv {to_gtp(c.point)}"
+        )
+    return " ".join(parts)
 
 
 def kata_info(analysis: Analysis, ownership: bool) -> str:
     """KataGo's `info` line: win rates in [0, 1], scores in points, the player's view; then
     the ownership of every point, A19 to T1, when asked for."""
-    parts = [
-        f"info move {to_gtp(c.point)} visits {c.visits} winrate {c.winrate:.6f} "
-        f"scoreMean {c.score_lead:.3f} scoreStdev {c.score_stdev:.3f} "
-        f"scoreLead {c.score_lead:.3f} prior {c.prior:.6f} lcb {c.lcb:.6f} order {rank} "
-        f"pv {to_gtp(c.point)}"
-        for rank, c in enumerate(analysis.candidates)
-    ]
+    parts = []
+    for rank, c in enumerate(analysis.candidates):
+        verdict = analysis.verdict(c)
+        parts.append(
+            f"info move {to_gtp(c.point)} visits {c.visits} winrate {verdict.winrate:.6f} "
+            f"scoreMean {verdict.score_lead:.3f} scoreStdev {verdict.score_stdev:.3f} "
+            f"scoreLead {verdict.score_lead:.3f} prior {c.prior:.6f} lcb {verdict.lcb:.6f} "
+            f"order {rank} pv {to_gtp(c.point)}"
+        )
     if ownership:
         plane = analysis.ownership()[::-1]  # row 18 (the top line) first
         parts.append("ownership " + " ".join(f"{value:.4f}" for value in plane.reshape(-1)))
@@ -506,7 +553,7 @@ def kata_info(analysis: Analysis, ownership: bool) -> str:
 
 
 def _analyze(kata: bool) -> Handler:
-    def handler(server: Server, args: list[str]) -> Stream:
+    def handler(server: Server, args: list[str]) -> StreamedReply:
         request, analysis = _analysis(server, args)
 
         def run(write: Callable[[str], None], interrupted: Callable[[float], bool]) -> None:
@@ -520,13 +567,13 @@ def _analyze(kata: bool) -> Handler:
                 if interrupted(wait):
                     return
 
-        return Stream(run)
+        return StreamedReply(run)
 
     return handler
 
 
 def _genmove_analyze(kata: bool) -> Handler:
-    def handler(server: Server, args: list[str]) -> Stream:
+    def handler(server: Server, args: list[str]) -> StreamedReply:
         request, analysis = _analysis(server, args)
 
         def run(write: Callable[[str], None], interrupted: Callable[[float], bool]) -> None:
@@ -535,7 +582,7 @@ def _genmove_analyze(kata: bool) -> Handler:
             choice = server.game.genmove(request.colour, request.avoid)
             write(f"play {_vertex(choice)}")
 
-        return Stream(run)
+        return StreamedReply(run)
 
     return handler
 
@@ -555,7 +602,7 @@ class Reply:
 
     name: str
     head: str
-    body: str | Stream
+    body: str | StreamedReply
 
 
 def respond(server: Server, line: str) -> Reply | None:
@@ -582,9 +629,17 @@ def respond(server: Server, line: str) -> Reply | None:
     return Reply(name, f"={tag}", body)
 
 
+class TooLong:
+    """In place of a line longer than MAX_LINE_BYTES: its bytes were dropped as they came."""
+
+
+TOO_LONG = TooLong()
+
+
 class LineReader:
     """Command lines from a binary stream, read by a thread so that an analysis can stream
-    while waiting for the next command; bytes are decoded as UTF-8, bad bytes replaced.
+    while waiting for the next command; bytes are decoded as UTF-8, bad bytes replaced, and a
+    line longer than MAX_LINE_BYTES comes as TOO_LONG.
 
     The thread reads the file descriptor itself (`os.read`), not the buffered stream, so
     that it holds no lock of the interpreter's while it waits: the engine can exit at `quit`
@@ -592,15 +647,15 @@ class LineReader:
     """
 
     def __init__(self, stream: BinaryIO) -> None:
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._next: str | None = None
+        self._lines: queue.Queue[str | TooLong | None] = queue.Queue()
+        self._next: str | TooLong | None = None
         self._has_next = False
         threading.Thread(target=self._read, args=(stream,), daemon=True).start()
 
     def _read(self, stream: BinaryIO) -> None:
         try:
-            for raw in _raw_lines(stream):
-                self._lines.put(raw.decode("utf-8", errors="replace"))
+            for raw in split_lines(_chunks(stream), MAX_LINE_BYTES):
+                self._lines.put(TOO_LONG if raw is None else raw.decode("utf-8", "replace"))
         finally:
             self._lines.put(None)
 
@@ -616,7 +671,7 @@ class LineReader:
             self._has_next = True
         return True
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | TooLong]:
         while True:
             if not self._has_next:
                 self._next, self._has_next = self._lines.get(), True
@@ -626,20 +681,44 @@ class LineReader:
             yield line
 
 
-def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
-    """The lines of `stream`, read from its file descriptor when it has one."""
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """The bytes of `stream` as they come, read from its file descriptor when it has one."""
     try:
         descriptor = stream.fileno()
     except (AttributeError, OSError):  # an in-memory stream
-        yield from stream
-        return
-    pending = b""
-    while chunk := os.read(descriptor, 65536):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        yield from lines
-    if pending:
-        yield pending
+        return iter(lambda: stream.read(65536), b"")
+    return iter(lambda: os.read(descriptor, 65536), b"")
+
+
+def split_lines(chunks: Iterable[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of a byte stream that comes in `chunks` (without their newline), in time and
+    memory linear in its length; None for a line longer than `limit` bytes, whose bytes are
+    dropped as they come.
+
+    >>> list(split_lines([b"na", b"me\\nplay b D4\\nqu", b"it"], 8))
+    [b'name', None, b'quit']
+    """
+    line, too_long = bytearray(), False
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            too_long = too_long or len(line) + end - start > limit
+            yield None if too_long else bytes(line + chunk[start:end])
+            line, too_long, start = bytearray(), False, end + 1
+        if not too_long:
+            line += chunk[start:]
+            too_long = len(line) > limit
+            if too_long:
+                line = bytearray()
+    if too_long:
+        yield None
+    elif line:
+        yield bytes(line)
+
+
+TOO_LONG_REPLY = Reply(
+    "", "?", f"syntax error (a line longer than {MAX_LINE_BYTES:,} bytes: its bytes were dropped)"
+)
 
 
 def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
@@ -656,10 +735,10 @@ def serve(server: Server, stdin: BinaryIO, stdout: BinaryIO) -> None:
 
     lines = LineReader(stdin)
     for line in lines:
-        reply = respond(server, line)
+        reply = TOO_LONG_REPLY if isinstance(line, TooLong) else respond(server, line)
         if reply is None:
             continue
-        if isinstance(reply.body, Stream):
+        if isinstance(reply.body, StreamedReply):
             write(reply.head + "\n")
             reply.body.run(lambda text: write(text + "\n") if text else None, lines.waiting)
             write("\n")
@@ -693,13 +772,6 @@ def _warm_up(server: Server) -> bool:
         server.ready.set()
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of 1 or more."""
-    if not _is_integer(text) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer of 1 or more, not {text!r}")
-    return int(text)
-
-
 def points(text: str) -> float:
     """An argparse type: a finite number of points, 0 or more."""
     try:
@@ -712,15 +784,8 @@ def points(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--weights", help="weights file (default: the shipped weights, else a random network)"
-    )
-    parser.add_argument(
-        "--temperature",
-        type=float,
-        default=0.0,
-        help="0 plays the most probable move; T > 0 samples from p^(1/T) (default 0)",
-    )
+    add_weights(parser)
+    add_temperature(parser)
     parser.add_argument("--seed", type=int, help="random seed: sampling and playouts")
     parser.add_argument(
         "--playouts",
@@ -748,12 +813,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compile the engine's kernels into numba's cache, say how long it took, and exit: "
         "run once after installing, so that a GUI's first genmove is answered at once",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch CPU threads; 1 is fastest for one position at a time (default 1; "
-        "see benchmarks/results/genmove.md)",
+    add_threads(
+        parser,
+        note="1 is fastest for one position at a time (see benchmarks/results/genmove.md)",
     )
 
 
@@ -777,12 +839,20 @@ def run(args: argparse.Namespace) -> int:
         return 0 if _warm_up(Server(game)) else 1
     server = Server(game, lizzie=args.lizzie)
     server.ready.clear()
-    warming = threading.Thread(target=_warm_up, args=(server,), daemon=True)
-    warming.start()
+    threading.Thread(target=_warm_up, args=(server,), daemon=True).start()
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the GUI went away
         serve(server, sys.stdin.buffer, sys.stdout.buffer)
-    warming.join(timeout=120)  # a compilation cut short would leave numba's cache torn
-    return 0
+    exit_now(0)
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process at once, its output flushed: a GUI kills an engine that is not gone soon
+    after `quit` (Sabaki after 3 s), and tearing torch and numba down takes seconds. A warm-up
+    still compiling is cut short safely: numba writes each cache file whole or not at all."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,7 +143,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, Any]:
             f"writes its weights as RUN_DIR/policy_k<k>.pt beside checkpoint.pt). {_HOW_TO_GET}"
         )
     if not isinstance(payload.get("card"), dict):
-        payload["card"] = {}  # a file written without its card: the weights still play
+        payload["card"] = {}  # a card of None says nothing of the network, which still plays
     return payload
 
 
@@ -198,33 +198,64 @@ def legal_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
 
 def describe(k: int, card: Mapping[str, Any]) -> str:
     """One line for GTP `name` and the board: what network this is, how good, trained where.
+    Its accuracy is the test figure `ship` measured (top-1 on games never trained on) when the
+    card has one, else the validation figure of training.
 
     >>> describe(192, {"trained": False})
     'AlphaGo SL policy k=192, untrained (random) network'
     >>> describe(64, {"steps": 8000, "validation_accuracy": 0.391, "machine": "a 2-core CPU"})
     'AlphaGo SL policy k=64, 8,000 steps, 39.1% validation top-1, trained on a 2-core CPU'
+    >>> describe(64, {"validation_accuracy": 0.4845, "test_games": "the first 500 of the split",
+    ...               "test": [{"phase": "moves 1-50", "top1": 0.51},
+    ...                        {"phase": "all", "top1": 0.48907}]})
+    'AlphaGo SL policy k=64, 48.9% top-1 on test games (the first 500 of the split)'
     >>> describe(128, {"steps": 900, "initialised_from": {"k": 64, "card": {"steps": 47062}}})
     'AlphaGo SL policy k=128, 900 steps, widened from a k=64 network of 47,062 steps'
     >>> describe(192, {"steps": 50, "initialised_from": {"k": 192, "card": {"steps": 900}}})
     'AlphaGo SL policy k=192, 50 steps, continued from a k=192 network of 900 steps'
+    >>> describe(8, {"steps": "many", "initialised_from": {"card": None}, "machine": None})
+    'AlphaGo SL policy k=8'
     """
     parts = [f"AlphaGo SL policy k={k}"]
     if not card.get("trained", True):
         parts.append(UNTRAINED)
-    if "steps" in card:
+    if _is_number(card.get("steps")):
         parts.append(f"{card['steps']:,} steps")
-    origin = card.get("initialised_from")
-    if origin:
-        steps = origin["card"].get("steps")
-        how = "widened" if origin["k"] < k else "continued"
-        parts.append(
-            f"{how} from a k={origin['k']} network" + (f" of {steps:,} steps" if steps else "")
-        )
-    if "validation_accuracy" in card:
+    parts += _origin(k, card.get("initialised_from"))
+    test = _test_top1(card)
+    if test is not None:
+        games = card.get("test_games")
+        parts.append(f"{100 * test:.1f}% top-1 on test games" + (f" ({games})" if games else ""))
+    elif _is_number(card.get("validation_accuracy")):
         parts.append(f"{100 * card['validation_accuracy']:.1f}% validation top-1")
-    if "machine" in card:
+    if isinstance(card.get("machine"), str):
         parts.append(f"trained on {card['machine']}")
     return ", ".join(parts)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _origin(k: int, origin: Any) -> list[str]:
+    """The words for the network a run started from (`train --init`), if the card says."""
+    if not isinstance(origin, Mapping) or not _is_number(origin.get("k")):
+        return []
+    card = origin.get("card")
+    steps = card.get("steps") if isinstance(card, Mapping) else None
+    how = "widened" if origin["k"] < k else "continued"
+    of = f" of {steps:,} steps" if _is_number(steps) else ""
+    return [f"{how} from a k={origin['k']} network{of}"]
+
+
+def _test_top1(card: Mapping[str, Any]) -> float | None:
+    """The top-1 accuracy over all test positions that `ship` wrote in the card, if any."""
+    rows = card.get("test")
+    if not isinstance(rows, list):
+        return None
+    overall = [row for row in rows if isinstance(row, Mapping) and row.get("phase") == "all"]
+    top1 = overall[-1].get("top1") if overall else None
+    return float(top1) if _is_number(top1) else None
 
 
 def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> Policy:
@@ -240,7 +271,7 @@ def load_policy(path: str | os.PathLike | None = None, device: str = "cpu") -> P
     path = DEFAULT_WEIGHTS if path is None else Path(path)
     payload = read_weights(path)
     settings = payload.get("options", {"k": payload.get("k")})
-    name, card = payload.get("architecture", ARCHITECTURE), dict(payload.get("card") or {})
+    name, card = payload.get("architecture", ARCHITECTURE), dict(payload["card"])
     state = payload["state_dict"]
     broken = non_finite(state)
     if broken:

@@ -28,7 +28,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import add_threads, fail, positive_int
 from alphago_policy.runlog import LOG, read_log
 from alphago_policy.runtime import cpu_has_bf16
 from alphago_policy.train import Diverged, Settings, SettingsError, train
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=positive_int, default=32, help="filters per layer")
     parser.add_argument("--steps", type=positive_int, default=800, help="steps per run")
     parser.add_argument("--batch", type=positive_int, default=256, help="positions per step")
-    parser.add_argument("--threads", type=positive_int, default=2, help="torch threads")
+    add_threads(parser, default=2)
     parser.add_argument("--eval-positions", type=positive_int, default=20_000)
     add_output_arguments(parser)
     args = parser.parse_args(argv)

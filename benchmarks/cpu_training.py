@@ -15,6 +15,7 @@ import argparse
 import torch
 
 from alphago_policy import train as tr
+from alphago_policy.cli import add_threads
 from alphago_policy.runtime import cpu_has_bf16
 from benchmarks.common import (
     add_output_arguments,
@@ -33,7 +34,7 @@ COLUMNS = ["threads", "k", "float32 positions/s", "bf16 positions/s", "bf16 gain
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, nargs="+", default=[32, 64, 128, 192])
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    add_threads(parser, default=[1, 2], note="each count in turn", many=True)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=4, help="timed steps per figure")
     add_output_arguments(parser)

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alphago_policy.cli import add_threads, add_weights
 from alphago_policy.game import Game
 from alphago_policy.policy import load_policy
 from benchmarks.common import machine, page, publish, table
@@ -164,10 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--games", type=int, default=4)
     parser.add_argument("--every", type=int, default=40, help="ply step between positions")
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 10], help="GNU Go levels")
-    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
-    parser.add_argument(
-        "--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts to compare"
-    )
+    add_weights(parser)
+    add_threads(parser, default=[1, 2], note="the counts to compare", many=True)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--record", action="store_true", help="write the results to --out")
     args = parser.parse_args(argv)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from alphago_policy.cli import add_device, add_threads, checked_device, fail
 from alphago_policy.policy import Policy, build
 from benchmarks.common import (
     add_output_arguments,
@@ -141,16 +142,19 @@ def section(device: torch.device, k: int, batch: int, rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    add_device(parser, default="cpu")
     parser.add_argument("--k", type=int, default=192)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    add_threads(parser, default=None)
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    try:
+        device = torch.device(checked_device(args.device))
+    except ValueError as error:
+        return fail(error)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     rows = measure(args.k, device, args.batch, args.repeats)

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from alphago_policy import encoding, layout
+from alphago_policy.cli import add_device, add_threads, checked_device
 from alphago_policy.dataset import PositionDataset, make_loader
 from alphago_policy.layout import ARRAY_DTYPES, SPLITS, shard_name, shard_path
 from alphago_policy.symmetries import NUM_SYMMETRIES, transform
@@ -336,23 +337,22 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=Path("data/tom-9d-2003"),
         help="a prepared data directory (default: data/tom-9d-2003 of the checkout's root)",
     )
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    add_device(parser, default="cpu")
     parser.add_argument(
         "--seconds", type=float, default=1.0, help="per timing window (best of 3 per row)"
     )
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--feature-positions", type=int, default=2000)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch CPU threads (1: the steadiest figures on a machine shared with other jobs)",
-    )
+    add_threads(parser, note="1: the steadiest figures on a machine shared with other jobs")
     add_output_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        device = checked_device(args.device)
+    except ValueError as error:
+        parser.error(str(error))
     return Settings(
         args.data,
-        args.device,
+        device,
         args.seconds,
         tuple(args.batch_sizes),
         args.feature_positions,

@@ -27,6 +27,7 @@ import torch
 
 import cnn
 from alphago_policy import train as tr
+from alphago_policy.cli import add_device, add_threads, checked_device, fail
 from alphago_policy.dataset import make_loader
 from alphago_policy.policy import ARCHITECTURE, build
 from benchmarks.common import (
@@ -101,7 +102,7 @@ def step_rate(settings: tr.Settings, device, batch: int, data, warmup: int, step
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    add_device(parser, default="cpu")
     parser.add_argument("--k", type=int, default=192)
     parser.add_argument(
         "--batch", type=int, nargs="+", help="batch sizes (cpu: 16; cuda: 256 1024)"
@@ -109,12 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, help="timed steps per batch size (cpu 3, cuda 30)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the network")
     parser.add_argument("--data", help="a prepared data directory: time the real loader too")
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    add_threads(parser, default=None)
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    try:
+        device = torch.device(checked_device(args.device))
+    except ValueError as error:
+        return fail(error)
     gpu = device.type == "cuda"
     if gpu:
         torch.backends.cudnn.benchmark = True

@@ -40,10 +40,11 @@ from sgfmill import sgf
 from tqdm import tqdm
 
 from alphago_policy.analysis import wilson_interval
+from alphago_policy.cli import add_temperature, add_threads, add_weights, positive_int
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import load_policy
 from alphago_policy.workers import start_worker
-from benchmarks.common import machine, page, table, write_atomically
+from benchmarks.common import command_line, machine, page, shown, table, write_atomically
 from benchmarks.gnugo import EngineError, GnuGo
 from sgf_data.coords import Move, from_gtp, to_gtp
 
@@ -52,6 +53,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 RECORDED = RESULTS / "vs_gnugo.md"
 KOMI = 7.5
 MOVE_CAP = "move cap"
+MOVE_CAP_DEFAULT = 400
 GNU_GO_DIED = "GNU Go exited"  # GNU Go 3.8 dies on a few positions: the game has no result
 VOID = "Void"
 ANCHORS = (
@@ -207,7 +209,37 @@ def other_networks_games(match: Match, name: str) -> list[Path]:
     return stale
 
 
-def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
+def counted(number: int, noun: str) -> str:
+    """A count and its noun, plural unless there is one.
+
+    >>> counted(1, "loss"), counted(0, "win"), counted(2, "loss")
+    ('1 loss', '0 wins', '2 losses')
+    """
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def reproduce(match: Match, weights: str | None, recorded: bool) -> str:
+    """The command that plays this match again: with --record only for a recorded match (a
+    trial run again must not replace the recorded page).
+
+    >>> trial = reproduce(Match(2, 10, 400, 0.0, 0, Path("runs")), "w.pt", recorded=False)
+    >>> trial.removeprefix("python -m benchmarks.vs_gnugo ")
+    '--games 2 --level 10 --temperature 0 --seed 0 --weights w.pt --jobs 2'
+    """
+    words = ["--games", match.games, "--level", match.level]
+    words += ["--temperature", f"{match.temperature:g}", "--seed", match.seed]
+    if match.move_cap != MOVE_CAP_DEFAULT:
+        words += ["--move-cap", match.move_cap]
+    if weights is not None:
+        words += ["--weights", weights]
+    words += ["--jobs", 2, *(["--record"] if recorded else [])]
+    return command_line("vs_gnugo", list(map(str, words)))
+
+
+def report(
+    outcomes: list[Outcome], match: Match, description: str, trained: bool, command: str
+) -> str:
     wins = sum(o.network_won for o in outcomes)
     decided = sum(o.decided for o in outcomes)
     low, high = wilson_interval(wins, decided)
@@ -225,9 +257,10 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
             f"opponent: GNU Go level {match.level} (--chinese-rules)",
             f"rules: 19x19, area scoring by GNU Go's final_score, komi {KOMI:g}, colours "
             f"alternating, move cap {match.move_cap}",
-            f"games saved as SGF in {_shown(match.out_dir)}",
+            f"games saved as SGF in {shown(match.out_dir)}",
         ],
-        f"**Network: {wins} wins, {decided - wins} losses of {decided} games with a result; "
+        f"**Network: {counted(wins, 'win')}, {counted(decided - wins, 'loss')} of "
+        f"{counted(decided, 'game')} with a result; "
         f"win rate {wins / max(decided, 1):.0%}, 95% Wilson interval "
         f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
         f"{proper} of {len(outcomes)} games ({proper / max(len(outcomes), 1):.0%}) ended by two"
@@ -255,8 +288,7 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         ),
         ANCHORS,
         host=machine(),
-        command=f"python -m benchmarks.vs_gnugo --games {match.games} --level {match.level} "
-        f"--temperature {match.temperature:g} --seed {match.seed} --jobs 2 --record",
+        command=command,
         intro=None
         if trained
         else "**Untrained random network: a baseline for the harness, not a measure of the "
@@ -264,25 +296,34 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
     )
 
 
-def _shown(path: Path) -> Path:
-    """A path relative to the checkout when it lies inside it."""
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-
-
 def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--games", type=int, default=4)
-    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10")
-    parser.add_argument("--move-cap", type=int, default=400)
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
-    parser.add_argument("--jobs", type=int, default=1, help="games played at once")
+    parser.add_argument(
+        "--games", type=positive_int, default=4, help="games in the match (default 4)"
+    )
+    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10 (default 1)")
+    parser.add_argument(
+        "--move-cap",
+        type=positive_int,
+        default=MOVE_CAP_DEFAULT,
+        help=f"moves after which a game ends without two passes (default {MOVE_CAP_DEFAULT})",
+    )
+    add_temperature(parser)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="game n's seed is this and n: GNU Go's, the sampling's, the playouts' (default 0)",
+    )
+    add_weights(parser)
+    add_threads(parser, note="per job")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=1, help="games played at once (default 1)"
+    )
     parser.add_argument(
         "--record",
         action="store_true",
-        help=f"a match to keep: the summary to {_shown(RECORDED)}, the games beside it",
+        help=f"a match to keep: the summary to {shown(RECORDED)}, the games beside it",
     )
     parser.add_argument(
         "--out-dir",
@@ -372,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = other_networks_games(match, policy.description)
     if stale:
         print(
-            f"{_shown(match.out_dir)}: {len(stale)} saved games were played by another network; "
+            f"{shown(match.out_dir)}: {len(stale)} saved games were played by another network; "
             f"this match of {policy.description} plays them again",
             file=sys.stderr,
         )
@@ -386,13 +427,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         saved = sum(game_path(match, n).exists() for n in numbers)
         print(
-            f"interrupted: {saved} of {match.games} games saved in {_shown(match.out_dir)}; "
+            f"interrupted: {saved} of {match.games} games saved in {shown(match.out_dir)}; "
             "run the same command again to play the others",
             file=sys.stderr,
         )
         return 130
     outcomes.sort(key=lambda o: o.number)
-    text = report(outcomes, match, policy.description, policy.trained)
+    command = reproduce(match, args.weights, args.record)
+    text = report(outcomes, match, policy.description, policy.trained, command)
     print(text)
     write_atomically(args.out, text)
     return 0

@@ -63,8 +63,21 @@ def parse_options(name: str, words: Sequence[str]) -> dict[str, object]:
             raise SystemExit(f"{name} has no option --{word[2:]}; its options: {known}")
         if not words:
             raise SystemExit(f"option {word} needs a value")
-        options[key] = type(defaults[key])(words.pop(0))
+        options[key] = typed(word, words.pop(0), defaults[key])
     return options
+
+
+def typed(flag: str, text: str, default: object) -> object:
+    """An option's value read as the type of its default.
+
+    >>> typed("--k", "128", 192), typed("--dropout", "0.2", 0.5)
+    (128, 0.2)
+    """
+    try:
+        return type(default)(text)
+    except ValueError:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise SystemExit(f"error: {flag} expects {kind}, not {text!r}") from None
 
 
 def list_architectures() -> str:
@@ -131,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("receptive-field", "each layer's receptive field, jump and output size"),
     ):
         sub = commands.add_parser(command, help=text)
-        sub.add_argument("name", choices=available(), metavar="NAME")
+        sub.add_argument("name", metavar="NAME", help="an architecture of `python -m cnn list`")
         sub.add_argument("--input", type=parse_input_size, help="DxHxW, e.g. 3x224x224")
         sub.add_argument("--all", action="store_true", help="also list activations and dropouts")
         sub.add_argument(
@@ -159,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(summary(model, args.input, all_layers=args.all).table())
             else:
                 print(receptive_fields(model, args.input).table(all_layers=args.all))
+    except KeyError as error:  # an unknown name: the registry's message names close ones
+        raise SystemExit(f"error: {error.args[0]}") from error
     except MissingDependency as error:
         raise SystemExit(
             f"error: python -m cnn {args.command} needs {error.package}: {error.install}"

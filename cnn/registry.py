@@ -82,6 +82,23 @@ def build(name: str, **options: object) -> nn.Module:
             f"{name} does not take option(s) {', '.join(sorted(unknown))}; "
             f"its options are: {', '.join(f'{k}={v!r}' for k, v in found.options().items())}"
         )
+    for option, value in options.items():
+        check_option(name, option, value, found.options()[option])
     model = found.builder(**options)
     model.arch = name
     return model
+
+
+def check_option(name: str, option: str, value: object, default: object) -> None:
+    """ValueError for a count option (one whose default is a whole number: ``k``,
+    ``num_classes``, ``layers``...) that is not a whole number of at least 1: a network with
+    none of them would build, then fail far from the cause.
+
+    >>> check_option("alphago_policy", "k", 0, 192)
+    Traceback (most recent call last):
+    ValueError: alphago_policy: k must be a whole number of at least 1, not 0
+    """
+    if isinstance(default, bool) or not isinstance(default, int):
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}: {option} must be a whole number of at least 1, not {value!r}")

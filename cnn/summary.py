@@ -79,18 +79,30 @@ class Summary:
         raise KeyError(f"{self.name} has no unit named {name!r}")
 
     def table(self) -> str:
-        """The summary as a text table."""
+        """The summary as a text table; a column widens to its longest entry, so that columns
+        never run together (a huge input's mult-adds)."""
         d, h, w = self.input_size
-        lines = [
-            f"{self.name}: input {volume(w, h, d)}",
-            f"{'layer':<14}{'type':<22}{'output':>14}{'params':>14}{'mult-adds':>17}",
+        rows = [
+            (row.name, row.layer, row.volume, f"{row.params:,}", f"{row.macs:,}")
+            for row in self.rows
         ]
-        for row in self.rows:
-            lines.append(
-                f"{row.name:<14}{row.layer:<22}{row.volume:>14}{row.params:>14,}{row.macs:>17,}"
+        total = ("total", "", "", f"{self.params:,}", f"{self.macs:,}")
+        widths = [
+            max(minimum, *(len(row[column]) + gap for row in [*rows, total]))
+            for column, (minimum, gap) in enumerate(((14, 1), (22, 1), (14, 2), (14, 2), (17, 2)))
+        ]
+        name, kind, output, params, macs = widths
+
+        def line(cells: tuple[str, ...]) -> str:
+            first, second, third, fourth, fifth = cells
+            return (
+                f"{first:<{name}}{second:<{kind}}{third:>{output}}{fourth:>{params}}{fifth:>{macs}}"
             )
-        lines.append(f"{'total':<50}{self.params:>14,}{self.macs:>17,}")
-        return "\n".join(lines)
+
+        header = ("layer", "type", "output", "params", "mult-adds")
+        return "\n".join(
+            [f"{self.name}: input {volume(w, h, d)}", *map(line, [header, *rows, total])]
+        )
 
     def __str__(self) -> str:
         return self.table()

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from alphago_policy.game import RESIGN, RESIGN_MOVES, Game, GameError, urgent_points
+from alphago_policy.game import (
+    RESIGN,
+    RESIGN_MOVES,
+    Game,
+    GameError,
+    choose_point,
+    urgent_points,
+)
 from alphago_policy.policy import load_policy
 from sgf_data import Position, read_games
 from sgf_data.coords import to_gtp
@@ -81,6 +90,31 @@ def test_genmove_plays_the_most_probable_move(policy):
 def test_genmove_samples_with_temperature(policy):
     moves = {Game(policy, temperature=1.0, seed=seed).genmove("b") for seed in range(5)}
     assert len(moves) > 1
+
+
+@pytest.mark.parametrize("temperature", [0.001, 1e-9, 1e-300])
+def test_a_small_temperature_plays_the_most_probable_move(policy, temperature):
+    """p^(1/T) of the network's probabilities underflows for a small T: the sampling must not
+    end in NaN, and what it picks is the most probable move."""
+    game, best = Game(policy, temperature, seed=1), Game(policy)
+    assert game.genmove("b") == best.genmove("b")
+    assert game.genmove("w") == best.genmove("w")
+
+
+def test_sampling_never_picks_a_point_not_allowed(policy):
+    """However high the temperature, only allowed points (0 elsewhere) are drawn."""
+    probabilities = policy.probabilities(Game(policy).position)
+    allowed = np.zeros((19, 19), dtype=bool)
+    allowed[3, 3] = allowed[15, 15] = True
+    rng = np.random.default_rng(0)
+    picks = {choose_point(probabilities, allowed, 1e300, rng) for _ in range(50)}
+    assert picks == {(3, 3), (15, 15)}
+
+
+@pytest.mark.parametrize("temperature", [math.nan, math.inf, -1.0])
+def test_a_temperature_that_means_nothing_is_refused(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        choose_point(np.full((2, 2), 0.25), np.ones((2, 2), dtype=bool), temperature)
 
 
 def test_genmove_passes_rather_than_fill_its_own_eyes(policy):

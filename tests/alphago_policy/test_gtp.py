@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -431,3 +435,100 @@ def test_dead_stones_agree_with_gnugo_on_finished_games(gtp, gnugo, fixtures_dir
         agreed += len(stones) - len(ours ^ theirs)
         total += len(stones)
     assert total > 1000 and agreed / total >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--temperature", "nan"], "temperature"),
+        (["--temperature", "-1"], "temperature"),
+        (["--temperature", "inf"], "temperature"),
+        (["--threads", "0"], "--threads"),
+    ],
+)
+def test_settings_that_mean_nothing_are_refused_in_one_line(flags, words):
+    done = subprocess.run(
+        [sys.executable, "-m", "alphago_policy", "gtp", *flags],
+        cwd=ROOT,
+        input="quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_small_temperature_plays_the_most_probable_move():
+    engine = GTPProcess("--temperature", "0.001")
+    ok, vertex = engine.send("genmove b")
+    assert ok and from_gtp(vertex) is not None, vertex
+    engine.send("quit")
+    engine.close()
+
+
+def answer_within(server, line: str, seconds: float = 20) -> gtp_module.Reply:
+    """The reply to `line`, which must come within `seconds` (a pipe must not block)."""
+    replies = []
+    thread = threading.Thread(target=lambda: replies.append(gtp_module.respond(server, line)))
+    thread.daemon = True
+    thread.start()
+    thread.join(seconds)
+    assert replies, f"{line!r} blocked the engine"
+    return replies[0]
+
+
+def test_loadsgf_reads_regular_files_only(policy, tmp_path, fixtures_dir):
+    """A directory, a device behind a link, a pipe and a huge file are refused at once, each
+    named; the engine then loads a real game."""
+    server = gtp_module.Server(Game(policy))
+    (tmp_path / "folder").mkdir()
+    shutil.copy(fixtures_dir / "games" / "tom-377265.sgf", tmp_path / "folder")
+    (tmp_path / "zero.sgf").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.sgf")
+    huge = tmp_path / "huge.sgf"
+    with open(huge, "wb") as f:
+        f.truncate(gtp_module.MAX_SGF_BYTES + 1)
+    for name, why in [
+        ("folder", "is a directory"),
+        ("zero.sgf", "not a regular file"),
+        ("pipe.sgf", "not a regular file"),
+        ("huge.sgf", "larger than"),
+    ]:
+        reply = answer_within(server, f"loadsgf {tmp_path / name}")
+        assert reply.head == "?" and reply.body.startswith("cannot load file"), reply
+        assert name in reply.body and why in reply.body
+    reply = answer_within(server, "loadsgf /")
+    assert reply.head == "?" and "is a directory" in reply.body
+    reply = answer_within(server, f"loadsgf {fixtures_dir / 'games' / 'tom-377265.sgf'} 31")
+    assert reply.head == "=" and len(server.game.position.history) == 30
+
+
+def test_a_huge_line_is_refused_in_linear_time(gtp):
+    """A 20 MB line (no newline for a long while) is read in linear time and memory, refused,
+    and the next command is answered."""
+    start = time.perf_counter()
+    gtp.process.stdin.buffer.write(b"play b " + b"A" * 20_000_000 + b"\nprotocol_version\n")
+    gtp.process.stdin.buffer.flush()
+    reply = gtp.read_reply()
+    assert reply[0].startswith("? syntax error (a line longer than"), reply[0][:80]
+    assert gtp.read_reply() == ["= 2"]
+    assert time.perf_counter() - start < 15
+
+
+def test_quit_is_quick_even_while_warming_up():
+    """A GUI kills an engine still there some seconds after `quit` (Sabaki: 3 s): the engine
+    exits at once, even while it still warms up."""
+    engine = GTPProcess()
+    assert engine.send("quit") == (True, "")
+    start = time.perf_counter()
+    engine.process.wait(timeout=60)
+    assert time.perf_counter() - start < 1.5
+    assert engine.close() == 0
+
+
+def test_analysis_of_an_open_game_claims_no_win_rate(gtp):
+    """Random playouts cannot tell who wins an opening: every move reads 50% (a flat line)."""
+    gtp.send("clear_board")
+    gtp.send("play b D4")
+    moves = parse_analysis(analysis_lines(gtp, "lz-analyze w 10", 1)[0])
+    assert {(move["winrate"], move["lcb"]) for move in moves} == {("5000", "5000")}

@@ -134,3 +134,25 @@ def test_non_finite_weights_are_neither_written_nor_loaded(tmp_path, tiny):
     torch.save(payload, tmp_path / "nan.pt")
     with pytest.raises(WeightsError, match="NaN or infinite"):
         load_policy(tmp_path / "nan.pt")
+
+
+@pytest.mark.parametrize("card", [None, "a note", ["steps", 5]])
+def test_a_weights_file_without_a_card_loads(tmp_path, tiny, card):
+    """A card of None (or of no known shape) says nothing of the network: it still plays, and
+    its name says only what the file holds."""
+    path = tmp_path / "no_card.pt"
+    save_weights(tiny, path, {})
+    payload = torch.load(path, weights_only=True)
+    torch.save({**payload, "card": card}, path)
+    policy = load_policy(path)
+    assert policy.card == {} and policy.description == "AlphaGo SL policy k=8"
+
+
+def test_the_shipped_network_names_its_test_figure():
+    """GTP `name` and the board say the figure the README does: top-1 on the test games that
+    `ship` measured (48.9% on the first 500), not the validation figure of training."""
+    shipped = load_policy()
+    overall = shipped.card["test"][-1]
+    assert overall["phase"] == "all"
+    assert f"{100 * overall['top1']:.1f}% top-1 on test games" in shipped.description
+    assert "48.9%" in shipped.description and "validation" not in shipped.description

@@ -93,8 +93,30 @@ def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path
     assert not outcome.ended_properly and not outcome.network_won
     saved = vs_gnugo.load_outcome(tmp_path / "game-002.sgf", 2)
     assert (saved.result, saved.end) == ("Void", vs_gnugo.GNU_GO_DIED)
-    page = vs_gnugo.report([outcome], match, "tiny", trained=False)
+    page = vs_gnugo.report([outcome], match, "tiny", trained=False, command="")
     assert "0 wins, 0 losses of 0 games with a result" in page and "1 without a result" in page
+
+
+def test_a_trial_reports_its_own_command_and_counts_in_words():
+    """A trial's page suggests running the trial again, not `--record` (which would replace
+    the recorded page); one loss is "1 loss"."""
+    trial, args = vs_gnugo.parse_args(["--games", "2", "--level", "10", "--weights", "w.pt"])
+    outcome = vs_gnugo.Outcome(1, "b", 200, "W+3.5", "two passes", "0", "W+4.5", 60.0)
+    command = vs_gnugo.reproduce(trial, args.weights, args.record)
+    page = vs_gnugo.report([outcome], trial, "net", trained=True, command=command)
+    assert "0 wins, 1 loss of 1 game with a result" in page
+    assert "--record" not in page and "--games 2 --level 10" in page and "--weights w.pt" in page
+    recorded, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
+    assert vs_gnugo.reproduce(recorded, args.weights, args.record).endswith("--jobs 2 --record")
+
+
+def test_every_option_says_what_it_does(capsys):
+    with pytest.raises(SystemExit):
+        vs_gnugo.parse_args(["--help"])
+    options = capsys.readouterr().out.split("options:")[1]
+    for flag in ("--games", "--level", "--move-cap", "--temperature", "--seed", "--jobs"):
+        described = options.split(flag, 1)[1].split("\n  -", 1)[0]
+        assert len(described.split()) > 3, flag
 
 
 def default_ctrl_c() -> None:

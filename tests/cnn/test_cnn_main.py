@@ -1,5 +1,6 @@
 """``python -m cnn``: list, summary, receptive-field (filters: tests/cnn/test_filters.py)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,28 @@ def test_runs_as_a_module():
         check=True,
     )
     assert result.stdout.splitlines()[2].split()[:3] == ["conv1", "Conv2d", "28x28x6"]
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["alphago_policy", "--k", "0"], "k must be a whole number of at least 1, not 0"),
+        (["alphago_policy", "--k", "-5"], "k must be a whole number of at least 1, not -5"),
+        (["lenet5", "--num-classes", "0"], "num_classes must be a whole number of at least 1"),
+        (["alphago_policy", "--k", "wide"], "--k expects a whole number, not 'wide'"),
+        (["alexnt"], "unknown architecture 'alexnt'. Did you mean alexnet"),
+    ],
+)
+def test_a_setting_that_builds_nothing_is_one_line(words, message):
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        main(["summary", *words])
+
+
+def test_columns_never_run_together(capsys):
+    """On a huge input the mult-adds grow to 23 digits: each column widens, so every row still
+    splits into its fields."""
+    main(["summary", "googlenet", "--input", "3x1000000x1000000"])
+    lines = capsys.readouterr().out.splitlines()
+    total = lines[-1].split()
+    assert total == ["total", "6,998,552", "31,522,000,001,024,000"]
+    assert all(len(line.split()) == 5 for line in lines[2:-1])

@@ -77,6 +77,23 @@ def test_unknown_option_lists_the_options():
         cnn.build("alexnet", depth=3)
 
 
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("alphago_policy", {"k": 0}),
+        ("alphago_policy", {"layers": -5}),
+        ("lenet5", {"num_classes": 0}),
+        ("resnet18", {"num_classes": 2.5}),
+        ("vgg11", {"num_classes": True}),
+    ],
+)
+def test_a_count_option_must_be_a_whole_number_of_at_least_one(name, options):
+    """A network with no filters or no classes is refused as it is asked for, not built."""
+    (option,) = options
+    with pytest.raises(ValueError, match=f"{name}: {option} must be a whole number of at least 1"):
+        cnn.build(name, **options)
+
+
 def test_options_are_read_from_the_builder():
     assert entry("alphago_policy").options() == {
         "k": 192,
