@@ -161,18 +161,20 @@ def plot(review: GameReview, summaries: list[PlayerSummary], path: str) -> None:
         ax.semilogy([m.number for m in moves], [m.probability for m in moves], ".-", lw=0.5, ms=3)
         numbers = [m.number for m in summary.surprises]
         chances = [m.probability for m in summary.surprises]
-        ax.scatter(numbers, chances, s=70, facecolors="none", edgecolors="red", label="surprises")
+        ax.scatter(numbers, chances, s=70, facecolors="none", edgecolors="red")
         for number, chance in zip(numbers, chances, strict=True):
             ax.annotate(
-                str(number), (number, chance), (4, -9), textcoords="offset points", fontsize=7
+                str(number), (number, chance), (5, 2), textcoords="offset points", fontsize=7
             )
+        lowest = min((m.probability for m in moves), default=1.0)
+        ax.set_ylim(lowest / 4, 1.5)
         for end in PHASE_ENDS:
             ax.axvline(end + 0.5, color="grey", lw=0.5, ls=":")
         ax.set_ylabel(f"{COLOUR_NAMES[summary.colour]}\np(move played)")
-        ax.legend(loc="lower right", fontsize=7)
     axes[-1, 0].set_xlabel("move number")
     record = review.record
-    fig.suptitle(f"{review.network}\n{record.game_id}: {record.result}", fontsize=8)
+    title = f"{record.game_id}: {record.result}; circled: each player's surprises"
+    fig.suptitle(f"{review.network}\n{title}", fontsize=8)
     fig.tight_layout()
     with atomic_open(path) as file:
         fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
