@@ -83,11 +83,11 @@ def output_path(game: str, out: str | None) -> Path:
 
 
 def player(record: GameRecord, colour: str) -> str:
-    """'Black 李昌镐 (9p)' from the record's names and ranks, as far as they are given."""
+    """'Black 李昌镐 9p' from the record's names and ranks, as far as they are given."""
     name, rank = (
         (record.black, record.black_rank) if colour == "b" else (record.white, record.white_rank)
     )
-    return " ".join([COLOUR_NAMES[colour], name, f"({rank})" if rank else ""]).strip()
+    return " ".join(part for part in (COLOUR_NAMES[colour], name, rank) if part)
 
 
 def game_line(record: GameRecord) -> str:
@@ -135,8 +135,8 @@ def summary_text(review: GameReview, summaries: list[PlayerSummary], surprises: 
         f"Network: {review.network}",
         f"Game: {game_line(review.record)}",
         "",
-        "Agreement with the network: the moves played among its top 1, 3, 5 legal points; "
-        "the mean natural log of its probability of the moves played (passes left out)",
+        "Agreement with the network: the share of the moves played among its top 1, 3, 5",
+        "legal points; the mean natural log of its probability of them (passes left out)",
         *figures_table(summaries),
         "",
         f"Surprises: the {surprises} moves of each player the network found least likely",

@@ -169,7 +169,7 @@ def test_comments_variations_and_gb2312_are_kept(weights, tmp_path):
     kept = [(n.get("C") if n.has_property("C") else "") for n in original.get_main_sequence()]
     for before, node in zip(kept, game.get_main_sequence(), strict=True):
         assert node.get("C").startswith(before + "\n\n" * bool(before) + MARKER)
-    assert "Black 浪子菜鸟 (9d) vs White 弈凯俱乐部 (9d)" in game.get_root().get("C")
+    assert "Black 浪子菜鸟 9d vs White 弈凯俱乐部 9d" in game.get_root().get("C")
     branch = game.get_main_sequence()[19]
     assert len(branch) == 2 and branch[1].get("C") == "变化图：天元。"
 
@@ -192,7 +192,7 @@ def test_korean_names_in_euc_kr(weights, tmp_path):
     game_file.write_bytes(text.encode("euc-kr"))
     game = review_file(game_file, tmp_path / "reviewed.sgf", weights)
     assert game.get_charset() == "EUC-KR"
-    assert "White 쪼꼬맛우유 (sentimenta) (9d)" in game.get_root().get("C")
+    assert "White 쪼꼬맛우유 (sentimenta) 9d" in game.get_root().get("C")
     assert game.get_root().get("PW") == "쪼꼬맛우유 (sentimenta)"
 
 
