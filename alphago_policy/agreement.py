@@ -90,6 +90,7 @@ class MoveReview:
 
     @property
     def legal_count(self) -> int:
+        """How many points the player could have played (passes aside)."""
         return int(self.legal.sum())
 
     def favourites(self, count: int = SHOWN) -> list[tuple[Point, float]]:

@@ -108,10 +108,13 @@ def add_comment(node: sgf.Tree_node, text: str) -> None:
 
 
 def point_code(point: tuple[int, int]) -> bytes:
+    """A point as an SGF value: (15, 3) -> b'dd'."""
     return sgf_properties.serialise_go_point(point, BOARD_SIZE)
 
 
-def add_points(node: sgf.Tree_node, identifier: str, values: Iterable[bytes], at: set[bytes]):
+def add_points(
+    node: sgf.Tree_node, identifier: str, values: Iterable[bytes], at: set[bytes]
+) -> None:
     """Set raw `values` of LB or TR on the node, keeping its own values on other points."""
     own = node.get_raw_list(identifier) if node.has_property(identifier) else []
     kept = [value for value in own if value.split(b":")[0] not in at]
