@@ -113,6 +113,7 @@ def section(policy: Policy, paths: list[Path], runs: list[dict], alone: tuple) -
     ]
     moves = sum(run["moves"] for run in runs)
     whole = sum(run["whole"] for run in runs)
+    cpu = TARGET_MOVES * sum(run["cpu"] for run in runs) / moves
     per_game = TARGET_MOVES * whole / moves
     float32_rate, bf16_rate, positions, changed = alone
     verdict = "within" if per_game < TARGET_SECONDS else "over"
@@ -140,7 +141,9 @@ def section(policy: Policy, paths: list[Path], runs: list[dict], alone: tuple) -
         "",
         f"Seconds per game: {whole / len(runs):.2f} on average; at the measured "
         f"{moves / whole:.0f} positions/s a {TARGET_MOVES}-move game takes {per_game:.1f} s, "
-        f"{verdict} the {TARGET_SECONDS:.0f} s target.",
+        f"{verdict} the {TARGET_SECONDS:.0f} s target. The review's CPU time (all threads "
+        f"together) is {cpu:.1f} s per {TARGET_MOVES} moves: where other jobs share the cores "
+        "(see the load average), the wall time is that of this machine's load, not of the review.",
         "",
         f"The network alone on the same {positions:,} positions: {float32_rate:.0f} positions/s "
         f"in float32, {bf16_rate:.0f} in bfloat16 autocast ({bf16_rate / float32_rate:.1f}x), "
