@@ -18,6 +18,7 @@ COMMANDS = {
     "gtp": "alphago_policy.gtp",
     "filters": "alphago_policy.filters",
     "play": "alphago_policy.play",
+    "review": "alphago_policy.review",
 }
 
 
