@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from alphago_policy.evaluate import PHASES, phase_of
+from alphago_policy.metrics import PHASES, phase_of
 from sgf_data.coords import Point
 from sgf_data.features import planes
 from sgf_data.reader import GameRecord

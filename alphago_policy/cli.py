@@ -110,8 +110,9 @@ def checked_device(name: str) -> str:
     torch sees none."""
     import torch
 
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+    from alphago_policy.runtime import pick_device
+
+    name = pick_device(name)
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"--device cuda: torch {torch.__version__} sees no CUDA device here; "

@@ -24,14 +24,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import checked_device, fail, positive_int
 from alphago_policy.dataset import PositionDataset
 from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
 from alphago_policy.layout import SPLITS, is_prepared, split_of
 from alphago_policy.metrics import Tally
 from alphago_policy.policy import WeightsError, load_policy
 from alphago_policy.positions import Decoder, coded_games
-from alphago_policy.runtime import pick_device
 from alphago_policy.symmetries import MOVE, NUM_SYMMETRIES, transform
 from sgf_data.reader import GameRecord, LoadSummary, Skip, read_games
 
@@ -236,18 +235,6 @@ def run(args: argparse.Namespace) -> int:
 def what_was_read(summary: LoadSummary, skipped: list[Skip]) -> str:
     """The reader's summary, and the games whose features failed, in one line."""
     return f"{summary}" + (f", and {len(skipped)} whose features failed" if skipped else "")
-
-
-def checked_device(name: str) -> str:
-    """The device to run on; ValueError for cuda where torch sees none."""
-
-    device = pick_device(name)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"--device cuda: torch {torch.__version__} sees no CUDA device here; "
-            "use --device cpu (or auto)"
-        )
-    return device
 
 
 def check_plot(path: str) -> None:

@@ -34,9 +34,10 @@ from alphago_policy.agreement import (
     review_game,
 )
 from alphago_policy.annotate import COLOUR_NAMES, annotated
-from alphago_policy.cli import fail, positive_int
-from alphago_policy.evaluate import PHASE_ENDS, check_plot, checked_device
+from alphago_policy.cli import checked_device, fail, positive_int
+from alphago_policy.evaluate import check_plot
 from alphago_policy.files import atomic_open
+from alphago_policy.metrics import PHASE_ENDS
 from sgf_data.archives import SgfFile
 from sgf_data.coords import to_gtp
 from sgf_data.reader import NOT_19X19, GameRecord, LoadSummary, games_of
