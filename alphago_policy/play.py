@@ -163,11 +163,13 @@ class App:
         """The width of `line` in the panel, in pixels."""
         return sum((font or self.panel_fonts[0]).font.size(run)[0] for run, font in self.runs(line))
 
-    def render_line(self, line: str, colour: tuple[int, int, int]) -> pygame.Surface:
-        """An image of `line`, each run in its font, on one baseline."""
+    def render_line(self, line: str, colour: tuple[int, int, int]) -> tuple[pygame.Surface, int]:
+        """An image of `line`, each run in its font, on one baseline, and the baseline's height
+        from the image's top."""
         runs = [(run, (font or self.panel_fonts[0]).font) for run, font in self.runs(line)]
         if not runs:
-            return self.panel_fonts[0].font.render("", True, colour)
+            font = self.panel_fonts[0].font
+            return font.render("", True, colour), font.get_ascent()
         images = [(font.render(run, True, colour), font.get_ascent()) for run, font in runs]
         ascent = max(above for _, above in images)
         height = max(ascent - above + image.get_height() for image, above in images)
@@ -177,7 +179,7 @@ class App:
         for image, above in images:
             surface.blit(image, (x, ascent - above))
             x += image.get_width()
-        return surface
+        return surface, ascent
 
     def wrapped(self, text: str, most: int | None = None) -> list[str]:
         """`text` in lines as wide as the panel (at most `most`, the last one cut short)."""
@@ -375,7 +377,9 @@ class App:
         pygame.draw.rect(self.screen, PANEL, (0, top, width, self.panel_height))
         for i, (line, colour) in enumerate(self.panel_lines()):
             self.warn_missing_glyphs(line)
-            self.screen.blit(self.render_line(line, colour), (10, top + 6 + PANEL_LINE * i))
+            image, ascent = self.render_line(line, colour)
+            baseline = top + 6 + PANEL_LINE * i + self.panel_fonts[0].font.get_ascent()
+            self.screen.blit(image, (10, baseline - ascent))
 
     def missing_glyphs(self, text: str) -> str:
         """The characters of `text` that no panel font has (drawn as boxes)."""

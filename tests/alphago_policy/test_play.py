@@ -340,7 +340,7 @@ def test_a_chinese_font_without_latin_draws_only_the_names(session, tmp_path, mo
         assert app.runs(network) == [(network, default)] and not app.missing_glyphs(network)
         text = "荒萧寺 vs Lee"
         assert app.runs(text) == [("荒萧寺", chinese), (" vs Lee", default)]
-        assert app.render_line(text, (255, 255, 255)).get_width() == app.line_width(text)
+        assert app.render_line(text, (255, 255, 255))[0].get_width() == app.line_width(text)
         app.draw()
         assert capsys.readouterr().err == ""  # all of the board's text has a font
         session.message = "Loaded tom-377265.sgf: 荒村萧寺 vs 楚阳春, B+4.5"
