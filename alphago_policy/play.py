@@ -43,7 +43,7 @@ from alphago_policy.board_view import (
 )
 from alphago_policy.cli import positive_int
 from alphago_policy.game import DEFAULT_KOMI, WARMING_UP, Game, warm_up
-from alphago_policy.session import Session
+from alphago_policy.session import HANDICAP_KOMI, HANDICAPS, Session
 from sgf_data.coords import BOARD_SIZE, Point, to_gtp
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -89,10 +89,16 @@ KEYS = (  # key, a word for the panel, what it does for --help
     ("S", "save", "save the game as SGF (in --save-dir)"),
     ("L", "load", "load an SGF game"),
     ("Left/Right", "step", "step through the game"),
-    ("B/W", "colour", "your colour, on the start screen"),
+    ("0, 2-9", "handicap", "Black's handicap stones, on the start screen (0: an even game)"),
+    ("B/W", "colour", "your colour, on the start screen (with handicap: who takes the stones)"),
     ("Esc", "quit", "quit"),
 )
 HELP = "  ".join(f"{key} {word}" for key, word, _ in KEYS)
+HANDICAP_KEYS = {  # the digits, above the letters and on the keypad
+    key: stones
+    for stones in HANDICAPS
+    for key in (pygame.K_0 + stones, getattr(pygame, f"K_KP{stones}"))
+}
 SMALLEST_WINDOW = (320, 400)  # --size: room for the board and its panel
 LARGEST_WINDOW = (8192, 8192)  # --size: a screenshot this large takes 256 MiB already
 
@@ -247,6 +253,8 @@ class App:
         }
         if session.human is None and key in (pygame.K_b, pygame.K_w):
             session.choose_colour("b" if key == pygame.K_b else "w")
+        elif session.human is None and key in HANDICAP_KEYS:
+            session.choose_handicap(HANDICAP_KEYS[key])
         elif key in actions:
             actions[key]()
 
@@ -408,8 +416,9 @@ class App:
         centre = (width // 2, (height - self.panel_height) // 2)
         title = pygame.font.Font(None, max(24, int(self.geometry.spacing * 1.2)))
         self.text("Play against the AlphaGo policy network", title, TEXT, centre)
-        below = (centre[0], centre[1] + int(self.geometry.spacing * 1.5))
-        self.text("B: play Black (first)    W: play White", self.font, TEXT, below)
+        for i, line in enumerate(self.session.start_lines()):
+            below = (centre[0], centre[1] + int(self.geometry.spacing * (1.5 + i)))
+            self.text(line, self.font, TEXT, below)
 
     def text(self, text: str, font: pygame.font.Font, colour, centre) -> None:
         image = font.render(text, True, colour)
@@ -424,7 +433,8 @@ DESCRIPTION = """Play Go against the policy network on a board in a window.
 
 Click a point to play; the network answers at once, and its move probabilities show on the
 board as a heat map. Load a game record to step through it and play on from any move. A start
-screen asks for your colour unless --colour gives it; the window can be resized."""
+screen asks for the handicap and your colour unless --colour gives them; the window can be
+resized."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -463,7 +473,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how freely the network picks among its likely moves (0: always its best)",
     )
     parser.add_argument(
-        "--komi", type=float, default=DEFAULT_KOMI, metavar="POINTS", help="komi of new games"
+        "--handicap",
+        type=int,
+        choices=HANDICAPS,
+        default=0,
+        metavar="N",
+        help="Black's handicap stones in new games: 0 (an even game, the default) or 2 to 9",
+    )
+    parser.add_argument(
+        "--komi",
+        type=float,
+        metavar="POINTS",
+        help=f"komi of new games (default {DEFAULT_KOMI:g}; {HANDICAP_KOMI:g} with handicap)",
     )
     parser.add_argument(
         "--threads", type=positive_int, default=1, metavar="N", help="CPU threads (1: fastest)"
@@ -553,7 +574,8 @@ def run(args: argparse.Namespace) -> int:
     policy = policy_for_command(args.weights, "it plays random moves")
     if policy is None:
         return 1
-    session = Session(Game(policy, args.temperature, komi=args.komi), args.colour)
+    game = Game(policy, args.temperature)
+    session = Session(game, args.colour, args.handicap, args.komi)
     if args.sgf is not None:
         if not session.load(args.sgf):
             print(f"alphago-policy play: --sgf {session.message}", file=sys.stderr)

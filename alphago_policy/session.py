@@ -1,6 +1,9 @@
 """The player's view of a game against the network, without pygame: what a click or a key does
-(play, pass, undo, step through a loaded record, let the network move, resign, save), the message
-and the status line the board shows.
+(choose a handicap and a colour, play, pass, undo, step through a loaded record, let the network
+move, resign, save), the message, the start screen's lines and the status line the board shows.
+
+A handicap game has Black's stones on GTP's fixed handicap points (the table the GTP engine's
+`fixed_handicap` uses) and komi 0.5; White moves first. Either side may take the stones.
 
 `Session` holds what the player chose and did; the game itself, its komi and its result are the
 `Game`'s (`alphago_policy.game`). The window (`alphago_policy.play`) turns events into `Session`
@@ -15,10 +18,36 @@ from pathlib import Path
 
 import numpy as np
 
-from alphago_policy.game import RESIGN, Game, write_sgf
+from alphago_policy.game import DEFAULT_KOMI, RESIGN, Game, write_sgf
+from alphago_policy.gtp import FIXED_HANDICAP
 from sgf_data import IllegalMove, Position
-from sgf_data.coords import Move, Point, opponent, to_gtp
+from sgf_data.coords import Move, Point, from_gtp, opponent, to_gtp
 from sgf_data.scoring import area
+
+HANDICAPS = (0, *FIXED_HANDICAP)  # Black's stones: 0 for an even game, else 2 to 9
+HANDICAP_KOMI = 0.5  # the usual komi of a handicap game: White wins a drawn count
+
+
+def handicap_points(stones: int) -> list[Point]:
+    """Where Black's `stones` handicap stones go (none for an even game).
+
+    >>> from sgf_data.coords import to_gtp
+    >>> [to_gtp(point) for point in handicap_points(3)], handicap_points(0)
+    (['D4', 'Q16', 'D16'], [])
+    """
+    return [from_gtp(vertex) for vertex in FIXED_HANDICAP[stones].split()] if stones else []
+
+
+def new_game_komi(handicap: int, komi: float | None = None) -> float:
+    """The komi of a new game: `komi` when the player set one, else 7.5 for an even game and
+    0.5 with handicap stones.
+
+    >>> new_game_komi(0), new_game_komi(4), new_game_komi(4, komi=6.5)
+    (7.5, 0.5, 6.5)
+    """
+    if komi is not None:
+        return komi
+    return HANDICAP_KOMI if handicap else DEFAULT_KOMI
 
 
 class Session:
@@ -29,10 +58,17 @@ class Session:
     answer to the human (or G), never because the player stepped through the record.
     """
 
-    def __init__(self, game: Game, human: str | None = None) -> None:
+    def __init__(
+        self,
+        game: Game,
+        human: str | None = None,
+        handicap: int = 0,
+        komi: float | None = None,
+    ) -> None:
         self.game = game
-        self.new_game_komi = game.komi  # komi of each new game (a loaded one brings its own)
         self.human = human  # None: the start screen asks
+        self.handicap = handicap  # Black's stones in each new game (0: an even game)
+        self.chosen_komi = komi  # komi of each new game; None: by the handicap (new_game_komi)
         self.heatmap = True
         self.ownership = False  # the playouts' estimate of who owns each point (O)
         self.message = ""
@@ -107,7 +143,20 @@ class Session:
             self._cache = key, self.game.probabilities(self.position.to_move)
         return self._cache[1]
 
+    @property
+    def game_handicap(self) -> int:
+        """The handicap stones of the game on the board (a loaded one's setup included)."""
+        black, white = self.game.setup
+        return 0 if white else len(black)
+
     # actions
+    def choose_handicap(self, stones: int) -> None:
+        """Set the handicap of the new game on the start screen (0: even, or 2 to 9 stones)."""
+        if self.human is not None or self.moves or stones not in HANDICAPS:
+            return
+        self.handicap = stones
+        self.new_game()
+
     def choose_colour(self, colour: str) -> None:
         """Set the human's colour: a new game, or the loaded one to continue."""
         self.human = colour
@@ -117,10 +166,26 @@ class Session:
             self.new_game()
 
     def new_game(self) -> None:
+        """A new game with the chosen handicap (Black's stones placed) and its komi."""
         self.game.reset()
-        self.game.komi = self.new_game_komi
+        self.game.komi = new_game_komi(self.handicap, self.chosen_komi)
+        if self.handicap:
+            self.game.place_handicap(handicap_points(self.handicap))
         self.asked = self.browsing = False
         self.message = "New game." if self.human else "Choose your colour: B or W."
+
+    def start_lines(self) -> list[str]:
+        """What the start screen offers: the handicap, then the colours."""
+        komi = f"komi {new_game_komi(self.handicap, self.chosen_komi):g}"
+        if not self.handicap:
+            return [
+                f"Even game, {komi} (0, 2-9: handicap stones)",
+                "B: play Black (first)    W: play White",
+            ]
+        return [
+            f"Handicap {self.handicap} stones, {komi} (0: even, 2-9: stones)",
+            "B: take them (Black)    W: give them (White, first)",
+        ]
 
     def load(self, path: str | Path) -> bool:
         """Load the first game of an SGF file at its last move, ready to step back or continue;
@@ -229,9 +294,10 @@ class Session:
         captures = self.position.captures
         turn = "Black" if self.position.to_move == "b" else "White"
         who = f"You: {'Black' if self.human == 'b' else 'White'}" if self.human else "Start"
+        handicap = f"handicap {self.game_handicap}, " if self.game_handicap else ""
         return (
             f"{who} | move {self.cursor} | {turn} to play | captures: "
-            f"Black {captures['b']}, White {captures['w']} | komi {self.game.komi:g}"
+            f"Black {captures['b']}, White {captures['w']} | {handicap}komi {self.game.komi:g}"
         )
 
     def _may_play(self) -> bool:

@@ -20,6 +20,7 @@ from alphago_policy.game import Game
 from alphago_policy.policy import load_policy
 from alphago_policy.session import Session
 from sgf_data import read_games
+from sgf_data.coords import to_gtp
 from tests.alphago_policy.test_session import play_moves
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -380,3 +381,37 @@ def test_the_gnugo_game_is_skipped_without_gnugo():
         [sys.executable, "-c", hide], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0 and "1 skipped" in done.stdout, done.stdout[-500:]
+
+
+def test_the_start_screen_takes_a_handicap_key_then_the_colour(policy):
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode((800, 896)), Session(Game(policy)))
+        app.key(pygame.K_KP5)
+        app.key(pygame.K_b)
+        session = app.session
+        assert session.human == "b" and len(session.game.setup[0]) == 5
+        assert session.network_to_play and session.update()
+        app.draw()
+        assert any("handicap 5, komi 0.5" in line for line, _ in app.panel_lines())
+    finally:
+        pygame.quit()
+
+
+def test_command_line_handicap_draws_the_stones(tmp_path, policy):
+    path = tmp_path / "board.png"
+    argv = ["--colour", "w", "--handicap", "3", "--screenshot", str(path)]
+    assert play.main([*argv, "--size", "640", "736"]) == 0
+    image = pygame.image.load(str(path))
+    pygame.display.init()
+    pygame.font.init()
+    app = play.App(pygame.display.set_mode((640, 736)), Session(Game(policy), human="w"))
+    geometry = app.geometry  # the same panel
+    pygame.quit()
+    for point in [(row, col) for row in (3, 9, 15) for col in (3, 9, 15)]:
+        x, y = (round(c + 0.3 * geometry.spacing) for c in geometry.pixel(point))
+        shade = max(tuple(image.get_at((x, y)))[:3])  # off the lines, within a stone
+        assert (shade < 60) == (to_gtp(point) in ("D4", "Q16", "D16")), to_gtp(point)
+    done = board("--handicap", "1")
+    assert done.returncode == 2 and "--handicap: invalid choice: 1" in done.stderr

@@ -12,9 +12,11 @@ import pytest
 
 from alphago_policy import session as session_module
 from alphago_policy.game import Game
+from alphago_policy.gtp import FIXED_HANDICAP
 from alphago_policy.policy import load_policy
-from alphago_policy.session import Session
+from alphago_policy.session import Session, handicap_points
 from sgf_data import read_games
+from sgf_data.coords import to_gtp
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -175,3 +177,46 @@ def test_a_save_that_fails_says_why_and_keeps_the_game(session, tmp_path, monkey
     monkeypatch.setattr(session_module, "write_sgf", refuse)
     assert session.save(tmp_path) is None
     assert said in session.message and session.moves == moves and session.result is None
+
+
+def test_the_player_takes_black_with_handicap_stones_and_the_network_opens(policy, tmp_path):
+    session = Session(Game(policy), human="b", handicap=4)
+    assert session.game.setup == (tuple(handicap_points(4)), ())
+    assert [to_gtp(p) for p in handicap_points(4)] == FIXED_HANDICAP[4].split()
+    assert session.game.komi == 0.5 and "handicap 4, komi 0.5" in session.status()
+    assert session.position.to_move == "w" and session.network_to_play
+    assert session.update() and session.position.history[0][0] == "w"
+    session.click(next(p for p in ((9, 9), (9, 10)) if session.position.colour_at(p) is None))
+    path = session.save(tmp_path)
+    text = path.read_text()
+    assert "HA[4]" in text and "AB[" in text and "KM[0.5]" in text and "PB[Human]" in text
+    record = next(read_games(path))
+    assert set(record.setup_black) == set(handicap_points(4)) and record.komi == 0.5
+    again = Session(Game(policy), human="w")
+    again.load(path)
+    assert again.moves == session.moves and "handicap 4, komi 0.5" in again.status()
+
+
+def test_the_player_gives_the_stones_and_moves_first_as_white(policy):
+    session = Session(Game(policy), human="w", handicap=9)
+    assert len(session.game.setup[0]) == 9 and session.position.to_move == "w"
+    assert not session.network_to_play and not session.update()
+    session.click((2, 2))
+    assert session.update() and session.position.history[-1][0] == "b"
+    session.new_game()  # the next game has the same handicap
+    assert len(session.game.setup[0]) == 9 and session.position.history == []
+
+
+def test_the_start_screen_chooses_the_handicap_then_the_colour(policy):
+    session = Session(Game(policy))
+    assert "Even game, komi 7.5" in session.start_lines()[0]
+    session.choose_handicap(1)  # not a handicap: nothing changes
+    assert session.handicap == 0 and not session.game.position.stones().any()
+    session.choose_handicap(3)
+    assert session.start_lines()[0].startswith("Handicap 3 stones, komi 0.5")
+    assert int(session.game.position.stones().sum()) == 3  # Black's stones shown under the menu
+    session.choose_colour("w")
+    assert session.human == "w" and session.game.komi == 0.5 and len(session.game.setup[0]) == 3
+    session.choose_handicap(5)  # only on the start screen
+    assert session.handicap == 3
+    assert Session(Game(policy), "b", handicap=2, komi=6.5).game.komi == 6.5  # --komi wins
