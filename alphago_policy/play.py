@@ -537,8 +537,8 @@ def problem(args: argparse.Namespace) -> str | None:
             f"--screenshot {args.screenshot}: the folder {args.screenshot.parent} does not "
             "exist: create it, or save the screenshot elsewhere"
         )
-    if size_problem(args.size):
-        return size_problem(args.size)
+    if trouble := size_problem(args.size):
+        return trouble
     if not args.save_dir.is_dir():
         return f"--save-dir {args.save_dir}: no such folder: create it, or choose another"
     if args.screenshot is None and not has_display() and "SDL_VIDEODRIVER" not in os.environ:
@@ -574,8 +574,7 @@ def run(args: argparse.Namespace) -> int:
     policy = policy_for_command(args.weights, "it plays random moves")
     if policy is None:
         return 1
-    game = Game(policy, args.temperature)
-    session = Session(game, args.colour, args.handicap, args.komi)
+    session = Session(Game(policy, args.temperature), args.colour, args.handicap, args.komi)
     if args.sgf is not None:
         if not session.load(args.sgf):
             print(f"alphago-policy play: --sgf {session.message}", file=sys.stderr)

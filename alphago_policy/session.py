@@ -20,7 +20,7 @@ import numpy as np
 
 from alphago_policy.game import DEFAULT_KOMI, RESIGN, Game, write_sgf
 from alphago_policy.gtp import FIXED_HANDICAP
-from sgf_data import IllegalMove, Position
+from sgf_data import IllegalMove, Position, read_games
 from sgf_data.coords import Move, Point, from_gtp, opponent, to_gtp
 from sgf_data.scoring import area
 
@@ -31,7 +31,6 @@ HANDICAP_KOMI = 0.5  # the usual komi of a handicap game: White wins a drawn cou
 def handicap_points(stones: int) -> list[Point]:
     """Where Black's `stones` handicap stones go (none for an even game).
 
-    >>> from sgf_data.coords import to_gtp
     >>> [to_gtp(point) for point in handicap_points(3)], handicap_points(0)
     (['D4', 'Q16', 'D16'], [])
     """
@@ -190,8 +189,6 @@ class Session:
     def load(self, path: str | Path) -> bool:
         """Load the first game of an SGF file at its last move, ready to step back or continue;
         False (and the message says why) when it cannot be loaded."""
-        from sgf_data import read_games
-
         try:
             record = next(iter(read_games(path)), None)
         except (OSError, ValueError) as error:
