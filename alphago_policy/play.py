@@ -1,16 +1,12 @@
-"""Play Go against the AlphaGo SL policy network on a pygame board, with its move probabilities.
+"""The board's window: play Go against the policy network in pygame, with its move probabilities
+drawn as a heat map, and the `play` command that opens it (`alphago-play`, `python play.py`).
 
-    python -m alphago_policy play [--colour b|w] [--weights PATH] [--sgf FILE [--move N]]
-    SDL_VIDEODRIVER=dummy python -m alphago_policy play --colour b --sgf FILE --move N \
-        --screenshot board.png
-
-Click an intersection to play; the keys are listed by `--help` (`KEYS`). The window can be
-resized. Names in Chinese, Japanese or Korean need a font with their characters (any of
-`CJK_FONTS`, e.g. Debian's fonts-noto-cjk or fonts-wqy-microhei); without one they show as
-boxes, and the board says so once on stderr.
-
-Three layers, each testable alone: `Layout` (pure board geometry, pixels <-> points),
-`Session` (the game and what the player did, no pygame) and `App` (events and drawing).
+`App` turns pygame's events into calls of a `Session` (`alphago_policy.session`, the player's
+view of the game, no pygame) and draws it with the geometry and colours of
+`alphago_policy.board_view`. Each line of text is drawn run by run with a font that has its
+characters: pygame's own font for Latin text, an installed font of `CJK_FONTS` for names in
+Chinese, Japanese or Korean (Debian's fonts-noto-cjk, fonts-wqy-microhei ...); characters no
+installed font has show as boxes, and the board says so once on stderr.
 """
 
 from __future__ import annotations
@@ -18,16 +14,37 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from alphago_policy.game import DEFAULT_KOMI, RESIGN, WARMING_UP, Game, warm_up, write_sgf
-from sgf_data import IllegalMove, Position
-from sgf_data.coords import BOARD_SIZE, Move, Point, opponent, to_gtp
-from sgf_data.scoring import area
+from alphago_policy.board_view import (
+    BLACK,
+    DEFAULT_SIZE,
+    LABELLED_MOVES,
+    LAST_MOVE,
+    LINE,
+    NEXT_MOVE,
+    PANEL,
+    PANEL_LINE,
+    STAR_POINTS,
+    TEXT,
+    WARNING,
+    WHITE,
+    WOOD,
+    BoardGeometry,
+    font_runs,
+    heat_colour,
+    heat_strength,
+    percent_label,
+    window_size,
+    wrap,
+)
+from alphago_policy.cli import positive_int
+from alphago_policy.game import DEFAULT_KOMI, WARMING_UP, Game, warm_up
+from alphago_policy.session import HANDICAP_KOMI, HANDICAPS, Session
+from sgf_data.coords import BOARD_SIZE, Point, to_gtp
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 try:
@@ -38,9 +55,6 @@ except ModuleNotFoundError:
         "The board needs pygame: python -m pip install 'alphago-policy[play]' (or pygame itself)."
     ) from None
 
-PANEL_HEIGHT = 96  # pixels under the board for the status lines, when none wraps
-PANEL_LINE = 22  # pixels per line of the panel
-DEFAULT_SIZE = (800, 896)  # the window, when the screen has room for it
 CJK_FONTS = (  # fonts with Chinese, Japanese and Korean characters, by pygame's names
     "notosanscjksc",
     "notosanscjktc",
@@ -75,377 +89,46 @@ KEYS = (  # key, a word for the panel, what it does for --help
     ("S", "save", "save the game as SGF (in --save-dir)"),
     ("L", "load", "load an SGF game"),
     ("Left/Right", "step", "step through the game"),
-    ("B/W", "colour", "your colour, on the start screen"),
+    ("0, 2-9", "handicap", "Black's handicap stones, on the start screen (0: an even game)"),
+    ("B/W", "colour", "your colour, on the start screen (with handicap: who takes the stones)"),
     ("Esc", "quit", "quit"),
 )
 HELP = "  ".join(f"{key} {word}" for key, word, _ in KEYS)
-STAR_POINTS = (3, 9, 15)
-LABELLED_MOVES = 5  # the heat map writes the percentage of this many top moves
-
-WOOD = (220, 179, 102)
-LINE = (48, 36, 20)
-BLACK = (18, 18, 18)
-WHITE = (240, 240, 236)
-PANEL = (34, 36, 40)
-TEXT = (230, 230, 230)
-WARNING = (255, 170, 90)
-LAST_MOVE = (220, 40, 40)
-NEXT_MOVE = (40, 110, 220)
-COLD = np.array([50, 110, 255])
-HOT = np.array([235, 40, 40])
-
-# --- layout: pure geometry -----------------------------------------------------------------
+HANDICAP_KEYS = {  # the digits, above the letters and on the keypad
+    key: stones
+    for stones in HANDICAPS
+    for key in (pygame.K_0 + stones, getattr(pygame, f"K_KP{stones}"))
+}
+SMALLEST_WINDOW = (320, 400)  # --size: room for the board and its panel
+LARGEST_WINDOW = (8192, 8192)  # --size: a screenshot this large takes 256 MiB already
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where the board lies in the window: the top-left intersection (A19) and the spacing."""
+def cjk_fonts() -> list[str]:
+    """The files of the installed fonts with Chinese, Japanese or Korean characters, in the
+    order of `CJK_FONTS`."""
+    files = (pygame.font.match_font(name) for name in CJK_FONTS)
+    return list(dict.fromkeys(file for file in files if file))
 
-    left: float
-    top: float
-    spacing: float
+
+@dataclass
+class PanelFont:
+    """A font of the panel, and which characters it has (asked of freetype once each)."""
+
+    font: pygame.font.Font
+    glyphs: pygame.freetype.Font
+    known: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, width: int, height: int, panel: int = PANEL_HEIGHT) -> Layout:
-        """The largest centred board above the status panel (`panel` pixels high), one spacing
-        of margin for labels.
+    def load(cls, file: str | None, size: int) -> PanelFont:
+        """The font in `file` (None: pygame's own) at `size`."""
+        pygame.freetype.init()
+        return cls(pygame.font.Font(file, size), pygame.freetype.Font(file, size))
 
-        >>> Layout.fit(800, 896)
-        Layout(left=40.0, top=40.0, spacing=40.0)
-        """
-        board_height = max(height - panel, 1)
-        spacing = min(width, board_height) / (BOARD_SIZE + 1)
-        extent = (BOARD_SIZE - 1) * spacing
-        return cls((width - extent) / 2, (board_height - extent) / 2, spacing)
-
-    def pixel(self, point: Point) -> tuple[int, int]:
-        """Pixel of an intersection; row 0 is the bottom line.
-
-        >>> Layout(10, 10, 20).pixel((0, 0)), Layout(10, 10, 20).pixel((18, 18))
-        ((10, 370), (370, 10))
-        """
-        row, col = point
-        return round(self.left + col * self.spacing), round(
-            self.top + (BOARD_SIZE - 1 - row) * self.spacing
-        )
-
-    def point_at(self, x: float, y: float) -> Point | None:
-        """The intersection nearest to a pixel, None outside the board.
-
-        >>> layout = Layout(10, 10, 20)
-        >>> layout.point_at(18, 365), layout.point_at(379, 0), layout.point_at(0, 0)
-        ((0, 0), (18, 18), (18, 0))
-        >>> layout.point_at(395, 200) is None
-        True
-        """
-        col = round((x - self.left) / self.spacing)
-        row = BOARD_SIZE - 1 - round((y - self.top) / self.spacing)
-        if 0 <= row < BOARD_SIZE and 0 <= col < BOARD_SIZE:
-            return row, col
-        return None
-
-
-def window_size(desktop: tuple[int, int] | None) -> tuple[int, int]:
-    """The window's size: `DEFAULT_SIZE`, made smaller to fit a `desktop` (width, height) with
-    room for its title bar and task bar.
-
-    >>> window_size(None), window_size((1366, 768)), window_size((640, 480))
-    ((800, 896), (800, 668), (600, 380))
-    """
-    if desktop is None:
-        return DEFAULT_SIZE
-    return min(DEFAULT_SIZE[0], desktop[0] - 40), min(DEFAULT_SIZE[1], desktop[1] - 100)
-
-
-def wrap(text: str, fits) -> list[str]:
-    """`text` in lines that each `fits` (a test of a line), broken between words.
-
-    >>> wrap("one two three four", lambda line: len(line) <= 9)
-    ['one two', 'three', 'four']
-    >>> wrap("", lambda line: True)
-    ['']
-    """
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and fits(f"{lines[-1]} {word}"):
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines or [""]
-
-
-def cjk_font() -> str | None:
-    """The file of an installed font with Chinese, Japanese and Korean characters, if any."""
-    return next(filter(None, map(pygame.font.match_font, CJK_FONTS)), None)
-
-
-def percent_label(probability: float) -> str:
-    """Short percentage for a heat-map label.
-
-    >>> percent_label(0.234), percent_label(0.0312), percent_label(0.0004)
-    ('23%', '3.1%', '<0.1%')
-    """
-    if probability >= 0.095:
-        return f"{100 * probability:.0f}%"
-    if probability >= 0.001:
-        return f"{100 * probability:.1f}%"
-    return "<0.1%"
-
-
-def heat_strength(probability: float) -> float:
-    """Where a probability lies on the heat map's log scale: 0.1% -> 0, 100% -> 1.
-
-    An absolute scale, so a flat distribution (an untrained network) looks flat and faint.
-
-    >>> heat_strength(1.0), round(heat_strength(0.01), 3), round(heat_strength(1 / 361), 3)
-    (1.0, 0.333, 0.147)
-    >>> heat_strength(0.0005), heat_strength(0)
-    (0.0, 0.0)
-    """
-    if probability <= 0:
-        return 0.0
-    return float(np.clip(1 + np.log10(probability) / 3, 0.0, 1.0))
-
-
-def heat_colour(strength: float) -> tuple[int, int, int, int]:
-    """RGBA of a heat-map disc: blue and faint for weak moves, red and solid for strong ones.
-
-    >>> heat_colour(0.0), heat_colour(1.0)
-    ((50, 110, 255, 130), (235, 40, 40, 220))
-    """
-    rgb = np.rint(COLD + (HOT - COLD) * strength).astype(int)
-    return (*(int(c) for c in rgb), round(130 + 90 * strength))
-
-
-# --- session: the game and the player's actions, no pygame ---------------------------------
-
-
-class Session:
-    """A game against the network (or a loaded record to step through and continue).
-
-    The game's line (`Game.line`) is what Left/Right walk; the board shows its first `cursor`
-    moves, and a move played before its end replaces the rest. The network plays only in
-    answer to the human (or G), never because the player stepped through the record.
-    """
-
-    def __init__(self, game: Game, human: str | None = None) -> None:
-        self.game = game
-        self.komi = game.komi  # of every new game; a loaded game brings its own
-        self.human = human  # None: the start screen asks
-        self.heatmap = True
-        self.ownership = False  # the playouts' estimate of who owns each point (O)
-        self.message = ""
-        self._cache: tuple[tuple, np.ndarray] | None = None
-        self.new_game()
-
-    # state
-    @property
-    def position(self) -> Position:
-        return self.game.position
-
-    @property
-    def moves(self) -> list[Move]:
-        """The game line: the moves shown, then those stepped back over."""
-        return self.game.line
-
-    @property
-    def cursor(self) -> int:
-        return len(self.position.history)
-
-    @property
-    def network(self) -> str | None:
-        return None if self.human is None else opponent(self.human)
-
-    @property
-    def next_move(self) -> Move | None:
-        """The record's move after the shown position, when stepping through a game."""
-        return self.game.next_move
-
-    @property
-    def network_to_play(self) -> bool:
-        """Whether the network moves next: on its turn, or the human's after G, unless the
-        game is over or the player is stepping through a record."""
-        if self.human is None or self.result is not None or self.browsing:
-            return False
-        return self.asked or self.position.to_move == self.network
-
-    @property
-    def counted(self) -> bool:
-        """Whether the game ended by two passes and the board shows the count."""
-        return self.result is not None and self.game.resigned is None
-
-    def toggle_ownership(self) -> None:
-        """Show or hide the playouts' estimate of who owns each point (O)."""
-        self.ownership = not self.ownership
-        if self.ownership and not self.counted:
-            margin = self.game.estimate().score
-            leader = "Black" if margin > 0 else "White"
-            self.message = (
-                f"Ownership from {self.game.playouts} random playouts: {leader} ahead by "
-                f"{abs(margin):.1f} on average (komi {self.game.komi:g})."
-            )
-
-    def owners(self) -> tuple[np.ndarray, list[Point]]:
-        """Who owns each point (19, 19; +1 Black, -1 White) and the dead stones: at the end
-        of a game the count (dead stones off, then area), before it the playouts' estimate."""
-        if self.game.over and self.game.resigned is None:
-            dead = self.game.dead_stones()
-            return area(self.position, dead).astype(np.float32), dead
-        estimate = self.game.estimate()
-        return estimate.ownership, estimate.dead(self.position)
-
-    def probabilities(self) -> np.ndarray:
-        """The network's move probabilities for the player to move (cached per position)."""
-        key = (self.game.setup, tuple(self.position.history))
-        if self._cache is None or self._cache[0] != key:
-            self._cache = key, self.game.probabilities(self.position.to_move)
-        return self._cache[1]
-
-    # actions
-    def choose_colour(self, colour: str) -> None:
-        """Set the human's colour: a new game, or the loaded one to continue."""
-        self.human = colour
-        if self.moves:
-            self.message = "Step with Left/Right, click to continue from the position shown."
-        else:
-            self.new_game()
-
-    def new_game(self) -> None:
-        self.game.reset()
-        self.game.komi = self.komi
-        self.result: str | None = None
-        self.asked = self.browsing = False
-        self.message = "New game." if self.human else "Choose your colour: B or W."
-
-    def load(self, path: str | Path) -> bool:
-        """Load the first game of an SGF file at its last move, ready to step back or continue;
-        False (and the message says why) when it cannot be loaded."""
-        from sgf_data import read_games
-
-        try:
-            record = next(iter(read_games(path)), None)
-        except (OSError, ValueError) as error:
-            self.message = f"{error}: choose an SGF game record"
-            return False
-        if record is None:
-            self.message = f"{path}: no usable 19x19 game in this file (see the warning above)"
-            return False
-        self.game.load(record)
-        self.result, self.asked, self.browsing = None, False, True
-        self.message = (
-            f"Loaded {Path(path).name}: {record.black} vs {record.white}, {record.result}"
-        )
-        return True
-
-    def click(self, point: Point) -> None:
-        """The human plays at `point` (refused with the reason when illegal)."""
-        if not self._may_play():
-            return
-        try:
-            self.game.play(self.human, point)
-        except IllegalMove as error:
-            self.message = f"Illegal move: {error}"
-            return
-        self.browsing = False
-        self._after_move()
-
-    def pass_move(self) -> None:
-        if self._may_play():
-            self.game.play(self.human, None)
-            self.browsing = False
-            self._after_move()
-
-    def resign(self) -> None:
-        if self.human and self.result is None:
-            self.game.resign(self.human)
-            self.result = self.game.result()
-            self.message = f"You resigned: {self.result}"
-
-    def undo(self) -> None:
-        """Take back the human's last move and the network's answer to it."""
-        if self.human is None or self.cursor == 0:
-            self.message = "Nothing to undo."
-            return
-        self.game.undo()
-        while self.cursor > 0 and self.position.to_move != self.human:
-            self.game.undo()
-        self.result, self.asked, self.browsing = None, False, False
-        self.message = f"Undone: move {self.cursor + 1} again."
-
-    def step(self, delta: int) -> None:
-        """Walk the game line one move back (-1) or forward (+1)."""
-        if delta < 0 and self.cursor > 0:
-            self.game.step_back()
-        elif delta > 0 and self.next_move is not None:
-            self.game.step_forward()
-        self.browsing = True
-        ring = " (ring: the record's next move)" if self.next_move else ""
-        self.message = f"Move {self.cursor} of {len(self.moves)}{ring}."
-
-    def ask_network(self) -> None:
-        """Let the network play the side to move here (G); then the game goes on from there."""
-        if self.human is not None and self.result is None:
-            self.asked, self.browsing = True, False
-
-    def update(self) -> bool:
-        """Play the network's move when one is due; True if it played."""
-        if not self.network_to_play:
-            return False
-        choice = self.game.genmove(self.position.to_move)
-        self.asked = False
-        if choice == RESIGN:
-            self.result = self.game.result()
-            self.message = f"The network resigns: {self.result}."
-            return True
-        self.message = f"Network: {to_gtp(choice)}."
-        self._after_move()
-        return True
-
-    def save(self, directory: str | Path = ".") -> Path:
-        """Write the game line as SGF; returns the file's path."""
-        record = self.game.record(self.moves)
-        root = record.get_root()
-        if self.human:
-            root.set("P" + self.human.upper(), "Human")
-            root.set("P" + self.network.upper(), self.game.name)
-        if self.result:
-            root.set("RE", self.result)
-        path = Path(directory) / time.strftime("alphago-policy-%Y%m%d-%H%M%S.sgf")
-        write_sgf(record, path)
-        self.message = f"Saved {path}"
-        return path
-
-    def status(self) -> str:
-        """The line under the board: who plays what, whose turn, captures."""
-        captures = self.position.captures
-        turn = "Black" if self.position.to_move == "b" else "White"
-        who = f"You: {'Black' if self.human == 'b' else 'White'}" if self.human else "Start"
-        return (
-            f"{who} | move {self.cursor} | {turn} to play | captures: "
-            f"Black {captures['b']}, White {captures['w']} | komi {self.game.komi:g}"
-        )
-
-    def _may_play(self) -> bool:
-        if self.human is None:
-            self.message = "Choose your colour first: B or W."
-        elif self.result is not None:
-            self.message = f"Game over ({self.result}): N for a new game."
-        elif self.position.to_move != self.human:
-            self.message = "Not your turn: G lets the network play, arrows step."
-        else:
-            return True
-        return False
-
-    def _after_move(self) -> None:
-        """After a move: the result, with the count on the board, if it ended the game."""
-        if self.game.over:
-            self.result = self.game.result()
-            dead = len(self.game.dead_stones())
-            self.message = (
-                f"Game over: {self.result} (area count; {dead} dead stones taken off, marked x)."
-            )
-        elif self.network_to_play:
-            self.message = f"You: {to_gtp(self.position.history[-1][1])}."
+    def has(self, character: str) -> bool:
+        """Whether the font has a glyph for `character` (else pygame draws a box)."""
+        if character not in self.known:
+            self.known[character] = self.glyphs.get_metrics(character)[0] is not None
+        return self.known[character]
 
 
 # --- app: events and drawing ---------------------------------------------------------------
@@ -465,24 +148,52 @@ class App:
     def relayout(self) -> None:
         """Fonts and geometry for the window's size: the panel grows when its lines wrap."""
         width, height = self.screen.get_size()
-        font = cjk_font()  # pygame draws its own font 0.69 times as large as a file's
-        self.panel_font = pygame.font.Font(font, 16) if font else pygame.font.Font(None, 22)
-        pygame.freetype.init()
-        self.glyphs = pygame.freetype.Font(font, 16)  # says which characters it lacks
+        # pygame draws its own font 0.69 times as large as a file's
+        self.panel_fonts = [PanelFont.load(None, 22)]
+        self.panel_fonts += [PanelFont.load(file, 16) for file in cjk_fonts()]
         fixed = len(self.wrapped(self.network_line()[0])) + len(self.wrapped(HELP))
         self.panel_height = 12 + PANEL_LINE * (fixed + 4)  # status and message: 2 lines each
-        self.layout = Layout.fit(width, height, self.panel_height)
-        size = max(int(self.layout.spacing * 0.55), 8)
+        self.geometry = BoardGeometry.fit(width, height, self.panel_height)
+        size = max(int(self.geometry.spacing * 0.55), 8)
         self.font = pygame.font.Font(None, size)
-        self.small_font = pygame.font.Font(None, max(int(self.layout.spacing * 0.42), 8))
+        self.small_font = pygame.font.Font(None, max(int(self.geometry.spacing * 0.42), 8))
+
+    def runs(self, line: str) -> list[tuple[str, PanelFont | None]]:
+        """`line` in runs of characters, each with the panel font that has them (None: none
+        has them, pygame's own font draws boxes)."""
+        fonts = self.panel_fonts
+        runs = font_runs(line, [font.has for font in fonts])
+        return [(run, None if index is None else fonts[index]) for run, index in runs]
+
+    def line_width(self, line: str) -> int:
+        """The width of `line` in the panel, in pixels."""
+        return sum((font or self.panel_fonts[0]).font.size(run)[0] for run, font in self.runs(line))
+
+    def render_line(self, line: str, colour: tuple[int, int, int]) -> tuple[pygame.Surface, int]:
+        """An image of `line`, each run in its font, on one baseline, and the baseline's height
+        from the image's top."""
+        runs = [(run, (font or self.panel_fonts[0]).font) for run, font in self.runs(line)]
+        if not runs:
+            font = self.panel_fonts[0].font
+            return font.render("", True, colour), font.get_ascent()
+        images = [(font.render(run, True, colour), font.get_ascent()) for run, font in runs]
+        ascent = max(above for _, above in images)
+        height = max(ascent - above + image.get_height() for image, above in images)
+        width = sum(image.get_width() for image, _ in images)
+        surface = pygame.Surface((width, height), pygame.SRCALPHA)
+        x = 0
+        for image, above in images:
+            surface.blit(image, (x, ascent - above))
+            x += image.get_width()
+        return surface, ascent
 
     def wrapped(self, text: str, most: int | None = None) -> list[str]:
         """`text` in lines as wide as the panel (at most `most`, the last one cut short)."""
         room = self.screen.get_width() - 20
-        lines = wrap(text, lambda line: self.panel_font.size(line)[0] <= room)
+        lines = wrap(text, lambda line: self.line_width(line) <= room)
         if most is not None and len(lines) > most:
             lines = [*lines[: most - 1], " ".join(lines[most - 1 :])]
-            while lines[-1] and self.panel_font.size(lines[-1] + "...")[0] > room:
+            while lines[-1] and self.line_width(lines[-1] + "...") > room:
                 lines[-1] = lines[-1][:-1]
             lines[-1] += "..."
         return lines
@@ -517,7 +228,7 @@ class App:
             self.screen = pygame.display.get_surface() or self.screen
             self.relayout()
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            point = self.layout.point_at(*event.pos)
+            point = self.geometry.point_at(*event.pos)
             if point is not None:
                 session.click(point)
         elif event.type == pygame.KEYDOWN:
@@ -542,6 +253,8 @@ class App:
         }
         if session.human is None and key in (pygame.K_b, pygame.K_w):
             session.choose_colour("b" if key == pygame.K_b else "w")
+        elif session.human is None and key in HANDICAP_KEYS:
+            session.choose_handicap(HANDICAP_KEYS[key])
         elif key in actions:
             actions[key]()
 
@@ -579,15 +292,11 @@ class App:
             self.draw_menu()
 
     def draw_grid(self) -> None:
-        layout, width = self.layout, max(1, round(self.layout.spacing / 28))
+        board, width = self.geometry, max(1, round(self.geometry.spacing / 28))
         last = BOARD_SIZE - 1
         for i in range(BOARD_SIZE):
-            pygame.draw.line(
-                self.screen, LINE, layout.pixel((i, 0)), layout.pixel((i, last)), width
-            )
-            pygame.draw.line(
-                self.screen, LINE, layout.pixel((0, i)), layout.pixel((last, i)), width
-            )
+            pygame.draw.line(self.screen, LINE, board.pixel((i, 0)), board.pixel((i, last)), width)
+            pygame.draw.line(self.screen, LINE, board.pixel((0, i)), board.pixel((last, i)), width)
             letter = to_gtp((0, i))[0]
             self.text(letter, self.small_font, LINE, self._offset((0, i), 0, 0.75))
             self.text(letter, self.small_font, LINE, self._offset((last, i), 0, -0.75))
@@ -595,17 +304,17 @@ class App:
             self.text(str(i + 1), self.small_font, LINE, self._offset((i, last), 0.75, 0))
         for row in STAR_POINTS:
             for col in STAR_POINTS:
-                radius = max(2, round(layout.spacing * 0.1))
-                pygame.draw.circle(self.screen, LINE, layout.pixel((row, col)), radius)
+                radius = max(2, round(board.spacing * 0.1))
+                pygame.draw.circle(self.screen, LINE, board.pixel((row, col)), radius)
 
     def draw_heatmap(self) -> None:
         """A disc on every move the network gives 0.1% or more, the top moves labelled in %."""
         probabilities = self.session.probabilities()
         overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
-        radius = self.layout.spacing * 0.46
+        radius = self.geometry.spacing * 0.46
         for row, col in zip(*np.nonzero(probabilities >= 0.001), strict=True):
             strength = heat_strength(float(probabilities[row, col]))
-            centre = self.layout.pixel((int(row), int(col)))
+            centre = self.geometry.pixel((int(row), int(col)))
             disc = radius * (0.4 + 0.6 * np.sqrt(strength))
             pygame.draw.circle(overlay, heat_colour(strength), centre, round(disc))
         self.screen.blit(overlay, (0, 0))
@@ -616,24 +325,26 @@ class App:
             if probability <= 0:
                 break
             colour = WHITE if heat_strength(probability) > 0.5 else BLACK
-            self.text(percent_label(probability), self.small_font, colour, self.layout.pixel(point))
+            self.text(
+                percent_label(probability), self.small_font, colour, self.geometry.pixel(point)
+            )
 
     def draw_stones(self) -> None:
-        layout, position = self.layout, self.session.position
-        radius = round(layout.spacing * 0.47)
+        board, position = self.geometry, self.session.position
+        radius = round(board.spacing * 0.47)
         stones = position.stones()
         for row, col in zip(*np.nonzero(stones), strict=True):
-            centre = layout.pixel((int(row), int(col)))
+            centre = board.pixel((int(row), int(col)))
             colour, edge = (BLACK, BLACK) if stones[row, col] == 1 else (WHITE, (120, 120, 120))
             pygame.draw.circle(self.screen, colour, centre, radius)
             pygame.draw.circle(self.screen, edge, centre, radius, max(1, radius // 12))
         history = position.history
         if history and history[-1][1] is not None:
-            mark = max(3, round(layout.spacing * 0.14))
-            pygame.draw.circle(self.screen, LAST_MOVE, layout.pixel(history[-1][1]), mark)
+            mark = max(3, round(board.spacing * 0.14))
+            pygame.draw.circle(self.screen, LAST_MOVE, board.pixel(history[-1][1]), mark)
         upcoming = self.session.next_move
         if upcoming and upcoming[1] is not None:
-            pygame.draw.circle(self.screen, NEXT_MOVE, layout.pixel(upcoming[1]), radius, 3)
+            pygame.draw.circle(self.screen, NEXT_MOVE, board.pixel(upcoming[1]), radius, 3)
 
     def draw_owners(self) -> None:
         """A square on every point as large as its owner is sure (Black's black, White's
@@ -645,14 +356,14 @@ class App:
         overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
         for row, col in zip(*np.nonzero((np.abs(owners) >= 0.2) & (stones == 0)), strict=True):
             value = float(owners[row, col])
-            side = round(self.layout.spacing * 0.5 * abs(value))
+            side = round(self.geometry.spacing * 0.5 * abs(value))
             rect = pygame.Rect(0, 0, side, side)
-            rect.center = self.layout.pixel((int(row), int(col)))
+            rect.center = self.geometry.pixel((int(row), int(col)))
             pygame.draw.rect(overlay, (*(BLACK if value > 0 else WHITE), 210), rect)
         self.screen.blit(overlay, (0, 0))
-        arm = round(self.layout.spacing * 0.25)
+        arm = round(self.geometry.spacing * 0.25)
         for point in dead:
-            x, y = self.layout.pixel(point)
+            x, y = self.geometry.pixel(point)
             for dx in (-arm, arm):
                 pygame.draw.line(self.screen, LAST_MOVE, (x - dx, y - arm), (x + dx, y + arm), 3)
 
@@ -674,23 +385,26 @@ class App:
         pygame.draw.rect(self.screen, PANEL, (0, top, width, self.panel_height))
         for i, (line, colour) in enumerate(self.panel_lines()):
             self.warn_missing_glyphs(line)
-            image = self.panel_font.render(line, True, colour)
-            self.screen.blit(image, (10, top + 6 + PANEL_LINE * i))
+            image, ascent = self.render_line(line, colour)
+            baseline = top + 6 + PANEL_LINE * i + self.panel_fonts[0].font.get_ascent()
+            self.screen.blit(image, (10, baseline - ascent))
 
-    def lacks_glyphs(self, text: str) -> bool:
-        """Whether the panel's font has no glyph for some character of `text`."""
-        return None in self.glyphs.get_metrics(text)
+    def missing_glyphs(self, text: str) -> str:
+        """The characters of `text` that no panel font has (drawn as boxes)."""
+        return "".join(run for run, font in self.runs(text) if font is None)
 
     def warn_missing_glyphs(self, text: str) -> None:
-        """Say once on stderr when the panel's font lacks characters of `text` (a name in
+        """Say once on stderr when no installed font has some characters of `text` (a name in
         Chinese, Japanese or Korean without such a font installed): they show as boxes."""
-        if self.warned or not self.lacks_glyphs(text):
+        missing = self.missing_glyphs(text)
+        if self.warned or not missing:
             return
         self.warned = True
         print(
-            f"alphago-policy play: no installed font has all the characters of {text!r}, so "
-            "they show as boxes; install a Chinese, Japanese and Korean font (Debian and "
-            "Ubuntu: apt install fonts-noto-cjk) and start the board again",
+            f"alphago-policy play: no installed font has the characters {missing!r} (of "
+            f"{text!r}), so they show as boxes; install a font with them (for Chinese, "
+            "Japanese and Korean on Debian and Ubuntu: apt install fonts-noto-cjk) and start "
+            "the board again",
             file=sys.stderr,
         )
 
@@ -700,39 +414,107 @@ class App:
         shade.fill((0, 0, 0, 150))
         self.screen.blit(shade, (0, 0))
         centre = (width // 2, (height - self.panel_height) // 2)
-        title = pygame.font.Font(None, max(24, int(self.layout.spacing * 1.2)))
+        title = pygame.font.Font(None, max(24, int(self.geometry.spacing * 1.2)))
         self.text("Play against the AlphaGo policy network", title, TEXT, centre)
-        below = (centre[0], centre[1] + int(self.layout.spacing * 1.5))
-        self.text("B: play Black (first)    W: play White", self.font, TEXT, below)
+        for i, line in enumerate(self.session.start_lines()):
+            below = (centre[0], centre[1] + int(self.geometry.spacing * (1.5 + i)))
+            self.text(line, self.font, TEXT, below)
 
     def text(self, text: str, font: pygame.font.Font, colour, centre) -> None:
         image = font.render(text, True, colour)
         self.screen.blit(image, image.get_rect(center=centre))
 
     def _offset(self, point: Point, dx: float, dy: float) -> tuple[int, int]:
-        x, y = self.layout.pixel(point)
-        return round(x + dx * self.layout.spacing), round(y + dy * self.layout.spacing)
+        x, y = self.geometry.pixel(point)
+        return round(x + dx * self.geometry.spacing), round(y + dy * self.geometry.spacing)
+
+
+DESCRIPTION = """Play Go against the policy network on a board in a window.
+
+Click a point to play; the network answers at once, and its move probabilities show on the
+board as a heat map. Load a game record to step through it and play on from any move. A start
+screen asks for the handicap and your colour unless --colour gives them; the window can be
+resized."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The board's flags, its user-facing description and the keys, for `--help`."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = DESCRIPTION
     width = max(len(key) for key, _, _ in KEYS)
-    parser.epilog = "keys:\n" + "\n".join(f"  {key:<{width}}  {what}" for key, _, what in KEYS)
+    keys = "\n".join(f"  {key:<{width}}  {what}" for key, _, what in KEYS)
+    examples = "\n".join(
+        f"  {parser.prog} {flags}\n      {what}"
+        for flags, what in (
+            ("--colour w", "you play White; the network opens"),
+            ("--sgf game.sgf --move 40", "load a game, shown after move 40"),
+            ("--sgf game.sgf --screenshot board.png", "draw the board into a PNG and exit"),
+        )
+    )
+    parser.epilog = f"keys:\n{keys}\n\nexamples:\n{examples}"
     parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
-    parser.add_argument("--weights", help="weights file (default: the shipped weights)")
-    parser.add_argument("--sgf", type=Path, help="an SGF game to load, step through and continue")
-    parser.add_argument("--move", type=int, help="show the --sgf game after this many moves")
-    parser.add_argument("--screenshot", type=Path, help="save the first frame as PNG and exit")
-    parser.add_argument("--temperature", type=float, default=0.0, help="0 plays the best move")
-    parser.add_argument("--komi", type=float, default=DEFAULT_KOMI, help="komi of new games")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest)")
-    parser.add_argument("--save-dir", type=Path, default=Path("."), help="where S saves games")
+    parser.add_argument(
+        "--weights", metavar="PATH", help="weights file (default: the shipped weights)"
+    )
+    parser.add_argument(
+        "--sgf", type=Path, metavar="FILE", help="an SGF game to load, step through and continue"
+    )
+    parser.add_argument(
+        "--move", type=int, metavar="N", help="show the --sgf game after this many moves"
+    )
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="PNG", help="save the first frame as PNG and exit"
+    )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        metavar="T",
+        help="how freely the network picks among its likely moves (0: always its best)",
+    )
+    parser.add_argument(
+        "--handicap",
+        type=int,
+        choices=HANDICAPS,
+        default=0,
+        metavar="N",
+        help="Black's handicap stones in new games: 0 (an even game, the default) or 2 to 9",
+    )
+    parser.add_argument(
+        "--komi",
+        type=float,
+        metavar="POINTS",
+        help=f"komi of new games (default {DEFAULT_KOMI:g}; {HANDICAP_KOMI:g} with handicap)",
+    )
+    parser.add_argument(
+        "--threads", type=positive_int, default=1, metavar="N", help="CPU threads (1: fastest)"
+    )
+    parser.add_argument(
+        "--save-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves games"
+    )
     parser.add_argument(
         "--size",
         type=int,
         nargs=2,
         metavar=("W", "H"),
         help=f"window size (default {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, less on a small screen)",
+    )
+
+
+def size_problem(size: list[int] | None) -> str | None:
+    """What is wrong with a `--size W H`, if anything.
+
+    >>> size_problem([640, 736]) is None, size_problem(None) is None
+    (True, True)
+    >>> size_problem([-5, -5])
+    '--size -5 -5: give a width of 320 to 8192 pixels and a height of 400 to 8192'
+    """
+    (low_w, low_h), (high_w, high_h) = SMALLEST_WINDOW, LARGEST_WINDOW
+    if size is None or (low_w <= size[0] <= high_w and low_h <= size[1] <= high_h):
+        return None
+    return (
+        f"--size {size[0]} {size[1]}: give a width of {low_w} to {high_w} pixels and a height "
+        f"of {low_h} to {high_h}"
     )
 
 
@@ -755,6 +537,8 @@ def problem(args: argparse.Namespace) -> str | None:
             f"--screenshot {args.screenshot}: the folder {args.screenshot.parent} does not "
             "exist: create it, or save the screenshot elsewhere"
         )
+    if trouble := size_problem(args.size):
+        return trouble
     if not args.save_dir.is_dir():
         return f"--save-dir {args.save_dir}: no such folder: create it, or choose another"
     if args.screenshot is None and not has_display() and "SDL_VIDEODRIVER" not in os.environ:
@@ -790,7 +574,7 @@ def run(args: argparse.Namespace) -> int:
     policy = policy_for_command(args.weights, "it plays random moves")
     if policy is None:
         return 1
-    session = Session(Game(policy, args.temperature, komi=args.komi), args.colour)
+    session = Session(Game(policy, args.temperature), args.colour, args.handicap, args.komi)
     if args.sgf is not None:
         if not session.load(args.sgf):
             print(f"alphago-policy play: --sgf {session.message}", file=sys.stderr)
@@ -820,6 +604,6 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`alphago-play` and `python play.py`: the board with its own command line."""
-    parser = argparse.ArgumentParser(prog="alphago-play", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="alphago-play")
     add_arguments(parser)
     return run(parser.parse_args(argv))

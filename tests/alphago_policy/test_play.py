@@ -1,4 +1,4 @@
-"""The pygame board, headless: layout maths, the session's game logic, events and a screenshot."""
+"""The board's window and its command line, headless: events, drawing, fonts, screenshots."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ import numpy as np
 import pygame
 import pytest
 
-from alphago_policy import play
+from alphago_policy import board_view, play
+from alphago_policy.board_view import BoardGeometry
 from alphago_policy.game import Game
 from alphago_policy.policy import load_policy
+from alphago_policy.session import Session
 from sgf_data import read_games
+from sgf_data.coords import to_gtp
+from tests.alphago_policy.test_session import play_moves
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -30,7 +34,7 @@ def policy():
 
 @pytest.fixture
 def session(policy):
-    return play.Session(Game(policy), human="b")
+    return Session(Game(policy), human="b")
 
 
 @pytest.fixture
@@ -42,102 +46,16 @@ def app(session):
     pygame.quit()
 
 
-@pytest.mark.parametrize("size", [(800, 896), (500, 400), (1280, 700)])
-def test_layout_maps_every_point_to_its_pixel_and_back(size):
-    layout = play.Layout.fit(*size)
-    for row in range(19):
-        for col in range(19):
-            x, y = layout.pixel((row, col))
-            assert layout.point_at(x, y) == (row, col)
-            assert layout.point_at(x + 0.4 * layout.spacing, y - 0.4 * layout.spacing) == (row, col)
-            assert 0 <= x < size[0] and 0 <= y < size[1] - play.PANEL_HEIGHT
-
-
-def test_click_plays_and_the_network_answers(session):
-    session.click((3, 3))
-    assert session.network_to_play and session.update()
-    assert [colour for colour, _ in session.position.history] == ["b", "w"]
-    assert session.position.history[1][1] not in (None, (3, 3))
-    assert session.moves == session.position.history
-    assert not session.update()  # nothing due until the human moves again
-
-
-def test_illegal_click_is_refused_with_the_reason(session):
-    session.click((3, 3))
-    session.update()
-    session.click((3, 3))
-    assert "occupied" in session.message and len(session.position.history) == 2
-    assert not session.network_to_play
-
-
-def test_pass_undo_resign_new_game(session):
-    session.click((3, 3))
-    session.update()
-    session.undo()
-    assert session.position.history == [] and session.moves == []
-    session.pass_move()  # on the empty board White wins by komi: the network passes too
-    assert session.update()
-    assert session.result is not None and "area count" in session.message
-    session.click((3, 3))
-    assert "Game over" in session.message
-    assert session.position.history == [("b", None), ("w", None)]
-    session.new_game()
-    assert session.result is None and session.position.history == []
-    session.resign()
-    assert session.result == "W+R"
-
-
-def play_moves(session, count: int) -> None:
-    """The human plays `count` moves on empty points of the 4th line, the network answers."""
-    points = iter((3, col) for col in range(19))
-    for _ in range(count):
-        point = next(p for p in points if session.position.colour_at(p) is None)
-        session.click(point)
-        assert session.update()
-
-
-def test_human_as_white_lets_the_network_open(policy):
-    session = play.Session(Game(policy), human="w")
-    assert session.update() and session.position.history[0][0] == "b"
-
-
-def test_save_load_and_step_through(session, tmp_path):
-    play_moves(session, 3)
-    path = session.save(tmp_path)
-    loaded = play.Session(Game(session.game.policy), human="b")
-    loaded.load(path)
-    assert loaded.moves == session.moves and loaded.cursor == 6
-    loaded.step(-1)
-    loaded.step(-1)
-    assert loaded.cursor == 4 and loaded.next_move == session.moves[4]
-    assert not loaded.update()  # stepping never makes the network move
-    loaded.step(1)
-    assert loaded.cursor == 5 and loaded.position.to_move == "w"
-    loaded.step(-1)
-    point = next(p for p in ((9, 9), (9, 10)) if loaded.position.colour_at(p) is None)
-    loaded.click(point)  # a move before the end of the record replaces the rest
-    assert loaded.moves == [*session.moves[:4], ("b", point)]
-    assert "PW[AlphaGo SL policy" in path.read_text() and "PB[Human]" in path.read_text()
-
-
-def test_load_a_real_game(session, fixtures_dir):
-    session.load(fixtures_dir / "games" / "tom-354460.sgf")
-    assert session.cursor == len(session.moves) > 50
-    probabilities = session.probabilities()
-    assert probabilities.shape == (19, 19) and abs(probabilities.sum() - 1) < 1e-4
-    assert (probabilities[session.position.stones() != 0] == 0).all()
-
-
 def test_start_menu_then_events(policy):
     pygame.display.init()
     pygame.font.init()
     try:
         screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
-        app = play.App(screen, play.Session(Game(policy)))
+        app = play.App(screen, Session(Game(policy)))
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b))
         app.step()
         assert app.session.human == "b"
-        x, y = app.layout.pixel((15, 3))
+        x, y = app.geometry.pixel((15, 3))
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y)))
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_h))
         app.step()
@@ -146,14 +64,14 @@ def test_start_menu_then_events(policy):
         pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=(600, 500), w=600, h=500))
         pygame.event.post(pygame.event.Event(pygame.QUIT))
         app.step()
-        assert app.layout == play.Layout.fit(600, 500, app.panel_height) and not app.running
+        assert app.geometry == BoardGeometry.fit(600, 500, app.panel_height) and not app.running
     finally:
         pygame.quit()
 
 
 def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
     session = app.session
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=app.layout.pixel((3, 3))))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=app.geometry.pixel((3, 3))))
     assert session.update()
     play_moves(session, 2)
     app.draw()
@@ -162,8 +80,8 @@ def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
     image = pygame.image.load(str(path))
 
     def colour(point, dx=0.0, dy=0.0):
-        x, y = app.layout.pixel(point)
-        spacing = app.layout.spacing
+        x, y = app.geometry.pixel(point)
+        spacing = app.geometry.spacing
         return tuple(image.get_at((round(x + dx * spacing), round(y + dy * spacing))))[:3]
 
     black = [move[1] for move in session.position.history if move[0] == "b"]
@@ -174,15 +92,15 @@ def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
         assert min(colour(point, 0.3)) > 200
     probabilities = session.probabilities()
     order = np.argsort(-probabilities, axis=None)
-    unlabelled = divmod(int(order[play.LABELLED_MOVES]), 19)  # a disc without a label on it
+    unlabelled = divmod(int(order[board_view.LABELLED_MOVES]), 19)  # a disc without a label on it
     assert probabilities[unlabelled] >= 0.001
-    assert colour(unlabelled, 0.12, 0.12) != play.WOOD
+    assert colour(unlabelled, 0.12, 0.12) != board_view.WOOD
     app.key(pygame.K_h)
     app.draw()
-    x, y = app.layout.pixel(unlabelled)
-    spacing = app.layout.spacing
+    x, y = app.geometry.pixel(unlabelled)
+    spacing = app.geometry.spacing
     pixel = (round(x + 0.12 * spacing), round(y + 0.12 * spacing))
-    assert tuple(app.screen.get_at(pixel))[:3] == play.WOOD
+    assert tuple(app.screen.get_at(pixel))[:3] == board_view.WOOD
 
 
 def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path, policy):
@@ -195,12 +113,12 @@ def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_pa
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode((640, 736))
-    layout = play.App(screen, play.Session(Game(policy), human="b")).layout  # the same panel
+    geometry = play.App(screen, Session(Game(policy), human="b")).geometry  # the same panel
     pygame.quit()
     moves = [move for move in next(read_games(record)).moves if move[1] is not None]
     for colour, point in moves[:20]:
-        x, y = layout.pixel(point)
-        shade = max(tuple(image.get_at((round(x + 0.3 * layout.spacing), round(y))))[:3])
+        x, y = geometry.pixel(point)
+        shade = max(tuple(image.get_at((round(x + 0.3 * geometry.spacing), round(y))))[:3])
         assert (shade < 60) == (colour == "b"), (colour, point)
 
 
@@ -220,7 +138,7 @@ def test_a_whole_game_on_the_board_with_the_heat_map(app, weak_gnugo):
         if point is None:
             app.key(pygame.K_p)
         else:
-            event = dict(button=1, pos=app.layout.pixel(point))
+            event = dict(button=1, pos=app.geometry.pixel(point))
             app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, **event))
         assert session.position.history[-1] == ("b", point), session.message
         app.draw()
@@ -248,23 +166,6 @@ def test_without_pygame_the_board_says_how_to_get_it():
     assert "alphago-policy[play]" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_g_lets_the_network_play_and_the_game_goes_on(session):
-    session.ask_network()  # the human's move, by the network
-    assert session.update() and session.position.history[-1][0] == "b"
-    assert session.update() and session.position.history[-1][0] == "w"  # its own answer
-    assert not session.update() and not session.network_to_play  # the human's turn again
-    session.click(next(p for p in ((3, 3), (3, 4)) if session.position.colour_at(p) is None))
-    assert session.update()
-
-
-def test_undo_at_move_one_as_white_lets_the_network_open_again(policy):
-    session = play.Session(Game(policy), human="w")
-    assert session.update()
-    session.undo()
-    assert session.position.history == [] and session.network_to_play
-    assert session.update() and session.position.history[0][0] == "b"
-
-
 def test_ownership_key_and_the_count_at_the_end(app, fixtures_dir):
     """O shows the playouts' ownership at any time; a human who passes gets a game that ends;
     then the board shows the count: each side's area, the dead stones crossed out, the score."""
@@ -277,7 +178,7 @@ def test_ownership_key_and_the_count_at_the_end(app, fixtures_dir):
     owners, _ = session.owners()
     empty = session.position.stones() == 0
     spot = tuple(np.argwhere(empty & (np.abs(owners) > 0.95))[0])
-    shade = tuple(app.screen.get_at(app.layout.pixel(spot)))[:3]
+    shade = tuple(app.screen.get_at(app.geometry.pixel(spot)))[:3]
     assert max(shade) < 90 if owners[spot] > 0 else min(shade) > 180
     app.key(pygame.K_o)
     for _ in range(60):  # the human passes until the network, done too, passes
@@ -291,9 +192,9 @@ def test_ownership_key_and_the_count_at_the_end(app, fixtures_dir):
     app.draw()
     _, dead = session.owners()
     assert dead
-    x, y = app.layout.pixel(dead[0])
-    arm = round(app.layout.spacing * 0.25)
-    assert tuple(app.screen.get_at((x + arm - 1, y + arm - 1)))[:3] == play.LAST_MOVE
+    x, y = app.geometry.pixel(dead[0])
+    arm = round(app.geometry.spacing * 0.25)
+    assert tuple(app.screen.get_at((x + arm - 1, y + arm - 1)))[:3] == board_view.LAST_MOVE
 
 
 def board(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -332,12 +233,48 @@ def test_an_sgf_that_is_not_a_game_is_one_line_too(tmp_path):
     assert done.returncode == 1 and "notes.txt" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_help_lists_the_keys():
+def test_help_is_for_players_and_lists_the_keys():
     done = board("--help")
     assert done.returncode == 0
+    usage, description = done.stdout.split("\n\n")[:2]
+    assert usage.startswith("usage: python -m alphago_policy play [-h]")
+    assert description == play.DESCRIPTION.split("\n\n")[0]
+    for developer_note in ("`", "\\", "Session", "Layout", "SDL_VIDEODRIVER", "CJK_FONTS"):
+        assert developer_note not in done.stdout
     keys = done.stdout.split("keys:", 1)[1]
     for key, _, what in play.KEYS:
         assert f"{key} " in keys and what in keys
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--threads", "-3"), "--threads: expected a whole number of at least 1, not '-3'"),
+        (("--size", "-5", "-5"), "--size -5 -5: give a width of 320 to 8192 pixels"),
+        (("--size", "100000", "100000"), "--size 100000 100000: give a width of 320"),
+    ],
+)
+def test_a_bad_thread_count_or_window_size_is_one_message(args, said, tmp_path):
+    shot = str(tmp_path / "board.png")
+    done = board(*args, "--screenshot", shot, SDL_VIDEODRIVER="dummy")
+    assert done.returncode != 0 and said in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "board.png").exists()
+
+
+def test_s_with_the_save_folder_gone_keeps_the_game_on_the_board(app, tmp_path):
+    """The save folder was removed while the game went on: S says so, the game goes on, and
+    S saves it once the folder is back."""
+    app.save_dir = tmp_path / "games"
+    session = app.session
+    play_moves(session, 2)
+    app.key(pygame.K_s)
+    app.draw()
+    assert app.running and len(session.position.history) == 4
+    panel = " ".join(line for line, _ in app.panel_lines())
+    assert "Not saved, the folder" in panel and "is gone: create it" in panel
+    app.save_dir.mkdir()
+    app.key(pygame.K_s)
+    assert "Saved" in session.message and len(list(app.save_dir.iterdir())) == 1
 
 
 def test_the_first_launch_says_it_is_warming_up(app, capsys):
@@ -356,21 +293,68 @@ def test_the_panel_wraps_to_a_narrow_window(session, size):
         app = play.App(pygame.display.set_mode(size), session)
         session.message = "Loaded a-long-file-name.sgf: " + "a very long player name " * 6
         lines = app.panel_lines()
-        assert all(app.panel_font.size(line)[0] <= size[0] - 20 for line, _ in lines)
-        assert size[1] - app.panel_height + 6 + play.PANEL_LINE * len(lines) <= size[1]
-        assert app.layout.top + 18.5 * app.layout.spacing <= size[1] - app.panel_height
+        assert all(app.line_width(line) <= size[0] - 20 for line, _ in lines)
+        assert size[1] - app.panel_height + 6 + board_view.PANEL_LINE * len(lines) <= size[1]
+        assert app.geometry.top + 18.5 * app.geometry.spacing <= size[1] - app.panel_height
     finally:
         pygame.quit()
 
 
 def test_chinese_japanese_korean_names_are_drawn(app):
-    if play.cjk_font() is None:
+    """Each character goes to a font that has it: the names to an installed font with Chinese,
+    Japanese or Korean characters, the Latin text around them to pygame's own."""
+    if not play.cjk_fonts():
         pytest.skip("no font with Chinese, Japanese and Korean characters installed")
-    assert not app.lacks_glyphs("荒村萧寺 楚阳春 囲碁 바둑")
+    names = "Loaded tom-377265.sgf: 荒村萧寺 vs 楚阳春, B+4.5 囲碁 바둑"
+    fonts = [play.PanelFont.load(file, 16) for file in play.cjk_fonts()]
+    for character in names:
+        drawn = any(font.has(character) for font in [app.panel_fonts[0], *fonts])
+        assert (character in app.missing_glyphs(names)) == (not drawn), character
+    assert not app.missing_glyphs("荒村萧寺 楚阳春")  # every such font has Chinese
+
+
+def font_without_latin(tmp_path: Path) -> Path:
+    """A real font file with Chinese characters and no Latin letters or digits (as Debian's
+    fonts-droid-fallback): pygame's own font, its character map cut down to three Chinese
+    characters drawn with some of its glyphs."""
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    font = ttlib.TTFont(Path(pygame.__file__).parent / pygame.font.get_default_font())
+    cmap = font["cmap"]
+    glyphs = cmap.getBestCmap()
+    cmap.tables = [table for table in cmap.tables if table.isUnicode()]
+    for table in cmap.tables:
+        table.cmap = {ord(c): glyphs[ord(g)] for c, g in zip("荒萧寺", "HXS", strict=True)}
+    path = tmp_path / "no-latin.ttf"
+    font.save(path)
+    return path
+
+
+def test_a_chinese_font_without_latin_draws_only_the_names(session, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(play, "cjk_fonts", lambda: [str(font_without_latin(tmp_path))])
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode((800, 896)), session)
+        default, chinese = app.panel_fonts
+        assert not chinese.has("A") and chinese.has("荒") and not default.has("荒")
+        network = app.network_line()[0]
+        assert app.runs(network) == [(network, default)] and not app.missing_glyphs(network)
+        text = "荒萧寺 vs Lee"
+        assert app.runs(text) == [("荒萧寺", chinese), (" vs Lee", default)]
+        assert app.render_line(text, (255, 255, 255))[0].get_width() == app.line_width(text)
+        app.draw()
+        assert capsys.readouterr().err == ""  # all of the board's text has a font
+        session.message = "Loaded tom-377265.sgf: 荒村萧寺 vs 楚阳春, B+4.5"
+        app.draw()
+        app.draw()
+    finally:
+        pygame.quit()
+    err = capsys.readouterr().err
+    assert err.count("fonts-noto-cjk") == 1 and "'村楚阳春'" in err
 
 
 def test_without_such_a_font_the_board_says_so_once(session, monkeypatch, capsys):
-    monkeypatch.setattr(play, "cjk_font", lambda: None)
+    monkeypatch.setattr(play, "cjk_fonts", lambda: [])
     pygame.display.init()
     pygame.font.init()
     try:
@@ -397,3 +381,37 @@ def test_the_gnugo_game_is_skipped_without_gnugo():
         [sys.executable, "-c", hide], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0 and "1 skipped" in done.stdout, done.stdout[-500:]
+
+
+def test_the_start_screen_takes_a_handicap_key_then_the_colour(policy):
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode((800, 896)), Session(Game(policy)))
+        app.key(pygame.K_KP5)
+        app.key(pygame.K_b)
+        session = app.session
+        assert session.human == "b" and len(session.game.setup[0]) == 5
+        assert session.network_to_play and session.update()
+        app.draw()
+        assert any("handicap 5, komi 0.5" in line for line, _ in app.panel_lines())
+    finally:
+        pygame.quit()
+
+
+def test_command_line_handicap_draws_the_stones(tmp_path, policy):
+    path = tmp_path / "board.png"
+    argv = ["--colour", "w", "--handicap", "3", "--screenshot", str(path)]
+    assert play.main([*argv, "--size", "640", "736"]) == 0
+    image = pygame.image.load(str(path))
+    pygame.display.init()
+    pygame.font.init()
+    app = play.App(pygame.display.set_mode((640, 736)), Session(Game(policy), human="w"))
+    geometry = app.geometry  # the same panel
+    pygame.quit()
+    for point in [(row, col) for row in (3, 9, 15) for col in (3, 9, 15)]:
+        x, y = (round(c + 0.3 * geometry.spacing) for c in geometry.pixel(point))
+        shade = max(tuple(image.get_at((x, y)))[:3])  # off the lines, within a stone
+        assert (shade < 60) == (to_gtp(point) in ("D4", "Q16", "D16")), to_gtp(point)
+    done = board("--handicap", "1")
+    assert done.returncode == 2 and "--handicap: invalid choice: 1" in done.stderr
