@@ -43,6 +43,16 @@ SETTLED = 0.9  # |ownership| from which a point's owner is decided (95% of the p
 RESIGN_SHARE = 0.95  # "nearly all playouts" lose by more than the threshold ...
 RESIGN_MOVES = 3  # ... at this many of the player's moves in a row
 RESIGN = "resign"
+FIXED_HANDICAP = {  # GTP's fixed_handicap points, Black's stones in a handicap game
+    2: "D4 Q16",
+    3: "D4 Q16 D16",
+    4: "D4 Q16 D16 Q4",
+    5: "D4 Q16 D16 Q4 K10",
+    6: "D4 Q16 D16 Q4 D10 Q10",
+    7: "D4 Q16 D16 Q4 D10 Q10 K10",
+    8: "D4 Q16 D16 Q4 D10 Q10 K4 K16",
+    9: "D4 Q16 D16 Q4 D10 Q10 K4 K16 K10",
+}
 
 
 class GameError(ValueError):

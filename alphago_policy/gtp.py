@@ -46,6 +46,7 @@ from typing import BinaryIO, NoReturn
 from alphago_policy.analysis import Analysis
 from alphago_policy.cli import add_temperature, add_threads, add_weights, positive_int
 from alphago_policy.game import (
+    FIXED_HANDICAP,
     PLAYOUTS,
     RESIGN,
     WARMING_UP,
@@ -68,16 +69,6 @@ MAX_LINE_BYTES = 2**20  # a longer command line is refused (GTP lines are a few 
 LEELA_ZERO_VERSION = "0.17"  # the Leela Zero whose lz-analyze output ours follows (--lizzie)
 
 # GTP's fixed handicap placements on 19x19 (GTP 2 specification, section 4.1.1).
-FIXED_HANDICAP = {
-    2: "D4 Q16",
-    3: "D4 Q16 D16",
-    4: "D4 Q16 D16 Q4",
-    5: "D4 Q16 D16 Q4 K10",
-    6: "D4 Q16 D16 Q4 D10 Q10",
-    7: "D4 Q16 D16 Q4 D10 Q10 K10",
-    8: "D4 Q16 D16 Q4 D10 Q10 K4 K16",
-    9: "D4 Q16 D16 Q4 D10 Q10 K4 K16 K10",
-}
 
 
 class GTPError(ValueError):

@@ -41,7 +41,7 @@ from alphago_policy.board_view import (
     window_size,
     wrap,
 )
-from alphago_policy.cli import positive_int
+from alphago_policy.cli import add_temperature, add_threads, add_weights
 from alphago_policy.game import DEFAULT_KOMI, WARMING_UP, Game, warm_up
 from alphago_policy.session import HANDICAP_KOMI, HANDICAPS, Session
 from sgf_data.coords import BOARD_SIZE, Point, to_gtp
@@ -453,9 +453,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.epilog = f"keys:\n{keys}\n\nexamples:\n{examples}"
     parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
-    parser.add_argument(
-        "--weights", metavar="PATH", help="weights file (default: the shipped weights)"
-    )
+    add_weights(parser)
     parser.add_argument(
         "--sgf", type=Path, metavar="FILE", help="an SGF game to load, step through and continue"
     )
@@ -465,13 +463,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--screenshot", type=Path, metavar="PNG", help="save the first frame as PNG and exit"
     )
-    parser.add_argument(
-        "--temperature",
-        type=float,
-        default=0.0,
-        metavar="T",
-        help="how freely the network picks among its likely moves (0: always its best)",
-    )
+    add_temperature(parser)
     parser.add_argument(
         "--handicap",
         type=int,
@@ -486,9 +478,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="POINTS",
         help=f"komi of new games (default {DEFAULT_KOMI:g}; {HANDICAP_KOMI:g} with handicap)",
     )
-    parser.add_argument(
-        "--threads", type=positive_int, default=1, metavar="N", help="CPU threads (1: fastest)"
-    )
+    add_threads(parser, note="1 is fastest for one game")
     parser.add_argument(
         "--save-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves games"
     )

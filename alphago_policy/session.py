@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alphago_policy.game import DEFAULT_KOMI, RESIGN, Game, write_sgf
-from alphago_policy.gtp import FIXED_HANDICAP
+from alphago_policy.game import DEFAULT_KOMI, FIXED_HANDICAP, RESIGN, Game, write_sgf
 from sgf_data import IllegalMove, Position, read_games
 from sgf_data.coords import Move, Point, from_gtp, opponent, to_gtp
 from sgf_data.scoring import area

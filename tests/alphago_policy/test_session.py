@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from alphago_policy import session as session_module
-from alphago_policy.game import Game
-from alphago_policy.gtp import FIXED_HANDICAP
+from alphago_policy.game import FIXED_HANDICAP, Game
 from alphago_policy.policy import load_policy
 from alphago_policy.session import Session, handicap_points
 from sgf_data import read_games
