@@ -84,7 +84,7 @@ def write_failed(path: str | os.PathLike, error: BaseException) -> OutputError:
     cause = reason(error)
     if not isinstance(error, OSError) or error.errno is None:
         free = shutil.disk_usage(path.parent).free if path.parent.is_dir() else 0
-        cause = f"{cause}; {megabytes(free)} free on its disk"
+        cause = f"{cause}; is the disk full? {megabytes(free)} free on it"
     return OutputError(f"{path}: cannot write it ({cause}); its previous version, if any, is kept")
 
 

@@ -243,6 +243,7 @@ def test_an_output_place_that_cannot_be_written_is_refused_before_any_work(
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(files.tempfile, "TemporaryFile", read_only)
     monkeypatch.setattr(prepare_module, "read_games", lambda *a, **k: pytest.fail("read games"))
     assert main(["prepare", *sources, "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
     line = capsys.readouterr().err
@@ -258,7 +259,7 @@ def test_a_full_disk_while_writing_names_the_file_and_the_cause(sources, tmp_pat
         patch.setattr(prepare_module.np, "save", full)
         assert main(["prepare", *sources, "--out", str(out), "--workers", "1"]) == 2
     line = capsys.readouterr().err.split("\n")[-2]  # after the progress bar
-    assert line.startswith("error: cannot write ") and "000000.codes.npy" in line
+    assert line.startswith("error: ") and "000000.codes.npy: cannot write it" in line
     assert "disk full" in line
 
 
