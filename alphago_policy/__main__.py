@@ -18,6 +18,7 @@ COMMANDS = {
     "gtp": "alphago_policy.gtp",
     "filters": "alphago_policy.filters",
     "play": "alphago_policy.play",
+    "rl": "alphago_policy.rl",
 }
 
 
