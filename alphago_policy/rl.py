@@ -194,7 +194,8 @@ def reinforce(
 
 class Pool:
     """The learner's earlier selves, as weights files in RUN/pool/ (the start first); the
-    opponent of an iteration is loaded from its file, so a resumed run plays the same one."""
+    opponent of an iteration is loaded from its file, so a resumed run plays the same one, and
+    loading it leaves the random generators as they were (whether it was cached or not)."""
 
     def __init__(self, out: Path, members: list[str], device: torch.device) -> None:
         self.folder, self.members, self.device = out / POOL, list(members), device
@@ -208,7 +209,8 @@ class Pool:
     def opponent(self, index: int) -> torch.nn.Module:
         if self.loaded is None or self.loaded[0] != index:
             path = self.folder / self.members[index]
-            self.loaded = (index, load_policy(path, str(self.device)).model)
+            with torch.random.fork_rng(devices=[]):  # building a network draws initial weights
+                self.loaded = (index, load_policy(path, str(self.device)).model)
         return self.loaded[1]
 
 

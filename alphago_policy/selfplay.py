@@ -53,6 +53,11 @@ from sgf_data.scoring import area_owners
 KOMI = DEFAULT_KOMI
 SENSIBLE = PLANE_GROUPS["sensibleness"].start  # the plane of the moves a side may sample
 PASS = NO_POINT
+if numba.config.THREADING_LAYER == "default":
+    # numba's own thread pool: its OpenMP one resets torch's thread count when it starts (and
+    # idle OpenMP threads spin), which on a shared CPU made the network's passes many times slower
+    numba.config.THREADING_LAYER = "workqueue"
+NO_MOVE = -2  # `Boards.play`: nothing to play (the planes of the start)
 PACKED = (NUM_POINTS + 7) // 8  # bytes of one plane packed by np.packbits
 
 
@@ -60,54 +65,55 @@ PACKED = (NUM_POINTS + 7) // 8  # bytes of one plane packed by np.packbits
 # The engine: n games as the rows of stacked `State` arrays
 
 
-@njit(cache=True, parallel=True)
-def _play(arrays, moves, active, passes, max_moves):
-    """Play each active game's move (`PASS` passes) for its player to move; a game becomes
-    inactive after two passes in a row or `max_moves` plies."""
+@njit(cache=True)
+def _row(arrays, i):
+    """Game ``i``'s `State`: views of row ``i`` of the stacked arrays."""
     colour, head, next_stone, size, liberty_bits, liberty_count, placed_at, meta = arrays
+    return State(
+        colour[i],
+        head[i],
+        next_stone[i],
+        size[i],
+        liberty_bits[i],
+        liberty_count[i],
+        placed_at[i],
+        meta[i],
+    )
+
+
+@njit(cache=True)
+def _advance_one(arrays, i, moves, active, passes, max_moves, out):
+    """Game ``i``, if active: play its move (`PASS` passes, `NO_MOVE` plays nothing), end it
+    after two passes in a row or ``max_moves`` plies, else write its planes into ``out[i]``."""
+    if not active[i]:
+        return
+    state = _row(arrays, i)
+    player = state.meta[TO_MOVE]
+    if moves[i] == PASS:
+        play_pass(state, player)
+        passes[i] += 1
+    elif moves[i] != NO_MOVE:
+        play_stone(state, moves[i], player)
+        passes[i] = 0
+    if passes[i] >= 2 or state.meta[PLY] >= max_moves:
+        active[i] = False
+        return
+    out[i] = 0
+    _all_planes(state, out[i])
+
+
+@njit(cache=True)
+def _advance(arrays, moves, active, passes, max_moves, out):
+    """`_advance_one` for every game, one after the other."""
+    for i in range(moves.size):
+        _advance_one(arrays, i, moves, active, passes, max_moves, out)
+
+
+@njit(cache=True, parallel=True)
+def _advance_parallel(arrays, moves, active, passes, max_moves, out):
+    """`_advance_one` for every game, the games spread over numba's threads."""
     for i in prange(moves.size):
-        if not active[i]:
-            continue
-        state = State(
-            colour[i],
-            head[i],
-            next_stone[i],
-            size[i],
-            liberty_bits[i],
-            liberty_count[i],
-            placed_at[i],
-            meta[i],
-        )
-        player = meta[i, TO_MOVE]
-        if moves[i] == PASS:
-            play_pass(state, player)
-            passes[i] += 1
-        else:
-            play_stone(state, moves[i], player)
-            passes[i] = 0
-        if passes[i] >= 2 or meta[i, PLY] >= max_moves:
-            active[i] = False
-
-
-@njit(cache=True, parallel=True)
-def _planes(arrays, active, out):
-    """The 48 feature planes of each active game for its player to move, into ``out[i]``."""
-    colour, head, next_stone, size, liberty_bits, liberty_count, placed_at, meta = arrays
-    for i in prange(active.size):
-        if not active[i]:
-            continue
-        state = State(
-            colour[i],
-            head[i],
-            next_stone[i],
-            size[i],
-            liberty_bits[i],
-            liberty_count[i],
-            placed_at[i],
-            meta[i],
-        )
-        out[i] = 0
-        _all_planes(state, out[i])
+        _advance_one(arrays, i, moves, active, passes, max_moves, out)
 
 
 @njit(cache=True)
@@ -133,13 +139,15 @@ class Boards:
         self.passes = np.zeros(n, dtype=np.int64)
         self.planes = np.zeros((n, NUM_PLANES, NUM_POINTS), dtype=np.uint8)
         self.max_moves = max_moves
-        _planes(self.arrays, self.active, self.planes)
+        self.play(np.full(n, NO_MOVE))
 
     def play(self, moves: np.ndarray) -> None:
-        """Play one move (a point, or `PASS`) in every running game, then compute the planes
-        of those still running."""
-        _play(self.arrays, moves.astype(np.int64), self.active, self.passes, self.max_moves)
-        _planes(self.arrays, self.active, self.planes)
+        """Play one move (a point, or `PASS`) in every running game and compute the planes of
+        those still running: one compiled call, over numba's threads when it has several (a
+        parallel launch costs more than a few games' rules on one thread)."""
+        advance = _advance_parallel if numba.get_num_threads() > 1 else _advance
+        moves = moves.astype(np.int64)
+        advance(self.arrays, moves, self.active, self.passes, self.max_moves, self.planes)
 
     @property
     def to_move(self) -> np.ndarray:
@@ -261,6 +269,7 @@ class Games:
     black_margin: np.ndarray  # area(B) - area(W) - komi
     plies: np.ndarray  # moves and passes played
     capped: np.ndarray  # bool: stopped by the move limit, not by two passes
+    stones: np.ndarray  # int8 (n, 361): the final boards, EMPTY / BLACK / WHITE per point
     seconds: float
     record: Record | None = None  # the first network's moves, when asked for
 
@@ -312,6 +321,7 @@ def play_games(
         black_margin=boards.black_margins(komi),
         plies=plies,
         capped=(plies >= max_moves) & (boards.passes < 2),
+        stones=boards.arrays.colour.copy(),
         seconds=time.perf_counter() - start,
         record=kept,
     )
@@ -387,9 +397,6 @@ def play_match(
 
 def set_engine_threads(threads: int) -> int:
     """Use ``threads`` numba threads for the rules and planes (0: numba's default, all
-    cores); returns the number in use. Starting numba's OpenMP threads resets torch's thread
-    count, which is put back."""
-    torch_threads = torch.get_num_threads()
+    cores); returns the number in use."""
     numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
-    torch.set_num_threads(torch_threads)
     return numba.get_num_threads()
