@@ -271,6 +271,7 @@ class Games:
     capped: np.ndarray  # bool: stopped by the move limit, not by two passes
     stones: np.ndarray  # int8 (n, 361): the final boards, EMPTY / BLACK / WHITE per point
     seconds: float
+    engine_seconds: float  # of which the rules and planes took these
     record: Record | None = None  # the first network's moves, when asked for
 
     @property
@@ -302,6 +303,7 @@ def play_games(
     first_colour = np.where(first_black, BLACK, WHITE)
     kept = Record() if record else None
     moves = np.empty(len(first_black), dtype=np.int64)
+    engine = time.perf_counter() - start
     while boards.active.any():
         if stop is not None and stop():
             raise Interrupted
@@ -314,7 +316,9 @@ def play_games(
             moves[turn] = sample_moves(model, planes, precision)
             if own and kept is not None:
                 kept.add(planes, moves[turn], turn)
+        before = time.perf_counter()
         boards.play(moves)
+        engine += time.perf_counter() - before
     plies = boards.plies
     return Games(
         first_black=np.asarray(first_black, dtype=np.bool_),
@@ -323,6 +327,7 @@ def play_games(
         capped=(plies >= max_moves) & (boards.passes < 2),
         stones=boards.arrays.colour.copy(),
         seconds=time.perf_counter() - start,
+        engine_seconds=engine,
         record=kept,
     )
 
