@@ -487,6 +487,12 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch", type=positive_int, default=128, help="games played at once (default: 128)"
     )
     parser.add_argument("--komi", type=float, default=KOMI, help=f"(default: {KOMI})")
+    parser.add_argument(
+        "--max-moves",
+        type=positive_int,
+        default=MAX_MOVES,
+        help=f"plies after which a game stops and is counted as it is (default: {MAX_MOVES})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the moves' sampling")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--threads", type=int, default=0, help="torch threads; 0: default")
@@ -521,6 +527,7 @@ def match(args: argparse.Namespace) -> dict[str, Any]:
             args.batch,
             Precision(bf16=args.bf16),
             args.komi,
+            args.max_moves,
             progress=bar,
         )
     figures = {"first": args.first, "second": args.second, "komi": args.komi, **result.summary()}
