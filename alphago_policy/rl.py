@@ -65,6 +65,7 @@ from alphago_policy.selfplay import (
     Interrupted,
     MatchResult,
     Precision,
+    Record,
     masked_logits,
     network_input,
     play_games,
@@ -165,7 +166,7 @@ def advantages(won: np.ndarray, baseline: str) -> np.ndarray:
 def reinforce(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    record,
+    record: Record,
     weights: np.ndarray,
     settings: Settings,
     precision: Precision,

@@ -53,12 +53,12 @@ from sgf_data.scoring import area_owners
 KOMI = DEFAULT_KOMI
 SENSIBLE = PLANE_GROUPS["sensibleness"].start  # the plane of the moves a side may sample
 PASS = NO_POINT
+NO_MOVE = -2  # `Boards.play`: nothing to play (the planes of the start)
+
 if numba.config.THREADING_LAYER == "default":
     # numba's own thread pool: its OpenMP one resets torch's thread count when it starts (and
     # idle OpenMP threads spin), which on a shared CPU made the network's passes many times slower
     numba.config.THREADING_LAYER = "workqueue"
-NO_MOVE = -2  # `Boards.play`: nothing to play (the planes of the start)
-PACKED = (NUM_POINTS + 7) // 8  # bytes of one plane packed by np.packbits
 
 
 # ---------------------------------------------------------------------------------------------
