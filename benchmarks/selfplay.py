@@ -38,7 +38,9 @@ NETWORKS = {32: ROOT / "training" / "rl_k32" / "sl_start.pt", 192: DEFAULT_WEIGH
 TITLE = "# Batched self-play: games and moves per second"
 
 
-def measure(k: int, games: int, device: str, precision: Precision) -> list[object]:
+def measure(
+    k: int, games: int, device: str, precision: Precision, update_batch: int
+) -> list[object]:
     """Play `games` games at once with the width-k network and one RL update; a table row."""
     model = load_policy(NETWORKS[k], device).model
     torch.manual_seed(0)
@@ -47,12 +49,17 @@ def measure(k: int, games: int, device: str, precision: Precision) -> list[objec
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-9)
     started = time.perf_counter()
     reinforce(
-        model, optimizer, result.record, advantages(result.first_won, "none"), Settings(), precision
+        model,
+        optimizer,
+        result.record,
+        advantages(result.first_won, "none"),
+        Settings(update_batch=update_batch),
+        precision,
     )
     if device == "cuda":
         torch.cuda.synchronize()
     update = time.perf_counter() - started
-    learner_moves = len(result.record.moves)
+    learner_moves = len(result.record.arrays()[1])
     total = result.seconds + update
     return [
         k,
@@ -77,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--engine-threads", type=int, default=1, help="numba threads")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false")
+    parser.add_argument(
+        "--update-batch", type=int, default=256, help="positions per pass of the update"
+    )
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     if len(args.games) != len(args.k):
@@ -84,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     set_engine_threads(args.engine_threads)
     torch.set_num_threads(args.threads)
     precision = Precision(bf16=args.bf16)
-    rows = [measure(k, n, args.device, precision) for k, n in zip(args.k, args.games, strict=True)]
+    rows = [
+        measure(k, n, args.device, precision, args.update_batch)
+        for k, n in zip(args.k, args.games, strict=True)
+    ]
     bf16 = precision.bf16_on(torch.device(args.device))
     lines = [
         f"## {args.device}",
@@ -95,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         "- games: both sides the same network, sampling at temperature 1 among sensible moves, "
         "from the empty board to two passes; komi 7.5",
         "- engine: the rules and the 48 planes of every game, one compiled call per ply",
-        "- update: the REINFORCE step on the first side's moves (forward and backward)",
+        f"- update: the REINFORCE step on the first side's moves (forward and backward, "
+        f"{args.update_batch} positions a pass)",
         "",
         *table(
             [
