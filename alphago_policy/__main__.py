@@ -19,6 +19,7 @@ COMMANDS = {
     "filters": "alphago_policy.filters",
     "play": "alphago_policy.play",
     "review": "alphago_policy.review",
+    "rl": "alphago_policy.rl",
 }
 
 

@@ -11,11 +11,11 @@ import os
 import platform
 import random
 import signal
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -169,3 +169,30 @@ def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+class Precision(Protocol):
+    """How a network computes: train's Settings and self-play's settings both say it."""
+
+    bf16: bool  # bfloat16 autocast where the device computes it natively
+    channels_last: bool  # the NHWC layout with it
+
+
+def uses_bf16(device: torch.device, settings: Precision) -> bool:
+    """Whether the network runs in bfloat16 autocast: on the GPU when enabled, on the CPU when
+    enabled and the processor has bf16 instructions."""
+    return settings.bf16 and (device.type == "cuda" or cpu_has_bf16())
+
+
+def autocast(device: torch.device, settings: Precision):
+    """bfloat16 autocast where `uses_bf16`; plain float32 otherwise."""
+    if uses_bf16(device, settings):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def memory_format(device: torch.device, settings: Precision) -> torch.memory_format:
+    """channels_last (NHWC, what tensor cores and oneDNN's bf16 kernels want) with bf16."""
+    if uses_bf16(device, settings) and settings.channels_last:
+        return torch.channels_last
+    return torch.contiguous_format

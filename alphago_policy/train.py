@@ -73,13 +73,15 @@ from alphago_policy.runtime import (
     Cluster,
     StopRequest,
     agree,
-    cpu_has_bf16,
+    autocast,
     hardware,
     leave_cluster,
+    memory_format,
     rng_state,
     set_rng_state,
     set_up_device,
     summed,
+    uses_bf16,
 )
 from alphago_policy.training_data import Batch, TrainingData, open_data
 from alphago_policy.training_settings import (
@@ -161,26 +163,6 @@ def make_optimizer(model: torch.nn.Module, settings: Settings) -> torch.optim.Op
     if settings.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=lr, betas=(settings.momentum, 0.999))
     raise ValueError(f"unknown optimizer {settings.optimizer!r}: use sgd, momentum or adamw")
-
-
-def uses_bf16(device: torch.device, settings: Settings) -> bool:
-    """Whether the step runs in bfloat16 autocast: on the GPU when enabled, on the CPU when
-    enabled and the processor has bf16 instructions."""
-    return settings.bf16 and (device.type == "cuda" or cpu_has_bf16())
-
-
-def autocast(device: torch.device, settings: Settings):
-    """bfloat16 autocast where `uses_bf16`; plain float32 otherwise."""
-    if uses_bf16(device, settings):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    return nullcontext()
-
-
-def memory_format(device: torch.device, settings: Settings) -> torch.memory_format:
-    """channels_last (NHWC, what tensor cores and oneDNN's bf16 kernels want) with bf16."""
-    if uses_bf16(device, settings) and settings.channels_last:
-        return torch.channels_last
-    return torch.contiguous_format
 
 
 def train_step(
