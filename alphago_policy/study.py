@@ -101,11 +101,17 @@ def go_to(session: Session, moves: int) -> None:
         game.step_forward()
 
 
-def favourites_text(move: MoveReview, count: int = SHOWN) -> str:
-    """The network's favourites before `move`, lettered as the board marks them."""
+def favourites_text(move: MoveReview, lettered: bool = True) -> str:
+    """The network's top 3 before `move`, `lettered` as guess mode marks them on the board.
+
+    >>> p = np.log(np.array([[0.5, 0.2, 0.3]], np.float32))
+    >>> move = MoveReview(7, "b", (0, 2), p, np.array([[True, False, True]]))
+    >>> favourites_text(move), favourites_text(move, lettered=False)
+    ('A A1 50.0%, B C1 30.0%', 'A1 50.0%, C1 30.0%')
+    """
     return ", ".join(
-        f"{LETTERS[i]} {to_gtp(point)} {percent(p)}"
-        for i, (point, p) in enumerate(move.favourites(count))
+        f"{LETTERS[i] + ' ' if lettered else ''}{to_gtp(point)} {percent(p)}"
+        for i, (point, p) in enumerate(move.favourites(SHOWN))
     )
 
 
@@ -179,7 +185,7 @@ class Review:
         if move is None:
             self.session.message = "The end of the game: Left steps back, Up to the last surprise."
             return
-        text = f"Network's top {SHOWN}: {favourites_text(move)}."
+        text = f"Network's top {SHOWN}: {favourites_text(move, lettered=False)}."
         if move.number in self.surprise_numbers:
             index = self.surprise_numbers.index(move.number) + 1
             text += (
@@ -273,18 +279,23 @@ class Study:
         return None
 
     def marks(self) -> list[Mark]:
-        """The last answer: the network's top 3 by letter, the move played, the guess."""
+        """The last answer: the network's top 3 by letter (those still empty, or the move
+        played; the other colour's reply may cover one), the move played, the guess."""
         if self.shown is None:
             return []
-        move = self.shown.move
-        marks: list[Mark] = [(LETTERS[i], p) for i, (p, _) in enumerate(move.favourites())]
-        marks += [("played", move.point)] if move.point is not None else []
+        move, stones = self.shown.move, self.session.position.stones()
+        marks: list[Mark] = [
+            (LETTERS[i], point)
+            for i, (point, _) in enumerate(move.favourites())
+            if point == move.point or not stones[point]
+        ]
+        marks += [("played", move.point)]
         return marks + ([("guess", self.shown.guess)] if self.shown.guess is not None else [])
 
     def status(self) -> str:
         who = {"b": "Black's", "w": "White's", "bw": "both players'"}[self.colours]
         move = self.current
-        where = f"move {move.number}" if move else "the end"
+        where = f"move {move.number}, {COLOUR_NAMES[move.colour]} to play" if move else "the end"
         return f"Guess {who} moves | {where} | {score_text(self.answers.values())}"
 
     def click(self, point: Point) -> None:
