@@ -356,6 +356,7 @@ class App:
         root.destroy()
         kind = type(self.session.mode)
         if path and self.session.load(path) and kind in (Review, Study):
+            go_to(self.session, 0)  # the new game in the same mode, from its start
             self.study(kind)
 
     # drawing
@@ -729,7 +730,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         first = 0 if args.review or args.study else len(session.moves)
         go_to(session, first if args.move is None else args.move)
-        session.step(0)
+        if session.next_move is not None:
+            session.step(0)  # the message says which move is shown
     app = App(open_window(args), session, args.save_dir, PLAYERS[args.study_colour])
     if args.review or args.study:
         app.study(Review if args.review else Study)

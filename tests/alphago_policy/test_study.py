@@ -153,8 +153,8 @@ def test_guessing_black_answers_and_keeps_score(tiny):
     network = (first.rank == 1) + (third.rank == 1)
     top = (first.rank <= 5) + (guessed.rank <= 5)
     assert mode.status() == (
-        f"Guess Black's moves | move 5, Black to play | you 1 of 2 (50%), {top} in the network's top 5; "
-        f"the network {network} of 2 ({network / 2:.0%})"
+        f"Guess Black's moves | move 5, Black to play | you 1 of 2 (50%), {top} in the "
+        f"network's top 5; the network {network} of 2 ({network / 2:.0%})"
     )
 
 
