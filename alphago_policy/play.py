@@ -2,7 +2,8 @@
 drawn as a heat map, and the `play` command that opens it (`alphago-play`, `python play.py`).
 
 `App` turns pygame's events into calls of a `Session` (`alphago_policy.session`, the player's
-view of the game, no pygame) and draws it with the geometry and colours of
+view of the game, no pygame), or of its review or guess-the-move mode (`alphago_policy.study`),
+and draws it with the geometry and colours of
 `alphago_policy.board_view`. Each line of text is drawn run by run with a font that has its
 characters: pygame's own font for Latin text, an installed font of `CJK_FONTS` for names in
 Chinese, Japanese or Korean (Debian's fonts-noto-cjk, fonts-wqy-microhei ...); characters no

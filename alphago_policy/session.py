@@ -7,7 +7,8 @@ A handicap game has Black's stones on GTP's fixed handicap points (the table the
 
 `Session` holds what the player chose and did; the game itself, its komi and its result are the
 `Game`'s (`alphago_policy.game`). The window (`alphago_policy.play`) turns events into `Session`
-calls and draws it.
+calls and draws it. In review and guess-the-move modes (`alphago_policy.study`) the session's
+`mode` takes the clicks and the keys, and the network does not play.
 """
 
 from __future__ import annotations
