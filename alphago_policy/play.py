@@ -2,7 +2,8 @@
 drawn as a heat map, and the `play` command that opens it (`alphago-play`, `python play.py`).
 
 `App` turns pygame's events into calls of a `Session` (`alphago_policy.session`, the player's
-view of the game, no pygame) and draws it with the geometry and colours of
+view of the game, no pygame), or of its review or guess-the-move mode (`alphago_policy.study`),
+and draws it with the geometry and colours of
 `alphago_policy.board_view`. Each line of text is drawn run by run with a font that has its
 characters: pygame's own font for Latin text, an installed font of `CJK_FONTS` for names in
 Chinese, Japanese or Korean (Debian's fonts-noto-cjk, fonts-wqy-microhei ...); characters no
@@ -43,7 +44,9 @@ from alphago_policy.board_view import (
 )
 from alphago_policy.cli import add_temperature, add_threads, add_weights
 from alphago_policy.game import DEFAULT_KOMI, WARMING_UP, Game, warm_up
+from alphago_policy.review import PLAYERS
 from alphago_policy.session import HANDICAP_KOMI, HANDICAPS, Session
+from alphago_policy.study import Mark, Review, Study, go_to, leave, start
 from sgf_data.coords import BOARD_SIZE, Point, to_gtp
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -89,11 +92,36 @@ KEYS = (  # key, a word for the panel, what it does for --help
     ("S", "save", "save the game as SGF (in --save-dir)"),
     ("L", "load", "load an SGF game"),
     ("Left/Right", "step", "step through the game"),
+    ("V", "review", "review the game on the board (keys below)"),
+    ("Q", "guess", "guess the moves of the game on the board (keys below)"),
     ("0, 2-9", "handicap", "Black's handicap stones, on the start screen (0: an even game)"),
     ("B/W", "colour", "your colour, on the start screen (with handicap: who takes the stones)"),
     ("Esc", "quit", "quit"),
 )
-HELP = "  ".join(f"{key} {word}" for key, word, _ in KEYS)
+REVIEW_KEYS = (
+    ("Left/Right", "step", "the move before, the move after"),
+    ("Down/Up", "surprise", "the next, the previous surprise (each player's least likely moves)"),
+    ("H", "heat map", "what the network expected before the move, on/off"),
+    ("V", "play", "back to play, from the move shown"),
+    ("Q", "guess", "guess the moves from here"),
+    ("L", "load", "review another SGF game"),
+    ("Esc", "quit", "quit"),
+)
+GUESS_KEYS = (
+    ("click", "guess", "your guess of the hidden move; the board answers and goes on"),
+    ("Space/A", "answer", "show the answer without guessing (not counted)"),
+    ("Right", "skip", "play the move without an answer (not counted)"),
+    ("Left", "back", "back to the move guessed before (its guess is taken back)"),
+    ("C", "colour", "guess both players' moves, Black's, White's"),
+    ("Q", "play", "back to play, from the move shown"),
+    ("V", "review", "review the game from here"),
+    ("L", "load", "guess the moves of another SGF game"),
+    ("Esc", "quit", "quit"),
+)
+HELPS = {  # the keys the panel lists, in play (None), review and guess mode
+    kind: "  ".join(f"{key} {word}" for key, word, _ in keys)
+    for kind, keys in ((None, KEYS), (Review, REVIEW_KEYS), (Study, GUESS_KEYS))
+}
 HANDICAP_KEYS = {  # the digits, above the letters and on the keypad
     key: stones
     for stones in HANDICAPS
@@ -138,9 +166,14 @@ class App:
     """The pygame window: turns events into Session actions and draws the session."""
 
     def __init__(
-        self, screen: pygame.Surface, session: Session, save_dir: Path = Path(".")
+        self,
+        screen: pygame.Surface,
+        session: Session,
+        save_dir: Path = Path("."),
+        colours: str = "bw",
     ) -> None:
         self.screen, self.session, self.save_dir = screen, session, save_dir
+        self.colours = colours  # whose moves Q asks to guess: "b", "w" or "bw"
         self.running = True
         self.warned = False  # about a font without the characters of a name
         self.relayout()
@@ -151,7 +184,8 @@ class App:
         # pygame draws its own font 0.69 times as large as a file's
         self.panel_fonts = [PanelFont.load(None, 22)]
         self.panel_fonts += [PanelFont.load(file, 16) for file in cjk_fonts()]
-        fixed = len(self.wrapped(self.network_line()[0])) + len(self.wrapped(HELP))
+        helps = max(len(self.wrapped(keys)) for keys in HELPS.values())
+        fixed = len(self.wrapped(self.network_line()[0])) + helps
         self.panel_height = 12 + PANEL_LINE * (fixed + 4)  # status and message: 2 lines each
         self.geometry = BoardGeometry.fit(width, height, self.panel_height)
         size = max(int(self.geometry.spacing * 0.55), 8)
@@ -204,15 +238,29 @@ class App:
             return game.name, TEXT
         return game.name + ": it plays random moves", WARNING
 
+    def working(self, note: str, work, *args):
+        """Do `work` with `note` on the board while it runs; returns what `work` returns."""
+        self.session.message = note
+        self.draw()
+        pygame.display.flip()
+        return work(*args)
+
     def wait_for(self, work, *args) -> None:
         """Do `work` (the warm-up) with a word on the board and on stderr about the wait."""
         print(f"alphago-policy play: {WARMING_UP}", file=sys.stderr, flush=True)
-        message, self.session.message = self.session.message, "Warming up: " + WARMING_UP
-        self.draw()
-        pygame.display.flip()
-        seconds = work(*args)
+        message = self.session.message
+        seconds = self.working("Warming up: " + WARMING_UP, work, *args)
         print(f"alphago-policy play: ready ({seconds:.1f} s)", file=sys.stderr, flush=True)
         self.session.message = message
+
+    def study(self, kind: type[Review | Study]) -> None:
+        """Enter review or guess mode (`kind`) on the game on the board, or leave it when it
+        is on: the network's review is computed on entering, once per game."""
+        if isinstance(self.session.mode, kind):
+            leave(self.session)
+            return
+        args = (self.colours,) if kind is Study else ()
+        self.working("The network is reviewing the game...", start, self.session, kind, *args)
 
     def step(self) -> None:
         """One frame: handle the queued events, then draw (the caller flips the display)."""
@@ -230,14 +278,36 @@ class App:
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             point = self.geometry.point_at(*event.pos)
             if point is not None:
-                session.click(point)
+                (session.mode or session).click(point)
         elif event.type == pygame.KEYDOWN:
             self.key(event.key)
 
     def key(self, key: int) -> None:
-        session = self.session
+        session, mode = self.session, self.session.mode
         actions = {
             pygame.K_h: self.toggle_heatmap,
+            pygame.K_l: self.load_dialog,
+            pygame.K_v: lambda: self.study(Review),
+            pygame.K_q: lambda: self.study(Study),
+            pygame.K_ESCAPE: self.quit,
+        }
+        if isinstance(mode, Review):
+            actions |= self.review_keys(mode)
+        elif isinstance(mode, Study):
+            actions |= self.guess_keys(mode)
+        elif session.human is None and key in (pygame.K_b, pygame.K_w):
+            session.choose_colour("b" if key == pygame.K_b else "w")
+            return
+        elif session.human is None and key in HANDICAP_KEYS:
+            session.choose_handicap(HANDICAP_KEYS[key])
+            return
+        else:
+            actions |= self.play_keys(session)
+        if key in actions:
+            actions[key]()
+
+    def play_keys(self, session: Session) -> dict:
+        return {
             pygame.K_o: session.toggle_ownership,
             pygame.K_p: session.pass_move,
             pygame.K_u: session.undo,
@@ -246,17 +316,28 @@ class App:
             pygame.K_n: session.new_game,
             pygame.K_r: session.resign,
             pygame.K_s: lambda: session.save(self.save_dir),
-            pygame.K_l: self.load_dialog,
             pygame.K_LEFT: lambda: session.step(-1),
             pygame.K_RIGHT: lambda: session.step(1),
-            pygame.K_ESCAPE: self.quit,
         }
-        if session.human is None and key in (pygame.K_b, pygame.K_w):
-            session.choose_colour("b" if key == pygame.K_b else "w")
-        elif session.human is None and key in HANDICAP_KEYS:
-            session.choose_handicap(HANDICAP_KEYS[key])
-        elif key in actions:
-            actions[key]()
+
+    @staticmethod
+    def review_keys(mode: Review) -> dict:
+        return {
+            pygame.K_LEFT: lambda: mode.step(-1),
+            pygame.K_RIGHT: lambda: mode.step(1),
+            pygame.K_DOWN: lambda: mode.jump(1),
+            pygame.K_UP: lambda: mode.jump(-1),
+        }
+
+    @staticmethod
+    def guess_keys(mode: Study) -> dict:
+        return {
+            pygame.K_SPACE: mode.reveal,
+            pygame.K_a: mode.reveal,
+            pygame.K_RIGHT: mode.skip,
+            pygame.K_LEFT: mode.back,
+            pygame.K_c: mode.cycle_colours,
+        }
 
     def toggle_heatmap(self) -> None:
         self.session.heatmap = not self.session.heatmap
@@ -274,22 +355,39 @@ class App:
         root.withdraw()
         path = filedialog.askopenfilename(filetypes=[("SGF game records", "*.sgf")])
         root.destroy()
-        if path:
-            self.session.load(path)
+        kind = type(self.session.mode)
+        if path and self.session.load(path) and kind in (Review, Study):
+            go_to(self.session, 0)  # the new game in the same mode, from its start
+            self.study(kind)
 
     # drawing
     def draw(self) -> None:
-        session = self.session
+        session, mode = self.session, self.session.mode
         self.screen.fill(WOOD)
         self.draw_grid()
-        if session.heatmap and session.human is not None and session.result is None:
-            self.draw_heatmap()
+        heat = self.heat()
+        if heat is not None:
+            self.draw_heatmap(heat)
         self.draw_stones()
-        if session.human is not None and (session.ownership or session.counted):
+        if mode is not None:
+            self.draw_marks(mode.marks())
+        elif session.human is not None and (session.ownership or session.counted):
             self.draw_owners()
         self.draw_panel()
-        if self.session.human is None:
+        if session.human is None and mode is None:
             self.draw_menu()
+
+    def heat(self) -> np.ndarray | None:
+        """The probabilities of the heat map, if it is on and there is one: the network's
+        for the player to move, or what a mode shows (review: before the move played)."""
+        session, mode = self.session, self.session.mode
+        if not session.heatmap:
+            return None
+        if mode is not None:
+            return mode.probabilities()
+        if session.human is not None and session.result is None:
+            return session.probabilities()
+        return None
 
     def draw_grid(self) -> None:
         board, width = self.geometry, max(1, round(self.geometry.spacing / 28))
@@ -307,9 +405,8 @@ class App:
                 radius = max(2, round(board.spacing * 0.1))
                 pygame.draw.circle(self.screen, LINE, board.pixel((row, col)), radius)
 
-    def draw_heatmap(self) -> None:
+    def draw_heatmap(self, probabilities: np.ndarray) -> None:
         """A disc on every move the network gives 0.1% or more, the top moves labelled in %."""
-        probabilities = self.session.probabilities()
         overlay = pygame.Surface(self.screen.get_size(), pygame.SRCALPHA)
         radius = self.geometry.spacing * 0.46
         for row, col in zip(*np.nonzero(probabilities >= 0.001), strict=True):
@@ -342,9 +439,31 @@ class App:
         if history and history[-1][1] is not None:
             mark = max(3, round(board.spacing * 0.14))
             pygame.draw.circle(self.screen, LAST_MOVE, board.pixel(history[-1][1]), mark)
-        upcoming = self.session.next_move
-        if upcoming and upcoming[1] is not None:
-            pygame.draw.circle(self.screen, NEXT_MOVE, board.pixel(upcoming[1]), radius, 3)
+        mode = self.session.mode
+        upcoming = mode.upcoming() if mode else (self.session.next_move or ("", None))[1]
+        if upcoming is not None:
+            pygame.draw.circle(self.screen, NEXT_MOVE, board.pixel(upcoming), radius, 3)
+
+    def draw_marks(self, marks: list[Mark]) -> None:
+        """A mode's marks: the move played ringed, the guess crossed, the network's favourites
+        lettered (on their stone, or on a clear disc on an empty point)."""
+        board, stones = self.geometry, self.session.position.stones()
+        radius = round(board.spacing * 0.47)
+        for kind, point in marks:
+            x, y = board.pixel(point)
+            if kind == "played":
+                pygame.draw.circle(self.screen, NEXT_MOVE, (x, y), radius, 3)
+            elif kind == "guess":
+                arm, width = round(board.spacing * 0.3), max(3, round(board.spacing / 10))
+                for dx in (-arm, arm):
+                    pygame.draw.line(
+                        self.screen, WARNING, (x - dx, y - arm), (x + dx, y + arm), width
+                    )
+            else:
+                if not stones[point]:
+                    pygame.draw.circle(self.screen, heat_colour(1.0)[:3], (x, y), radius * 0.8)
+                colour = BLACK if stones[point] == -1 else WHITE
+                self.text(kind, self.font, colour, (x, y))
 
     def draw_owners(self) -> None:
         """A square on every point as large as its owner is sure (Black's black, White's
@@ -371,11 +490,12 @@ class App:
         """The panel's lines, wrapped to the window: the network, the game, the last message
         (two lines each at most) and the keys."""
         network, colour = self.network_line()
+        mode = self.session.mode
         parts = [
             (self.wrapped(network), colour),
-            (self.wrapped(self.session.status(), 2), TEXT),
+            (self.wrapped((mode or self.session).status(), 2), TEXT),
             (self.wrapped(self.session.message, 2), TEXT),
-            (self.wrapped(HELP), (160, 160, 160)),
+            (self.wrapped(HELPS[type(mode) if mode else None]), (160, 160, 160)),
         ]
         return [(line, colour) for lines, colour in parts for line in lines]
 
@@ -434,7 +554,14 @@ DESCRIPTION = """Play Go against the policy network on a board in a window.
 Click a point to play; the network answers at once, and its move probabilities show on the
 board as a heat map. Load a game record to step through it and play on from any move. A start
 screen asks for the handicap and your colour unless --colour gives them; the window can be
-resized."""
+resized.
+
+Study a game with the network: in review mode (V, or --review) the board steps through the
+game and gives, for each move, the network's probability of the move played and its rank, with
+what the network expected before it as the heat map; Down and Up jump to the moves it found
+least likely. In guess-the-move mode (Q, or --study) the board hides the next move, you click
+where you think it goes, and the board answers with the move played, the network's view of it
+and of your guess, and its top 3, keeping score against the network."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -442,23 +569,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = DESCRIPTION
     width = max(len(key) for key, _, _ in KEYS)
-    keys = "\n".join(f"  {key:<{width}}  {what}" for key, _, what in KEYS)
+    keys = "\n\n".join(
+        f"{title}:\n" + "\n".join(f"  {key:<{width}}  {what}" for key, _, what in keys)
+        for title, keys in (
+            ("keys", KEYS),
+            ("keys in review mode", REVIEW_KEYS),
+            ("keys in guess-the-move mode", GUESS_KEYS),
+        )
+    )
     examples = "\n".join(
         f"  {parser.prog} {flags}\n      {what}"
         for flags, what in (
             ("--colour w", "you play White; the network opens"),
             ("--sgf game.sgf --move 40", "load a game, shown after move 40"),
             ("--sgf game.sgf --screenshot board.png", "draw the board into a PNG and exit"),
+            ("--sgf game.sgf --review", "review a game: the network's view of each move"),
+            ("--study game.sgf --study-colour b", "guess Black's moves of a game"),
         )
     )
-    parser.epilog = f"keys:\n{keys}\n\nexamples:\n{examples}"
+    parser.epilog = f"{keys}\n\nexamples:\n{examples}"
     parser.add_argument("--colour", "--color", choices=("b", "w"), help="your colour")
     add_weights(parser)
     parser.add_argument(
         "--sgf", type=Path, metavar="FILE", help="an SGF game to load, step through and continue"
     )
     parser.add_argument(
-        "--move", type=int, metavar="N", help="show the --sgf game after this many moves"
+        "--review", action="store_true", help="review the --sgf game: start in review mode"
+    )
+    parser.add_argument(
+        "--study", type=Path, metavar="FILE", help="an SGF game whose moves you guess (Q mode)"
+    )
+    parser.add_argument(
+        "--study-colour",
+        "--study-color",
+        choices=PLAYERS,
+        default="both",
+        help="whose moves to guess, with --study or Q (default: both)",
+    )
+    parser.add_argument(
+        "--move",
+        type=int,
+        metavar="N",
+        help="show the --sgf or --study game after this many moves (default: the last one, "
+        "the first with --review or --study)",
     )
     parser.add_argument(
         "--screenshot", type=Path, metavar="PNG", help="save the first frame as PNG and exit"
@@ -518,9 +671,14 @@ def has_display() -> bool:
 
 def problem(args: argparse.Namespace) -> str | None:
     """What makes the command line unusable, said so that the user knows what to do."""
-    if args.sgf is not None and not args.sgf.is_file():
-        return f"--sgf {args.sgf}: no such file: give the path of an SGF game record"
-    if args.move is not None and (args.move < 0 or args.sgf is None):
+    for flag, path in (("--sgf", args.sgf), ("--study", args.study)):
+        if path is not None and not path.is_file():
+            return f"{flag} {path}: no such file: give the path of an SGF game record"
+    if args.sgf is not None and args.study is not None:
+        return "--sgf and --study: give one game, to play or review (--sgf) or to guess (--study)"
+    if args.review and args.sgf is None:
+        return "--review: give the game to review with --sgf FILE"
+    if args.move is not None and (args.move < 0 or (args.sgf or args.study) is None):
         return f"--move {args.move}: give a number of moves, 0 or more, of an --sgf game"
     if args.screenshot is not None and not args.screenshot.parent.is_dir():
         return (
@@ -565,13 +723,19 @@ def run(args: argparse.Namespace) -> int:
     if policy is None:
         return 1
     session = Session(Game(policy, args.temperature), args.colour, args.handicap, args.komi)
-    if args.sgf is not None:
-        if not session.load(args.sgf):
-            print(f"alphago-policy play: --sgf {session.message}", file=sys.stderr)
+    record = args.sgf or args.study
+    if record is not None:
+        if not session.load(record):
+            flag = "--sgf" if args.sgf else "--study"
+            print(f"alphago-policy play: {flag} {session.message}", file=sys.stderr)
             return 1
-        for _ in range(len(session.moves) - (args.move or len(session.moves))):
-            session.step(-1)
-    app = App(open_window(args), session, args.save_dir)
+        first = 0 if args.review or args.study else len(session.moves)
+        go_to(session, first if args.move is None else args.move)
+        if session.next_move is not None:
+            session.step(0)  # the message says which move is shown
+    app = App(open_window(args), session, args.save_dir, PLAYERS[args.study_colour])
+    if args.review or args.study:
+        app.study(Review if args.review else Study)
     if args.screenshot:
         app.draw()
         try:

@@ -7,7 +7,8 @@ A handicap game has Black's stones on GTP's fixed handicap points (the table the
 
 `Session` holds what the player chose and did; the game itself, its komi and its result are the
 `Game`'s (`alphago_policy.game`). The window (`alphago_policy.play`) turns events into `Session`
-calls and draws it.
+calls and draws it. In review and guess-the-move modes (`alphago_policy.study`) the session's
+`mode` takes the clicks and the keys, and the network does not play.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from __future__ import annotations
 import errno
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alphago_policy.game import DEFAULT_KOMI, FIXED_HANDICAP, RESIGN, Game, write_sgf
 from sgf_data import IllegalMove, Position, read_games
 from sgf_data.coords import Move, Point, from_gtp, opponent, to_gtp
+from sgf_data.reader import GameRecord
 from sgf_data.scoring import area
+
+if TYPE_CHECKING:
+    from alphago_policy.agreement import GameReview
+    from alphago_policy.study import Review, Study
 
 HANDICAPS = (0, *FIXED_HANDICAP)  # Black's stones: 0 for an even game, else 2 to 9
 HANDICAP_KOMI = 0.5  # the usual komi of a handicap game: White wins a drawn count
@@ -71,6 +78,7 @@ class Session:
         self.ownership = False  # the playouts' estimate of who owns each point (O)
         self.message = ""
         self._cache: tuple[tuple, np.ndarray] | None = None
+        self.reviewed: GameReview | None = None  # the network's review of the game line
         self.new_game()
 
     # state
@@ -105,7 +113,7 @@ class Session:
     def network_to_play(self) -> bool:
         """Whether the network moves next: on its turn, or the human's after G, unless the
         game is over or the player is stepping through a record."""
-        if self.human is None or self.result is not None or self.browsing:
+        if self.human is None or self.result is not None or self.browsing or self.mode:
             return False
         return self.asked or self.position.to_move == self.network
 
@@ -170,6 +178,8 @@ class Session:
         if self.handicap:
             self.game.place_handicap(handicap_points(self.handicap))
         self.asked = self.browsing = False
+        self.record: GameRecord | None = None  # the loaded game, if any
+        self.mode: Review | Study | None = None  # review or guess the move; None: play
         self.message = "New game." if self.human else "Choose your colour: B or W."
 
     def start_lines(self) -> list[str]:
@@ -197,6 +207,7 @@ class Session:
             self.message = f"{path}: no usable 19x19 game in this file (see the warning above)"
             return False
         self.game.load(record)
+        self.record, self.mode = record, None
         self.asked, self.browsing = False, True
         self.message = (
             f"Loaded {Path(path).name}: {record.black} vs {record.white}, {record.result}"

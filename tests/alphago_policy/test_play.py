@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -13,17 +14,21 @@ os.environ["SDL_AUDIODRIVER"] = "dummy"
 import numpy as np
 import pygame
 import pytest
+import torch
 
-from alphago_policy import board_view, play
+from alphago_policy import board_view, play, study
+from alphago_policy.agreement import review_game
 from alphago_policy.board_view import BoardGeometry
 from alphago_policy.game import Game
-from alphago_policy.policy import load_policy
+from alphago_policy.policy import build, load_policy, save_weights
 from alphago_policy.session import Session
+from alphago_policy.study import Review, Study
 from sgf_data import read_games
 from sgf_data.coords import to_gtp
 from tests.alphago_policy.test_session import play_moves
 
 ROOT = Path(__file__).resolve().parents[2]
+HELD_OUT = ROOT / "tests" / "fixtures" / "held_out" / "tygem-420491975.sgf"
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -242,8 +247,9 @@ def test_help_is_for_players_and_lists_the_keys():
     for developer_note in ("`", "\\", "Session", "Layout", "SDL_VIDEODRIVER", "CJK_FONTS"):
         assert developer_note not in done.stdout
     keys = done.stdout.split("keys:", 1)[1]
-    for key, _, what in play.KEYS:
+    for key, _, what in (*play.KEYS, *play.REVIEW_KEYS, *play.GUESS_KEYS):
         assert f"{key} " in keys and what in keys
+    assert "keys in review mode:" in keys and "keys in guess-the-move mode:" in keys
 
 
 @pytest.mark.parametrize(
@@ -415,3 +421,101 @@ def test_command_line_handicap_draws_the_stones(tmp_path, policy):
         assert (shade < 60) == (to_gtp(point) in ("D4", "Q16", "D16")), to_gtp(point)
     done = board("--handicap", "1")
     assert done.returncode == 2 and "--handicap: invalid choice: 1" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_weights(tmp_path_factory):
+    """A small random network (k=8, seeded): the modes' window tests need no trained one."""
+    torch.manual_seed(29)
+    path = tmp_path_factory.mktemp("weights") / "k8.pt"
+    save_weights(build(k=8), path, {"trained": False})
+    return path
+
+
+def ring_colour(app, point):
+    """The colour on the ring drawn round a stone at `point` (the move played)."""
+    x, y = app.geometry.pixel(point)
+    return tuple(app.screen.get_at((x + round(app.geometry.spacing * 0.47) - 1, y)))[:3]
+
+
+def test_review_then_guess_mode_by_keys_and_clicks(tiny_weights):
+    session = Session(Game(load_policy(tiny_weights)))
+    assert session.load(HELD_OUT)
+    study.go_to(session, 0)
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        app = play.App(pygame.display.set_mode((800, 896)), session, colours="b")
+        app.key(pygame.K_v)
+        assert isinstance(session.mode, Review) and session.cursor == 0
+        app.key(pygame.K_RIGHT)
+        app.key(pygame.K_DOWN)
+        surprise = session.cursor + 1
+        assert surprise in session.mode.surprise_numbers and surprise > 2
+        app.draw()
+        played = session.mode.upcoming()
+        assert ring_colour(app, played) == board_view.NEXT_MOVE
+        assert any(line.startswith(f"Review | move {surprise} ") for line, _ in app.panel_lines())
+        app.key(pygame.K_q)
+        mode = session.mode
+        assert isinstance(mode, Study) and mode.colours == "b" and mode.current.colour == "b"
+        answer = mode.current
+        x, y = app.geometry.pixel(answer.point)
+        app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y)))
+        assert mode.shown.matched and "you found it!" in session.message
+        app.draw()
+        assert ring_colour(app, answer.point) == board_view.NEXT_MOVE
+        assert any("you 1 of 1 (100%)" in line for line, _ in app.panel_lines())
+        app.key(pygame.K_SPACE)
+        assert mode.shown.guess is None and len(mode.answers) == 1
+        app.key(pygame.K_LEFT)  # back to the move shown with Space
+        assert mode.current.number == answer.number + 2 and len(mode.answers) == 1
+        app.key(pygame.K_LEFT)  # back to the move guessed: its guess is taken back
+        assert mode.current == answer and mode.answers == {}
+        app.key(pygame.K_RIGHT)
+        assert session.cursor == answer.number + 1 and mode.answers == {}
+        app.key(pygame.K_c)
+        assert mode.colours == "w" and mode.current.colour == "w"
+        app.key(pygame.K_q)
+        assert session.mode is None and session.browsing and session.human is None
+        app.draw()  # the start screen, to choose a colour and play on from here
+    finally:
+        pygame.quit()
+
+
+def test_command_line_review_and_guess_screenshots(tiny_weights, tmp_path):
+    weights = ["--weights", str(tiny_weights), "--size", "640", "736"]
+    review, guess = tmp_path / "review.png", tmp_path / "guess.png"
+    argv = ["--sgf", str(HELD_OUT), "--review", "--move", "36", "--screenshot", str(review)]
+    assert play.main([*argv, *weights]) == 0
+    argv = ["--study", str(HELD_OUT), "--move", "37", "--screenshot", str(guess)]
+    assert play.main([*argv, "--study-colour", "b", *weights]) == 0
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        session = Session(Game(load_policy(tiny_weights)))
+        session.load(HELD_OUT)
+        app = play.App(pygame.display.set_mode((640, 736)), session)
+        moves = review_game(session.game.policy, session.record).moves
+        app.screen = pygame.image.load(str(review))
+        assert ring_colour(app, moves[36].point) == board_view.NEXT_MOVE  # move 37, ahead
+        app.screen = pygame.image.load(str(guess))
+        assert ring_colour(app, moves[36].point) == board_view.NEXT_MOVE  # move 37, answered
+        assert ring_colour(app, moves[38].point) != board_view.NEXT_MOVE  # move 39, hidden
+    finally:
+        pygame.quit()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--review"], "--review: give the game to review with --sgf FILE"),
+        (["--study", "missing.sgf"], "--study missing.sgf: no such file"),
+        (["--sgf", str(HELD_OUT), "--study", str(HELD_OUT)], "--sgf and --study: give one"),
+        (["--move", "3"], "--move 3: give a number of moves"),
+    ],
+)
+def test_the_modes_flags_are_checked(args, said, tmp_path):
+    parser = argparse.ArgumentParser()
+    play.add_arguments(parser)
+    assert said in play.problem(parser.parse_args([*args, "--screenshot", str(tmp_path / "x")]))
