@@ -52,7 +52,7 @@ class Level:
         """What the level does, in a few words (GTP `name`, the board's status line, SGFs).
 
         >>> LEVELS[0].describe()
-        'strength 1 (beginner): k=32 network, best of 2 random moves'
+        'strength 1 (beginner): k=32 network, best of 4 random moves'
         """
         width = (self.weights or "").removeprefix("policy_k").removesuffix(".pt")
         parts = [f"k={width} network" if self.weights else "full network"]
@@ -92,15 +92,15 @@ def drawn(allowed: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarr
 
 
 K32, K64 = "policy_k32.pt", "policy_k64.pt"
-LEVELS = (
-    Level(1, "beginner", K32, picks=2),
-    Level(2, "novice", K32, picks=4),
-    Level(3, "casual", K32, picks=8),
-    Level(4, "learner", K32, picks=16),
-    Level(5, "improver", K32, picks=32),
+LEVELS = (  # spaced by how often they play the expert's move (benchmarks/results/levels.md)
+    Level(1, "beginner", K32, picks=4),
+    Level(2, "novice", K32, picks=10),
+    Level(3, "casual", K32, picks=24),
+    Level(4, "learner", K32, picks=64),
+    Level(5, "improver", K32, picks=128),
     Level(6, "club", K32),
     Level(7, "strong club", K64),
-    Level(8, "expert", None, picks=64),
+    Level(8, "expert", None, temperature=0.5),
     Level(9, "master", None),
     Level(10, "master, 8 symmetries", None, symmetries=8),
 )

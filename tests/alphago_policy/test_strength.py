@@ -66,7 +66,7 @@ def test_levels_are_numbered_from_1_and_name_their_network():
 def test_a_game_plays_at_a_level_and_says_so():
     game = Game(load_policy(), seed=0)
     strength.set_strength(game, 1)
-    assert game.policy.k == 32 and game.name.endswith("best of 2 random moves")
+    assert game.policy.k == 32 and game.name.endswith("best of 4 random moves")
     moves = [game.genmove(colour) for colour in "bwbw"]
     assert all(isinstance(move, tuple) for move in moves)
     strength.set_strength(game, 10)

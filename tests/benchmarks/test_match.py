@@ -104,7 +104,7 @@ def test_even_games_alternate_colours_with_komi_7_5(tmp_path, weights):
 def test_a_level_plays_and_names_itself_in_the_games(tmp_path, weights):
     assert play(tmp_path, weights, "--games", "1", "--strength", "1") == 0
     info = root(tmp_path / "games" / "game-001.sgf")
-    assert "strength 1 (beginner): k=32 network, best of 2 random moves" in info.get("PB")
+    assert "strength 1 (beginner): k=32 network, best of 4 random moves" in info.get("PB")
     assert "AlphaGo SL policy k=32" in info.get("PB")  # the level's own network
 
 
