@@ -9,7 +9,8 @@ Besides every required GTP command it answers `undo`, `showboard`, `final_score`
 handicap commands, `loadsgf FILE [MOVE]`, `printsgf [FILE]`, and the analysis extensions of
 Leela Zero and KataGo (`lz-analyze`, `kata-analyze` with `ownership true`,
 `lz-genmove_analyze`, `kata-genmove_analyze`, with `avoid`/`allow`), which GUIs draw as the
-network's candidate moves with the playouts' win rates.
+network's candidate moves with the playouts' win rates. `--strength N` and the extension
+`alphago-strength [N|list]` set the network's strength level (`alphago_policy.strength`).
 
 This module is the protocol only: the game and the network's move choice are
 `alphago_policy.game`'s, the analysis `alphago_policy.analysis`'s. No input stops it: a
@@ -762,6 +763,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "GTP `alphago-strength` changes it in play); default: the full network, --temperature",
     )
     parser.add_argument(
+        "--symmetries",
+        type=int,
+        choices=(1, 8),
+        default=1,
+        help="8: average the network over the board's 8 symmetries (one batch; slower, see "
+        "benchmarks/results/symmetries.md)",
+    )
+    parser.add_argument(
         "--lizzie",
         action="store_true",
         help=f"answer `version` with {LEELA_ZERO_VERSION}: Lizzie reads it as a Leela Zero "
@@ -799,14 +808,17 @@ def run(args: argparse.Namespace) -> int:
         playouts=args.playouts,
         resign_threshold=args.resign_threshold,
     )
-    if args.strength is not None:
-        from alphago_policy.strength import set_strength
+    if args.strength is not None or args.symmetries > 1:
+        from alphago_policy.strength import set_strength, set_symmetries
 
         try:
-            set_strength(game, args.strength, args.weights)
+            if args.strength is not None:
+                set_strength(game, args.strength, args.weights)
         except (ValueError, WeightsError) as error:
             print(f"--strength: {error}", file=sys.stderr)
             return 2
+        if args.symmetries > 1:
+            set_symmetries(game, args.symmetries)
     if args.warm_up:
         return 0 if _warm_up(Server(game)) else 1
     server = Server(game, lizzie=args.lizzie, weights=args.weights)

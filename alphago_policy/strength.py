@@ -133,3 +133,12 @@ def set_strength(game: Game, number: int, weights: str | None = None) -> Level:
     game.policy = policy_for(chosen, weights)
     game.strength = chosen
     return chosen
+
+
+def set_symmetries(game: Game, count: int) -> None:
+    """Average `game`'s network over `count` symmetries (8, or 1 for none) from its next move,
+    whatever its level; its name says so."""
+    policy = game.policy
+    base = policy.description.removesuffix(f", {policy.symmetries} symmetries averaged")
+    named = f"{base}, {count} symmetries averaged" if count > 1 else base
+    game.policy = dataclasses.replace(policy, symmetries=count, description=named)

@@ -50,7 +50,7 @@ from alphago_policy.analysis import wilson_interval
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import WeightsError, load_policy
-from alphago_policy.strength import STRONGEST, set_strength
+from alphago_policy.strength import STRONGEST, set_strength, set_symmetries
 from alphago_policy.workers import start_worker
 from benchmarks.common import machine, table, utc_now, write_atomically
 from benchmarks.gnugo import EngineError, GTPClient, find_gnugo
@@ -378,8 +378,7 @@ def network(match: Match) -> Game:
     if match.strength is not None:
         set_strength(game, match.strength, match.weights)
     if match.symmetries > 1:
-        averaged = f"{game.policy.description}, {match.symmetries} symmetries averaged"
-        game.policy = replace(game.policy, symmetries=match.symmetries, description=averaged)
+        set_symmetries(game, match.symmetries)
     return game
 
 

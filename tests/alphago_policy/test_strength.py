@@ -73,6 +73,17 @@ def test_a_game_plays_at_a_level_and_says_so():
     assert game.policy.symmetries == 8 and game.policy.k == strength.policy_for(strength.level(9)).k
 
 
+def test_symmetries_on_top_of_any_level_say_so_once():
+    game = Game(load_policy(), seed=0)
+    strength.set_strength(game, 7)
+    strength.set_symmetries(game, 8)
+    strength.set_symmetries(game, 8)
+    assert game.policy.symmetries == 8 and game.policy.k == 64
+    assert game.name.count("8 symmetries averaged") == 1
+    strength.set_symmetries(game, 1)
+    assert game.policy.symmetries == 1 and "symmetries" not in game.name
+
+
 def test_symmetry_averaging_matches_the_mean_of_the_turned_boards(fixtures_dir):
     """The averaged probabilities of a real position: each symmetry's own probabilities,
     turned back by hand, averaged, equal `Policy.probabilities` with 8 symmetries."""
@@ -115,7 +126,8 @@ def test_the_gtp_command_shows_lists_and_changes_the_level():
 
 
 def test_the_engine_starts_at_a_level():
-    command = [sys.executable, "-m", "alphago_policy", "gtp", "--strength", "7"]
+    command = [sys.executable, "-m", "alphago_policy", "gtp", "--symmetries", "8"]
+    command += ["--strength", "7"]
     done = subprocess.run(
         command,
         input="name\nalphago-strength\nquit\n",
@@ -126,7 +138,8 @@ def test_the_engine_starts_at_a_level():
     )
     assert done.returncode == 0, done.stderr
     replies = [line for line in done.stdout.splitlines() if line]
-    assert "k=64" in replies[0] and replies[1] == "= strength 7 (strong club): k=64 network"
+    assert "k=64" in replies[0] and "8 symmetries averaged" in replies[0]
+    assert replies[1] == "= strength 7 (strong club): k=64 network"
     bad = subprocess.run(
         [*command[:-1], "12"],
         input="quit\n",
