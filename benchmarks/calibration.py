@@ -46,7 +46,9 @@ RECORDED_FULL = RESULTS / "vs_gnugo-level-10"  # level 9 (the full network), 100
 ANCHOR = "GNU Go level 10"
 ANCHOR_RANK = -6.0  # KGS 6 kyu; ranks: 1k = -1, 1d = 0, 2d = 1 ...
 ELO_PER_RANK = 100.0
-PACHI_PLAYOUTS = 1000  # chosen from the measured seconds per move (benchmarks/results/pachi.md)
+# darkforest's and Maddison's setting; 3.2 CPU s a move here (benchmarks/results/pachi.md):
+# about 7 CPU minutes of Pachi a game, 60 games in a few days niced
+PACHI_PLAYOUTS = 10_000
 GAMES = 40
 
 
