@@ -478,7 +478,7 @@ def opponent_command(text: str) -> tuple[str, ...]:
         return tuple(command(int(text.removeprefix("pachi:"))))
     words = shlex.split(text)
     if not words:
-        raise ValueError("--opponent is empty: give a GTP engine's command line")
+        raise ValueError("empty: give a GTP engine's command line")
     return tuple(words)
 
 
