@@ -7,7 +7,8 @@ For every test position of the first --games test games (as `evaluate --split te
 them) and every level, the probability that the level plays the move the 9-dan played, exactly
 (no sampling): among the n sensible points (feature plane 46: legal, not filling an own eye),
 the expert's move ranked r by the level's network, the best of M drawn at random is that
-move with probability C(n - r, M - 1) / C(n, M); with all points (M = 0) when r = 1. The
+move with probability C(n - r, M - 1) / C(n, M); with all points (M = 0) when r = 1; a move
+sampled at temperature T is it with its share of p^(1/T) over the sensible points. The
 levels that average over symmetries are measured by benchmarks.symmetries instead.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -23,7 +25,7 @@ import torch
 from alphago_policy.cli import fail, positive_int
 from alphago_policy.evaluate import open_batches
 from alphago_policy.policy import WeightsError
-from alphago_policy.strength import LEVELS, policy_for
+from alphago_policy.strength import LEVELS, Level, policy_for
 from benchmarks.common import (
     add_output_arguments,
     command_line,
@@ -61,16 +63,35 @@ def best_of_drawn(rank: int, points: int, picks: int) -> float:
     return math.exp(log_choose(points - rank, picks - 1) - log_choose(points, picks))
 
 
+@dataclass
+class Expert:
+    """A batch as one network sees it: the expert move's rank among the sensible points (0
+    when the move is not sensible), the number of sensible points, and the network's logits
+    masked to them."""
+
+    ranks: list[int]
+    counts: list[int]
+    logits: torch.Tensor
+    labels: torch.Tensor
+
+    def chance(self, level: Level) -> float:
+        """The summed chance over the batch that `level` plays the expert's move."""
+        if level.temperature > 0:  # sampled from p^(1/T) over the sensible points
+            scaled = (self.logits / level.temperature).log_softmax(1)
+            return float(scaled.gather(1, self.labels[:, None]).exp().nan_to_num(0.0).sum())
+        pairs = zip(self.ranks, self.counts, strict=True)
+        return sum(best_of_drawn(r, n, level.picks) for r, n in pairs if r)
+
+
 @torch.inference_mode()
-def expert_ranks(model: torch.nn.Module, x: torch.Tensor, labels: torch.Tensor):
-    """For each position: the expert move's rank among the sensible points by the network
-    (0 when the move is not sensible), and the number of sensible points."""
+def expert(model: torch.nn.Module, x: torch.Tensor, labels: torch.Tensor) -> Expert:
+    """How the network ranks the expert's moves of a batch (see `Expert`)."""
     sensible = x[:, SENSIBLE].reshape(len(x), -1) > 0
     logits = model(x).float().masked_fill(~sensible, -math.inf)
-    expert = logits.gather(1, labels[:, None])
-    ranks = (logits > expert).sum(1) + 1
+    chosen = logits.gather(1, labels[:, None])
+    ranks = (logits > chosen).sum(1) + 1
     ranks = torch.where(sensible.gather(1, labels[:, None])[:, 0], ranks, 0)
-    return ranks.tolist(), sensible.sum(1).tolist()
+    return Expert(ranks.tolist(), sensible.sum(1).tolist(), logits, labels)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,12 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail(error)
     chance, positions = np.zeros(len(levels)), 0
     for x, labels, _ in batches:
-        found = {name: expert_ranks(model, x, labels) for name, model in networks.items()}
+        found = {name: expert(model, x, labels) for name, model in networks.items()}
         for i, level in enumerate(levels):
-            ranks, counts = found[level.weights]
-            chance[i] += sum(
-                best_of_drawn(r, n, level.picks) for r, n in zip(ranks, counts, strict=True) if r
-            )
+            chance[i] += found[level.weights].chance(level)
         positions += len(labels)
     rows = [
         [level.number, level.describe().split(": ", 1)[1], f"{100 * c / positions:.1f}%"]
