@@ -34,6 +34,7 @@ from sgf_data.scoring import ended_by_passes, format_result
 
 if TYPE_CHECKING:
     from alphago_policy.policy import Policy
+    from alphago_policy.strength import Level
     from sgf_data.reader import GameRecord
 
 DEFAULT_KOMI = 7.5
@@ -200,6 +201,7 @@ class Game:
     ) -> None:
         self.policy = policy
         self.temperature = temperature
+        self.strength: Level | None = None  # a level's move choice (alphago_policy.strength)
         self.komi = komi
         self.playouts = playouts
         self.resign_threshold = resign_threshold
@@ -213,8 +215,9 @@ class Game:
 
     @property
     def name(self) -> str:
-        """The network playing, as GTP `name` and the board give it."""
-        return self.policy.description
+        """The network playing (and its strength level), as GTP `name` and the board give it."""
+        level = f", {self.strength.describe()}" if self.strength else ""
+        return self.policy.description + level
 
     # --- the game line ---------------------------------------------------------------------
 
@@ -398,6 +401,8 @@ class Game:
             if opponent_passed and sign * view.area_score(position) >= 0:
                 return None, hopeless  # passing ends the game, and does not lose it
         probabilities = self.policy.probabilities(position)
+        if self.strength is not None:
+            return self.strength.choose(probabilities, allowed, self.rng), hopeless
         return choose_point(probabilities, allowed, self.temperature, self.rng), hopeless
 
     # --- the record ------------------------------------------------------------------------

@@ -10,7 +10,8 @@ handicap commands, `loadsgf FILE [MOVE]` (one regular SGF file of up to 4 MiB: a
 a device or a pipe is refused), `printsgf [FILE]`, and the analysis extensions of
 Leela Zero and KataGo (`lz-analyze`, `kata-analyze` with `ownership true`,
 `lz-genmove_analyze`, `kata-genmove_analyze`, with `avoid`/`allow`), which GUIs draw as the
-network's candidate moves.
+network's candidate moves. `--strength N` and the extension `alphago-strength [N|list]` set the
+network's strength level (`alphago_policy.strength`).
 
 What the analysis numbers mean: a move's `prior` is the network's probability for it, its
 `visits` the random playouts run after it (shared in proportion to the priors, so the heat map
@@ -259,6 +260,7 @@ class Server:
 
     game: Game
     lizzie: bool = False
+    weights: str | None = None  # the full network's file, for the strength levels that use it
     ready: threading.Event = field(default_factory=_ready)
 
 
@@ -502,6 +504,24 @@ def _printsgf(server: Server, args: list[str]) -> str:
     except OSError as error:
         raise GTPError(f"cannot save file ({args[0]}: {error.strerror})") from None
     return ""
+
+
+@command("alphago-strength")
+def _strength(server: Server, args: list[str]) -> str:
+    """`alphago-strength` answers the level playing (`none`: the full network, or sampling at
+    --temperature); `alphago-strength N` plays at level N from the next move;
+    `alphago-strength list` answers every level, one a line."""
+    from alphago_policy.strength import LEVELS, set_strength
+
+    if not args:
+        level = server.game.strength
+        return level.describe() if level else "none"
+    if _arguments(args, 1)[0] == "list":
+        return "\n".join(level.describe() for level in LEVELS)
+    try:
+        return set_strength(server.game, parse_int(args[0], "level"), server.weights).describe()
+    except ValueError as error:
+        raise GTPError(str(error)) from None
 
 
 def _analysis(server: Server, args: list[str]) -> tuple[AnalyzeRequest, Analysis]:
@@ -792,6 +812,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "row (default: never resign)",
     )
     parser.add_argument(
+        "--strength",
+        type=positive_int,
+        metavar="N",
+        help="play at strength level N, 1 (weakest) to 10 (see alphago_policy/strength.py; "
+        "GTP `alphago-strength` changes it in play); default: the full network, --temperature",
+    )
+    parser.add_argument(
+        "--symmetries",
+        type=int,
+        choices=(1, 8),
+        default=1,
+        help="8: average the network over the board's 8 symmetries (one batch; slower, see "
+        "benchmarks/results/symmetries.md)",
+    )
+    parser.add_argument(
         "--lizzie",
         action="store_true",
         help=f"answer `version` with {LEELA_ZERO_VERSION}: Lizzie reads it as a Leela Zero "
@@ -813,7 +848,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from alphago_policy.policy import policy_for_command
+    from alphago_policy.policy import WeightsError, policy_for_command
 
     torch.set_num_threads(args.threads)
     policy = policy_for_command(args.weights, "it plays random moves")
@@ -826,9 +861,20 @@ def run(args: argparse.Namespace) -> int:
         playouts=args.playouts,
         resign_threshold=args.resign_threshold,
     )
+    if args.strength is not None or args.symmetries > 1:
+        from alphago_policy.strength import set_strength, set_symmetries
+
+        try:
+            if args.strength is not None:
+                set_strength(game, args.strength, args.weights)
+        except (ValueError, WeightsError) as error:
+            print(f"--strength: {error}", file=sys.stderr)
+            return 2
+        if args.symmetries > 1:
+            set_symmetries(game, args.symmetries)
     if args.warm_up:
         return 0 if _warm_up(Server(game)) else 1
-    server = Server(game, lizzie=args.lizzie)
+    server = Server(game, lizzie=args.lizzie, weights=args.weights)
     server.ready.clear()
     threading.Thread(target=_warm_up, args=(server,), daemon=True).start()
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):  # the GUI went away

@@ -156,6 +156,8 @@ class Policy:
     description: str
     k: int
     card: dict
+    symmetries: int = 1  # 8: probabilities averaged over the board's 8 symmetries, one batch
+    bf16: bool = False  # the forward pass in bfloat16 (CPU autocast)
 
     @property
     def device(self) -> torch.device:
@@ -165,19 +167,25 @@ class Policy:
     def logits(self, planes: np.ndarray) -> np.ndarray:
         """The network's raw outputs (B, 361) for feature planes (B, 48, 19, 19)."""
         x = torch.from_numpy(np.ascontiguousarray(planes)).to(self.device, torch.float32)
-        return self.model(x).float().cpu().numpy()
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16):
+            return self.model(x).float().cpu().numpy()
 
     def probabilities(self, position) -> np.ndarray:
         """Move probabilities (19, 19) float32 [row, col] for the player to move.
 
         A softmax over the legal points only: illegal points get 0. All zero when no point is
-        legal (the player can only pass).
+        legal (the player can only pass). With `symmetries` 8, the mean of the softmaxes of
+        the 8 turned boards, turned back, then shared out over the legal points.
         """
         from sgf_data.features import planes
 
-        logits = self.logits(planes(position)[None])[0]
         legal = position.legal_points(position.to_move).reshape(-1)
-        return legal_softmax(logits, legal).reshape(19, 19)
+        if self.symmetries == 1:
+            return legal_softmax(self.logits(planes(position)[None])[0], legal).reshape(19, 19)
+        from alphago_policy.symmetries import averaged_probabilities
+
+        averaged = averaged_probabilities(self.logits, planes(position))
+        return legal_share(averaged, legal).reshape(19, 19)
 
 
 def legal_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
@@ -194,6 +202,22 @@ def legal_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
         weights = np.exp(shifted.astype(np.float64))
         out[legal] = weights / weights.sum()
     return out
+
+
+def legal_share(probabilities: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """`probabilities` kept where `legal` is True and scaled to sum to 1 (float32); equal
+    shares when they are all 0 there, all 0 when nothing is legal.
+
+    >>> legal_share(np.array([0.2, 0.6, 0.2]), np.array([True, False, True])).tolist()
+    [0.5, 0.0, 0.5]
+    >>> legal_share(np.array([0.0, 1.0]), np.array([True, False])).tolist()
+    [1.0, 0.0]
+    """
+    kept = np.where(legal, probabilities, 0.0).astype(np.float64)
+    total = kept.sum()
+    if total > 0:
+        return (kept / total).astype(np.float32)
+    return legal_softmax(np.zeros(kept.shape), legal)
 
 
 def describe(k: int, card: Mapping[str, Any]) -> str:

@@ -7,6 +7,8 @@ Training shows each position under a random one of them (the paper's augmentatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -64,3 +66,23 @@ def symmetry(planes: np.ndarray, label: int, k: int) -> tuple[np.ndarray, int]:
     True
     """
     return np.ascontiguousarray(transform(planes, k)), int(MOVE[k, label])
+
+
+def averaged_probabilities(
+    logits_of: Callable[[np.ndarray], np.ndarray], planes: np.ndarray
+) -> np.ndarray:
+    """Move probabilities (361,) of one position averaged over the 8 symmetries: its feature
+    planes (C, 19, 19) turned 8 ways and evaluated by `logits_of` as one batch (8, 361), each
+    row's softmax turned back onto the original board, then their mean.
+
+    >>> uniform = averaged_probabilities(lambda x: np.zeros((len(x), NUM_POINTS)),
+    ...                                  np.zeros((2, BOARD_SIZE, BOARD_SIZE)))
+    >>> bool(np.allclose(uniform, 1 / NUM_POINTS))
+    True
+    """
+    batch = np.stack([transform(planes, k) for k in range(NUM_SYMMETRIES)])
+    logits = np.asarray(logits_of(batch), np.float64)
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    turned = weights / weights.sum(axis=1, keepdims=True)
+    back = np.stack([turned[k, MOVE[k, :NUM_POINTS]] for k in range(NUM_SYMMETRIES)])
+    return back.mean(axis=0)

@@ -43,6 +43,10 @@ class GTPClient:
         )
         self.exited = False
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def wait_for(self, text: str) -> str:
         """Read the engine's stderr (`watch_stderr`) up to a line containing `text`."""
         assert self._process.stderr

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from sgfmill import sgf
 
-from alphago_policy.game import Game
-from alphago_policy.policy import build, load_policy, save_weights
+from alphago_policy.policy import build, save_weights
 from benchmarks import vs_gnugo
-from benchmarks.gnugo import GTPClient
 from tests.processes import descendants, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,67 +53,6 @@ def test_only_record_writes_the_recorded_page():
     match, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
     assert args.out == vs_gnugo.RECORDED
     assert match.out_dir == vs_gnugo.RESULTS / "vs_gnugo-level-10"
-
-
-def test_games_of_another_network_are_not_counted(tmp_path):
-    """A match resumes from its saved games only where this network played them: the games an
-    earlier network left in the folder (a re-recorded match) are found, to be played again."""
-    match, _ = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
-    for number, black, white in ((1, "net A", "GNU Go level 1"), (2, "GNU Go level 1", "net B")):
-        game = sgf.Sgf_game(19)
-        game.get_root().set("PB", black)
-        game.get_root().set("PW", white)
-        (tmp_path / f"game-{number:03d}.sgf").write_bytes(game.serialise())
-    assert vs_gnugo.other_networks_games(match, "net A") == [tmp_path / "game-002.sgf"]
-    assert vs_gnugo.other_networks_games(match, "net B") == [tmp_path / "game-001.sgf"]
-
-
-# A GTP engine that answers every command until `genmove`, then dies, as GNU Go 3.8 does on a
-# few positions (an assertion failure).
-DYING_ENGINE = """
-import sys
-for line in sys.stdin:
-    if line.startswith("genmove"):
-        sys.exit(1)
-    print("= \\n", flush=True)
-"""
-
-
-def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path):
-    torch.manual_seed(0)
-    weights = tmp_path / "tiny.pt"
-    save_weights(build(k=8), weights, {"trained": False})
-    match, _ = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
-    engine = GTPClient([sys.executable, "-c", DYING_ENGINE])
-    outcome = vs_gnugo.play_game(Game(load_policy(weights)), engine, 2, match)
-    assert engine.exited and outcome.end == vs_gnugo.GNU_GO_DIED and not outcome.decided
-    assert not outcome.ended_properly and not outcome.network_won
-    saved = vs_gnugo.load_outcome(tmp_path / "game-002.sgf", 2)
-    assert (saved.result, saved.end) == ("Void", vs_gnugo.GNU_GO_DIED)
-    page = vs_gnugo.report([outcome], match, "tiny", trained=False, command="")
-    assert "0 wins, 0 losses of 0 games with a result" in page and "1 without a result" in page
-
-
-def test_a_trial_reports_its_own_command_and_counts_in_words():
-    """A trial's page suggests running the trial again, not `--record` (which would replace
-    the recorded page); one loss is "1 loss"."""
-    trial, args = vs_gnugo.parse_args(["--games", "2", "--level", "10", "--weights", "w.pt"])
-    outcome = vs_gnugo.Outcome(1, "b", 200, "W+3.5", "two passes", "0", "W+4.5", 60.0)
-    command = vs_gnugo.reproduce(trial, args.weights, args.record)
-    page = vs_gnugo.report([outcome], trial, "net", trained=True, command=command)
-    assert "0 wins, 1 loss of 1 game with a result" in page
-    assert "--record" not in page and "--games 2 --level 10" in page and "--weights w.pt" in page
-    recorded, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
-    assert vs_gnugo.reproduce(recorded, args.weights, args.record).endswith("--jobs 2 --record")
-
-
-def test_every_option_says_what_it_does(capsys):
-    with pytest.raises(SystemExit):
-        vs_gnugo.parse_args(["--help"])
-    options = capsys.readouterr().out.split("options:")[1]
-    for flag in ("--games", "--level", "--move-cap", "--temperature", "--seed", "--jobs"):
-        described = options.split(flag, 1)[1].split("\n  -", 1)[0]
-        assert len(described.split()) > 3, flag
 
 
 def default_ctrl_c() -> None:

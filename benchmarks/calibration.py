@@ -1,0 +1,354 @@
+"""Calibrate the strength levels: the planned matches against GNU Go and Pachi, and the table
+that turns their results into an estimated KGS rank per level.
+
+    python -m benchmarks.calibration play --queue levels|ladder [--root runs/calibration]
+    python -m benchmarks.calibration table [--root runs/calibration] [--record]
+
+`play` plays one queue of the plan, match after match, each in its own folder under --root
+(`benchmarks.match`, one job): `levels` the strength levels against GNU Go in even games,
+`ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
+it wins less than half of a rung, then level 10 on that rung, then Pachi. Run again, it
+resumes every match where it stopped (finished matches are counted, not replayed).
+
+`table` reads every match folder under --root (and the recorded vs_gnugo match of the full
+network against GNU Go level 10, which is level 9's) and writes the calibration table: each
+match's win rate with its 95% Wilson interval, and each level's estimated KGS rank. The
+estimate is a least-squares fit of one rank per level and per opponent other than the anchor
+to every match, with these assumptions, stated on the page:
+
+- GNU Go 3.8 level 10 is KGS 6 kyu (5 kyu by the AlphaGo paper's Extended Data Table 6, 6-8
+  kyu by Clark & Storkey): every rank moves with this anchor;
+- a handicap of H stones (komi 0.5) is worth H ranks, an even game (komi 7.5) none;
+- within a game's handicap, a win rate w is 400 log10(w / (1 - w)) Elo and one rank is
+  100 Elo (the EGF's kyu scale), w kept within [1 / 2n, 1 - 1 / 2n] for n games.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from alphago_policy.analysis import wilson_interval
+from alphago_policy.cli import fail
+from benchmarks import match as matches
+from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.gnugo import find_gnugo
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+DEFAULT_ROOT = ROOT / "runs" / "calibration"
+RECORDED_FULL = RESULTS / "vs_gnugo-level-10"  # level 9 (the full network), 100 games
+ANCHOR = "GNU Go level 10"
+ANCHOR_RANK = -6.0  # KGS 6 kyu; ranks: 1k = -1, 1d = 0, 2d = 1 ...
+ELO_PER_RANK = 100.0
+# darkforest's and Maddison's setting; 3.2 CPU s a move here (benchmarks/results/pachi.md):
+# about 7 CPU minutes of Pachi a game, 60 games in a few days niced
+PACHI_PLAYOUTS = 10_000
+GAMES = 40
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One planned match: a level against an opponent, with a handicap the network gives
+    (negative: takes)."""
+
+    level: int
+    opponent: str  # "gnugo:L" or "pachi:N"
+    handicap: int = 0
+    games: int = GAMES
+
+    @property
+    def folder(self) -> str:
+        """The match's folder under the root.
+
+        >>> Planned(3, "gnugo:1").folder, Planned(9, "gnugo:10", 4).folder
+        ('level-3-vs-gnugo-1-even', 'level-9-vs-gnugo-10-gives-4')
+        """
+        kind, _, setting = self.opponent.partition(":")
+        stones = "even"
+        if self.handicap:
+            stones = f"{'gives' if self.handicap > 0 else 'takes'}-{abs(self.handicap)}"
+        return f"level-{self.level}-vs-{kind}-{setting}-{stones}"
+
+    def opponent_name(self) -> str:
+        kind, _, setting = self.opponent.partition(":")
+        return f"GNU Go level {setting}" if kind == "gnugo" else f"Pachi 11.99, {setting} playouts"
+
+    def match(self, root: Path) -> matches.Match:
+        kind, _, setting = self.opponent.partition(":")
+        if kind == "gnugo":
+            command = (find_gnugo() or "gnugo", "--mode", "gtp", "--level", setting)
+            command += ("--chinese-rules",)
+            referee = "opponent"
+        else:
+            command, referee = matches.opponent_command(self.opponent), "gnugo"
+        return matches.Match(
+            self.games,
+            command,
+            self.opponent_name(),
+            root / self.folder,
+            handicap=abs(self.handicap),
+            network_takes_handicap=self.handicap < 0,
+            strength=self.level,
+            referee=referee,
+        )
+
+
+LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 1 and 5 to 10
+    Planned(1, "gnugo:1"),
+    Planned(3, "gnugo:1"),
+    Planned(5, "gnugo:5"),
+    Planned(6, "gnugo:10"),
+    Planned(3, "gnugo:5"),
+    Planned(6, "gnugo:5"),
+    Planned(7, "gnugo:10"),
+    Planned(2, "gnugo:1"),
+    Planned(4, "gnugo:5"),
+    Planned(8, "gnugo:10"),
+)
+LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
+PACHI = Planned(9, f"pachi:{PACHI_PLAYOUTS}", games=60)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished (or partly played) match as the table reads it."""
+
+    level: int
+    opponent: str
+    handicap: int  # given by the network; negative: taken
+    wins: int
+    decided: int
+    folder: Path
+
+    @property
+    def rate(self) -> float:
+        return self.wins / max(self.decided, 1)
+
+
+def rank_offset(wins: int, games: int, handicap: int) -> float:
+    """How many ranks the network is above its opponent, by a match's result (see the
+    module's assumptions).
+
+    >>> rank_offset(20, 40, 0), round(rank_offset(30, 40, 3), 2)
+    (0.0, 4.91)
+    >>> round(rank_offset(0, 40, 0), 2)  # no win in 40: kept at 1 in 80
+    -7.59
+    """
+    low, high = 1 / (2 * games), 1 - 1 / (2 * games)
+    rate = min(max(wins / games, low), high)
+    return handicap + 400 * math.log10(rate / (1 - rate)) / ELO_PER_RANK
+
+
+def kgs(rank: float) -> str:
+    """A rank number as KGS names it: -6 is 6k, 0 is 1d, -1 is 1k.
+
+    >>> kgs(-6.2), kgs(-0.6), kgs(0.4), kgs(2)
+    ('6k', '1k', '1d', '3d')
+    """
+    step = round(rank)
+    return f"{-step}k" if step < 0 else f"{step + 1}d"
+
+
+def fit(results: list[Result]) -> dict[str, float]:
+    """The least-squares ranks of every level ("level N") and opponent, the anchor fixed,
+    each match weighted by its games; players not tied to the anchor are left out."""
+    tied = {ANCHOR}
+    grew = True
+    while grew:
+        before = len(tied)
+        for r in results:
+            if f"level {r.level}" in tied or r.opponent in tied:
+                tied |= {f"level {r.level}", r.opponent}
+        grew = len(tied) > before
+    used = [r for r in results if r.opponent in tied and r.decided]
+    names = sorted(tied - {ANCHOR})
+    index = {name: i for i, name in enumerate(names)}
+    rows, targets, weights = [], [], []
+    for r in used:
+        row = np.zeros(len(names))
+        row[index[f"level {r.level}"]] = 1
+        offset = rank_offset(r.wins, r.decided, r.handicap)
+        if r.opponent == ANCHOR:
+            offset += ANCHOR_RANK
+        else:
+            row[index[r.opponent]] = -1
+        rows.append(row)
+        targets.append(offset)
+        weights.append(math.sqrt(r.decided))
+    if not rows:
+        return {ANCHOR: ANCHOR_RANK}
+    w = np.array(weights)
+    solution = np.linalg.lstsq(np.array(rows) * w[:, None], np.array(targets) * w, rcond=None)
+    return {**dict(zip(names, solution[0].tolist(), strict=True)), ANCHOR: ANCHOR_RANK}
+
+
+def read_result(planned: Planned, folder: Path) -> Result | None:
+    """The games saved in a match folder, counted; None when there are none."""
+    match = matches.Match(
+        planned.games,
+        (planned.opponent,),
+        planned.opponent_name(),
+        folder,
+        handicap=abs(planned.handicap),
+        network_takes_handicap=planned.handicap < 0,
+    )
+    games = sorted(folder.glob("game-*.sgf"))
+    if not games:
+        return None
+    outcomes = [matches.load_outcome(p, int(p.stem.removeprefix("game-")), match) for p in games]
+    wins = sum(o.network_won for o in outcomes)
+    decided = sum(o.decided for o in outcomes)
+    return Result(planned.level, planned.opponent_name(), planned.handicap, wins, decided, folder)
+
+
+def results(root: Path) -> list[Result]:
+    plan = [*LEVELS_QUEUE, *LADDER, PACHI, *(Planned(10, "gnugo:10", s) for s in range(2, 10))]
+    found = [read_result(p, root / p.folder) for p in plan]
+    recorded = read_result(Planned(9, "gnugo:10", games=100), RECORDED_FULL)
+    return [r for r in [*found, recorded] if r is not None]
+
+
+def level_interval(level: int, found: list[Result], ranks: dict[str, float]) -> str:
+    """The level's rank range from the Wilson bounds of its own matches, the opponents' ranks
+    held at the fit."""
+    own = [r for r in found if r.level == level and r.opponent in ranks and r.decided]
+    bounds = []
+    for side in (0, 1):
+        estimates = []
+        for r in own:
+            rate = wilson_interval(r.wins, r.decided)[side]
+            wins = rate * r.decided
+            estimates.append(ranks[r.opponent] + rank_offset(wins, r.decided, r.handicap))
+        bounds.append(np.average(estimates, weights=[r.decided for r in own]))
+    return f"{kgs(bounds[0])} to {kgs(bounds[1])}"
+
+
+def page(found: list[Result]) -> str:
+    ranks = fit(found)
+    match_rows = []
+    for r in sorted(found, key=lambda r: (r.level, r.opponent, r.handicap)):
+        low, high = wilson_interval(r.wins, r.decided)
+        stones = "even" if not r.handicap else f"gives {r.handicap}"
+        match_rows.append(
+            [
+                r.level,
+                r.opponent,
+                stones,
+                f"{r.wins} / {r.decided}",
+                f"{r.rate:.0%} [{low:.0%}, {high:.0%}]",
+                matches._shown(r.folder),
+            ]
+        )
+    from alphago_policy.strength import LEVELS
+
+    level_rows = []
+    for level in LEVELS:
+        key = f"level {level.number}"
+        rank = ranks.get(key)
+        level_rows.append(
+            [
+                level.number,
+                level.describe().split(": ", 1)[1],
+                "not measured" if rank is None else f"{kgs(rank)} ({rank:+.1f})",
+                "" if rank is None else level_interval(level.number, found, ranks),
+            ]
+        )
+    lines = [
+        "# Strength levels: calibration against GNU Go and Pachi",
+        "",
+        f"- date: {utc_now()}",
+        f"- machine: {machine()}",
+        "- matches: `python -m benchmarks.calibration play --queue levels|ladder` "
+        "(benchmarks.match, 19x19, Chinese rules; GNU Go 3.8 with --chinese-rules referees its "
+        "own games, a GNU Go referee Pachi's)",
+        "",
+        "## Assumptions of the rank estimate",
+        "",
+        "- GNU Go 3.8 level 10 = KGS 6 kyu (AlphaGo paper, Extended Data Table 6: about 5k; "
+        "Clark & Storkey 2015: 6-8k): every estimate moves with this anchor.",
+        "- H handicap stones (komi 0.5) = H ranks; an even game (komi 7.5) = 0.",
+        "- A win rate w within a handicap = 400 log10(w / (1 - w)) Elo, 100 Elo a rank (EGF "
+        "kyu scale); w kept within [1/2n, 1 - 1/2n] for n games.",
+        "- One rank per level and per opponent other than GNU Go level 10, least squares over "
+        "every match weighted by its games; the range is the level's own matches' 95% Wilson "
+        "bounds, the opponents held at their fitted ranks (the anchor's own uncertainty, "
+        "about 2 ranks, comes on top).",
+        "",
+        "## Levels",
+        "",
+        *table(["level", "how it plays", "estimated KGS rank", "range"], level_rows, "rlll"),
+        "",
+        "## Matches",
+        "",
+        *table(
+            ["level", "opponent", "handicap", "wins", "win rate [95%]", "games"],
+            match_rows,
+            "rlllll",
+        ),
+        "",
+        "Fitted opponents: "
+        + ", ".join(
+            f"{n} {kgs(r)} ({r:+.1f})" for n, r in ranks.items() if not n.startswith("level ")
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def play_queue(queue: str, root: Path) -> int:
+    """Play (or resume) the matches of a queue, one after another."""
+    if queue == "levels":
+        plan = list(LEVELS_QUEUE)
+    else:
+        plan = []
+        for rung in LADDER:
+            status = matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
+            if status:
+                return status
+            result = read_result(rung, root / rung.folder)
+            if result.rate < 0.5:
+                plan.append(Planned(10, "gnugo:10", rung.handicap))
+                break
+        plan.append(PACHI)
+    for planned in plan:
+        status = matches.run(planned.match(root), 1, root / planned.folder / "summary.md")
+        if status:
+            return status
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=("play", "table"))
+    parser.add_argument("--queue", choices=("levels", "ladder"), default="levels")
+    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the match folders")
+    parser.add_argument(
+        "--record", action="store_true", help="write benchmarks/results/calibration.md"
+    )
+    args = parser.parse_args(argv)
+    if args.action == "play":
+        if find_gnugo() is None:
+            return fail("GNU Go not found: install it (apt-get install gnugo)")
+        try:
+            return play_queue(args.queue, args.root)
+        except FileNotFoundError as error:  # Pachi not built: the queue stops before it
+            return fail(error)
+    found = results(args.root)
+    if not found:
+        return fail(f"{args.root}: no match played yet (python -m benchmarks.calibration play)")
+    text = page(found)
+    print(text)
+    out = RESULTS / "calibration.md" if args.record else args.root / "calibration.md"
+    write_atomically(out, text)
+    print(f"written to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
