@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from alphago_policy.cli import checked_device, fail, positive_int
+from alphago_policy.cli import add_device, add_weights, checked_device, fail, positive_int
 from alphago_policy.dataset import PositionDataset
 from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
 from alphago_policy.layout import SPLITS, is_prepared, split_of
@@ -174,9 +174,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "data", nargs="+", help="SGF files, directories, archives, or one prepared data directory"
     )
-    parser.add_argument(
-        "--weights", help="weights file (default: the shipped weights, else a random network)"
-    )
+    add_weights(parser)
     parser.add_argument(
         "--split",
         choices=SPLITS,
@@ -187,7 +185,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-games", type=positive_int, help="only the first N games of game records"
     )
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_device(parser)
     parser.add_argument(
         "--symmetries", action="store_true", help="average the network over the 8 symmetries"
     )
