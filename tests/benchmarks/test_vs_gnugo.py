@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from sgfmill import sgf
 
 from alphago_policy.game import Game
-from alphago_policy.policy import build, load_policy, save_weights
+from alphago_policy.policy import load_policy
 from benchmarks import vs_gnugo
 from benchmarks.gnugo import GTPClient
 from tests.processes import descendants, running
@@ -32,18 +31,15 @@ def match(tmp_path, weights, jobs: int, folder: str) -> list[str]:
     return [line.rsplit("|", 2)[0] if line.startswith("| ") else line for line in kept]
 
 
-def test_a_game_replayed_on_one_process_equals_the_one_played_on_two(tmp_path, gnugo):
+def test_a_game_replayed_on_one_process_equals_the_one_played_on_two(tiny_weights, tmp_path, gnugo):
     """Two games on two processes; game 2 deleted and replayed alone (the match resumes) comes
     out byte for byte the same, and so does the report. (GNU Go's final_score on these open
     boards takes seconds, so the test plays as few games as it can.)"""
-    torch.manual_seed(0)
-    weights = tmp_path / "tiny.pt"
-    save_weights(build(k=8), weights, {"trained": False})
-    two = match(tmp_path, weights, 2, "games")
+    two = match(tmp_path, tiny_weights, 2, "games")
     game = tmp_path / "games" / "game-002.sgf"
     played = game.read_bytes()
     game.unlink()
-    assert match(tmp_path, weights, 1, "games") == two
+    assert match(tmp_path, tiny_weights, 1, "games") == two
     assert game.read_bytes() == played and any("of 2 games" in line for line in two)
 
 
@@ -82,13 +78,10 @@ for line in sys.stdin:
 """
 
 
-def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path):
-    torch.manual_seed(0)
-    weights = tmp_path / "tiny.pt"
-    save_weights(build(k=8), weights, {"trained": False})
+def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tiny_weights, tmp_path):
     match, _ = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
     engine = GTPClient([sys.executable, "-c", DYING_ENGINE])
-    outcome = vs_gnugo.play_game(Game(load_policy(weights)), engine, 2, match)
+    outcome = vs_gnugo.play_game(Game(load_policy(tiny_weights)), engine, 2, match)
     assert engine.exited and outcome.end == vs_gnugo.GNU_GO_DIED and not outcome.decided
     assert not outcome.ended_properly and not outcome.network_won
     saved = vs_gnugo.load_outcome(tmp_path / "game-002.sgf", 2)
@@ -136,14 +129,11 @@ def gnugos(pids: list[int]) -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_a_stopped_match_leaves_no_process_behind(tmp_path, gnugo, stop):
+def test_a_stopped_match_leaves_no_process_behind(tiny_weights, tmp_path, gnugo, stop):
     """The main process of a match on two jobs is interrupted (Ctrl-C: a message, exit 130) or
     killed: its job processes and their GNU Go end too, and the match can resume."""
-    torch.manual_seed(0)
-    weights = tmp_path / "tiny.pt"
-    save_weights(build(k=8), weights, {"trained": False})
     command = [sys.executable, "-m", "benchmarks.vs_gnugo", "--games", "40", "--level", "0"]
-    command += ["--weights", str(weights), "--jobs", "2", "--out-dir", str(tmp_path / "games")]
+    command += ["--weights", str(tiny_weights), "--jobs", "2", "--out-dir", str(tmp_path / "games")]
     command += ["--out", str(tmp_path / "summary.md")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = tmp_path / "stderr.txt"
