@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from alphago_policy.cli import add_device, add_weights, checked_device, fail, positive_int
 from alphago_policy.dataset import PositionDataset
-from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
+from alphago_policy.files import PROBE_BYTES, check_room, save_figure, write_failed
 from alphago_policy.layout import SPLITS, is_prepared, split_of
 from alphago_policy.metrics import Tally
 from alphago_policy.policy import WeightsError, load_policy
@@ -164,9 +164,7 @@ def plot(rows: list[dict], title: str, path: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.legend()
     fig.tight_layout()
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -36,7 +36,7 @@ from alphago_policy.agreement import (
 from alphago_policy.annotate import COLOUR_NAMES, annotated
 from alphago_policy.cli import add_device, add_weights, checked_device, fail, positive_int
 from alphago_policy.evaluate import check_plot
-from alphago_policy.files import atomic_open
+from alphago_policy.files import atomic_open, save_figure
 from alphago_policy.metrics import PHASE_ENDS
 from sgf_data.archives import SgfFile
 from sgf_data.coords import to_gtp
@@ -177,9 +177,7 @@ def plot(review: GameReview, summaries: list[PlayerSummary], path: str) -> None:
     title = f"{record.game_id}: {record.result}; circled: each player's surprises"
     fig.suptitle(f"{review.network}\n{title}", fontsize=8)
     fig.tight_layout()
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
