@@ -24,9 +24,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from alphago_policy.cli import checked_device, fail, positive_int
+from alphago_policy.cli import add_device, add_weights, checked_device, fail, positive_int
 from alphago_policy.dataset import PositionDataset
-from alphago_policy.files import PROBE_BYTES, atomic_open, check_room, write_failed
+from alphago_policy.files import PROBE_BYTES, check_room, save_figure, write_failed
 from alphago_policy.layout import SPLITS, is_prepared, split_of
 from alphago_policy.metrics import Tally
 from alphago_policy.policy import WeightsError, load_policy
@@ -164,9 +164,7 @@ def plot(rows: list[dict], title: str, path: str) -> None:
     ax.set_title(title, fontsize=9)
     ax.legend()
     fig.tight_layout()
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -174,9 +172,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "data", nargs="+", help="SGF files, directories, archives, or one prepared data directory"
     )
-    parser.add_argument(
-        "--weights", help="weights file (default: the shipped weights, else a random network)"
-    )
+    add_weights(parser)
     parser.add_argument(
         "--split",
         choices=SPLITS,
@@ -187,7 +183,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-games", type=positive_int, help="only the first N games of game records"
     )
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_device(parser)
     parser.add_argument(
         "--symmetries", action="store_true", help="average the network over the 8 symmetries"
     )

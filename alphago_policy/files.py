@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextmanager
@@ -49,6 +49,18 @@ PROBE_BYTES = 1 << 16  # room asked of an output place up front: it takes files 
 
 class OutputError(OSError):
     """A file cannot be written: the message names it, the cause and what to do."""
+
+
+def save_figure(figure: Any, path: str | os.PathLike) -> None:
+    """Write a matplotlib figure atomically, in the format its suffix names (PNG without one),
+    and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with atomic_open(path) as file:
+            figure.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
+    finally:
+        plt.close(figure)
 
 
 def check_room(directory: str | os.PathLike, needed: int, setting: str = "") -> None:

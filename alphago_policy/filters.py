@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from alphago_policy.cli import add_weights
 from sgf_data.features import NUM_PLANES, PLANE_GROUPS
 
 # What each plane of a group means, for the labels (the paper's Extended Data Table 2).
@@ -141,7 +142,7 @@ def draw(weights: np.ndarray, title: str, count: int = 32):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--weights", help="weights file (default: the shipped weights)")
+    add_weights(parser)
     parser.add_argument("--out", default="alphago_filters.png", help="PNG file to write")
     parser.add_argument("--filters", type=int, default=32, help="how many filters to show")
 

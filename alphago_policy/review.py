@@ -34,9 +34,9 @@ from alphago_policy.agreement import (
     review_game,
 )
 from alphago_policy.annotate import COLOUR_NAMES, annotated
-from alphago_policy.cli import checked_device, fail, positive_int
+from alphago_policy.cli import add_device, add_weights, checked_device, fail, positive_int
 from alphago_policy.evaluate import check_plot
-from alphago_policy.files import atomic_open
+from alphago_policy.files import atomic_open, save_figure
 from alphago_policy.metrics import PHASE_ENDS
 from sgf_data.archives import SgfFile
 from sgf_data.coords import to_gtp
@@ -177,9 +177,7 @@ def plot(review: GameReview, summaries: list[PlayerSummary], path: str) -> None:
     title = f"{record.game_id}: {record.result}; circled: each player's surprises"
     fig.suptitle(f"{review.network}\n{title}", fontsize=8)
     fig.tight_layout()
-    with atomic_open(path) as file:
-        fig.savefig(file, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -199,10 +197,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"how many of each player's least likely moves to list (default: {SURPRISES})",
     )
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the moves' probabilities")
-    parser.add_argument(
-        "--weights", help="weights file (default: the shipped weights, else a random network)"
-    )
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_weights(parser)
+    add_device(parser)
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
 
 

@@ -27,12 +27,11 @@ from tqdm import tqdm
 
 from alphago_policy import evaluate as ev
 from alphago_policy.checkpoint import CheckpointError
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import add_device, checked_device, fail, positive_int
 from alphago_policy.files import OutputError, check_room, reason, write_failed
 from alphago_policy.layout import is_prepared
 from alphago_policy.policy import DEFAULT_WEIGHTS, Policy, WeightsError, load_policy, save_weights
 from alphago_policy.run_dir import WEIGHTS, RunDir
-from alphago_policy.runtime import pick_device
 from sgf_data.reader import read_games
 
 BATCH = 512
@@ -137,7 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to", default=str(DEFAULT_WEIGHTS), help=f"where to write (default: {DEFAULT_WEIGHTS})"
     )
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_device(parser)
     parser.add_argument(
         "--max-games", type=positive_int, help="game records: only the first N test games"
     )
@@ -145,7 +144,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        card = ship(args.run_dir, args.to, pick_device(args.device), max_games=args.max_games)
+        device = checked_device(args.device)
+    except ValueError as error:
+        return fail(error)
+    try:
+        card = ship(args.run_dir, args.to, device, max_games=args.max_games)
     except (ShipError, WeightsError, OutputError) as error:
         return fail(error)
     overall = card["test"][-1]

@@ -27,6 +27,7 @@ import torch
 
 from alphago_policy.agreement import BATCH_SIZE, game_planes, review_game
 from alphago_policy.annotate import annotated
+from alphago_policy.cli import add_threads, add_weights
 from alphago_policy.policy import Policy, load_policy
 from alphago_policy.review import summary_text
 from benchmarks.common import (
@@ -159,8 +160,8 @@ def section(policy: Policy, paths: list[Path], runs: list[dict], alone: tuple) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=int, default=5, help="held-out games to review")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    parser.add_argument("--weights", help="weights file (default: the shipped weights)")
+    add_threads(parser, default=None)
+    add_weights(parser)
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.threads:

@@ -1,5 +1,19 @@
 """A CNN library: the lecture's arithmetic, every classic architecture as data, one registry.
 
+- arithmetic: output sizes, parameter counts, padding, receptive fields as pure functions.
+- layers: layer specifications, the plain data architectures are written in.
+- network: layer specs -> a named `nn.Sequential` that knows its input size; widen, balance,
+  fold batch norm.
+- registry: `build(name, **options)` and `available()`.
+- lenet, alexnet, vgg, googlenet, resnet, alphago: the architectures, in their papers' terms.
+- summary: per-layer output volume, parameters and multiply-adds.
+- receptive_fields: how much of the input each unit sees, layer by layer.
+- fully_convolutional: fully connected layers as convolutions.
+- filters: pictures of a trained network's first-layer filters and activation maps.
+- digits: LeNet-5 on scikit-learn's digits, a short CPU training.
+- optional: optional dependencies, or one line on how to install them.
+- `__main__`: `python -m cnn list | summary NAME | receptive-field NAME | filters`.
+
 >>> import cnn
 >>> model = cnn.build("lenet5")
 >>> print(cnn.summary(model).table())  # doctest: +NORMALIZE_WHITESPACE

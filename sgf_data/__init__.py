@@ -1,5 +1,15 @@
 """SGF game records -> Go positions -> the 48 AlphaGo feature planes -> training data.
 
+- archives: the SGF files of directories, plain files and archives, one file's bytes at a time.
+- trees: an SGF file's bytes cut into game trees, linear in time and memory.
+- reader: game records as users have them (`GameRecord`, `read_games`, `LoadSummary`).
+- coords: every way a point is written, and the conversions between them.
+- board: Go rules on the 19x19 board (`Position`): captures, no suicide, simple ko.
+- scoring: how a game ends and is counted (area count, the result).
+- playouts: who owns each point, from random playouts: ownership, score, dead stones.
+- ladders: ladder reading for the ladder capture and escape planes.
+- features: the 48 input planes of the policy network (`planes`).
+
 The main names are exported lazily, so that `import sgf_data` stays cheap.
 """
 

@@ -24,7 +24,7 @@ import sys
 import torch
 
 from alphago_policy.checkpoint import CheckpointError
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import add_threads, fail, positive_int
 from alphago_policy.policy import build
 from alphago_policy.run_dir import RunDir
 from alphago_policy.runtime import Cluster
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", help="a run directory: its checkpoint.pt is read")
     parser.add_argument("--steps", type=positive_int, default=400, help="batches to replay")
     parser.add_argument("--threshold", type=float, default=20.0, help="loss (nats) to list")
-    parser.add_argument("--threads", type=positive_int, default=2, help="torch threads")
+    add_threads(parser, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     try:

@@ -11,8 +11,7 @@ import torch
 from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
-from alphago_policy import files, metrics
-from alphago_policy.policy import build, save_weights
+from alphago_policy import metrics
 
 GAMES = ("tom-354460.sgf", "tygem-407331168.sgf")
 
@@ -78,15 +77,12 @@ def test_figures_match_a_hand_computation(fixtures_dir):
     assert rows["all"]["top5"] > 0
 
 
-def test_command_line_json_and_plot(tmp_path, fixtures_dir, capsys):
-    torch.manual_seed(0)
-    weights = tmp_path / "tiny.pt"
-    save_weights(build(k=8), weights, {"trained": False})
+def test_command_line_json_and_plot(tiny_weights, tmp_path, fixtures_dir, capsys):
     parser = argparse.ArgumentParser()
     ev.add_arguments(parser)
     games = [str(fixtures_dir / "games" / GAMES[0])]
     args = parser.parse_args(
-        ["--weights", str(weights), "--json", "--plot", str(tmp_path / "a.png"), *games]
+        ["--weights", str(tiny_weights), "--json", "--plot", str(tmp_path / "a.png"), *games]
     )
     assert ev.run(args) == 0
     report = json.loads(capsys.readouterr().out)
@@ -124,19 +120,18 @@ def test_symmetry_average_of_a_constant_model():
     assert float(averaged.sum()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_prepared_data_gives_the_same_figures_as_its_games(tmp_path, fixtures_dir, capsys):
+def test_prepared_data_gives_the_same_figures_as_its_games(
+    tiny_weights, tmp_path, fixtures_dir, capsys
+):
     from alphago_policy.prepare import PrepareSettings, prepare
 
     game = str(fixtures_dir / "games" / GAMES[1])
     prepare(PrepareSettings((game,), str(tmp_path / "d"), 1, fractions=(0, 0, 1)), progress=False)
-    torch.manual_seed(0)
-    model = build(k=8)  # He-initialised: outputs that depend on the position
-    save_weights(model, tmp_path / "w.pt", {})
     parser = argparse.ArgumentParser()
     ev.add_arguments(parser)
     reports = []
     for data in ([str(tmp_path / "d"), "--split", "test"], [game]):
-        args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), "--json", *data])
+        args = parser.parse_args(["--weights", str(tiny_weights), "--json", *data])
         assert ev.run(args) == 0
         reports.append(json.loads(capsys.readouterr().out))
     prepared, games = (report["rows"] for report in reports)
@@ -149,21 +144,21 @@ def strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
 
 
-def test_a_repeated_game_is_evaluated_once_and_said_so(tmp_path, fixtures_dir, capsys):
+def test_a_repeated_game_is_evaluated_once_and_said_so(
+    tiny_weights, tmp_path, fixtures_dir, capsys
+):
     games = tmp_path / "games"
     games.mkdir()
     short = b"(;GM[1]SZ[19]PC[TOM]GN[123456];B[pd];W[dd];B[pp];W[dp])"  # no moves 51+
     (games / "short.sgf").write_bytes(short)
     (games / "copy.sgf").write_bytes(short)
     (games / "self").symlink_to(".")  # a loop: the directory is read once
-    torch.manual_seed(0)
-    save_weights(build(k=8), tmp_path / "w.pt", {})
     parser = argparse.ArgumentParser()
     ev.add_arguments(parser)
-    args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), str(games)])
+    args = parser.parse_args(["--weights", str(tiny_weights), str(games)])
     assert ev.run(args) == 0
     assert "2 files read: 1 game (4 moves), 1 skipped (1 duplicate)" in capsys.readouterr().out
-    args = parser.parse_args(["--weights", str(tmp_path / "w.pt"), "--json", str(games)])
+    args = parser.parse_args(["--weights", str(tiny_weights), "--json", str(games)])
     assert ev.run(args) == 0
     report = strict_json(capsys.readouterr().out)
     assert report["games"] == 1 and len(report["skipped_games"]) == 1
@@ -185,16 +180,8 @@ def run_evaluate(*arguments: str) -> int:
     return ev.run(parser.parse_args(list(arguments)))
 
 
-@pytest.fixture
-def weights(tmp_path):
-    torch.manual_seed(0)
-    save_weights(build(k=8), tmp_path / "w.pt", {})
-    return str(tmp_path / "w.pt")
-
-
-def test_weights_whose_card_is_none_are_evaluated(tmp_path, fixtures_dir, capsys):
-    save_weights(build(k=8), tmp_path / "w.pt", {})
-    payload = torch.load(tmp_path / "w.pt", weights_only=True)
+def test_weights_whose_card_is_none_are_evaluated(tiny_weights, tmp_path, fixtures_dir, capsys):
+    payload = torch.load(tiny_weights, weights_only=True)
     torch.save({**payload, "card": None}, tmp_path / "w.pt")
     game = str(fixtures_dir / "games" / GAMES[0])
     assert run_evaluate("--weights", str(tmp_path / "w.pt"), game) == 0
@@ -202,40 +189,40 @@ def test_weights_whose_card_is_none_are_evaluated(tmp_path, fixtures_dir, capsys
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
-def test_a_directory_whose_entries_vanish_while_read_is_no_traceback(weights, capsys):
-    assert run_evaluate("--weights", weights, "/dev/fd") == 2
+def test_a_directory_whose_entries_vanish_while_read_is_no_traceback(tiny_weights, capsys):
+    assert run_evaluate("--weights", str(tiny_weights), "/dev/fd") == 2
     assert "no position to evaluate in /dev/fd" in capsys.readouterr().err
 
 
 def test_a_plot_that_cannot_be_written_is_refused_before_the_evaluation(
-    weights, tmp_path, fixtures_dir, capsys, monkeypatch
+    tiny_weights, tmp_path, fixtures_dir, capsys, monkeypatch, read_only_disk
 ):
-    def read_only(*args, **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system")
-
-    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
-    monkeypatch.setattr(files.tempfile, "TemporaryFile", read_only)
     monkeypatch.setattr(ev, "evaluate", lambda *args: pytest.fail("evaluated"))
     game = str(fixtures_dir / "games" / GAMES[0])
-    assert run_evaluate("--weights", weights, "--plot", str(tmp_path / "a.png"), game) == 2
+    assert (
+        run_evaluate("--weights", str(tiny_weights), "--plot", str(tmp_path / "a.png"), game) == 2
+    )
     error = capsys.readouterr().err
-    assert f"--plot {tmp_path / 'a.png'}: " in error and "cannot write" in error
-    assert "Read-only" in error
+    assert error.startswith(f"error: --plot {tmp_path / 'a.png'}: ")
+    assert "cannot write" in error and "Read-only" in error
 
 
 def test_a_plot_that_fails_to_write_at_the_end_names_the_file(
-    weights, tmp_path, fixtures_dir, capsys, monkeypatch
+    tiny_weights, tmp_path, fixtures_dir, capsys, monkeypatch
 ):
     def full(rows, title, path):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ev, "plot", full)
     game = str(fixtures_dir / "games" / GAMES[0])
-    assert run_evaluate("--weights", weights, "--plot", str(tmp_path / "a.png"), game) == 2
+    assert (
+        run_evaluate("--weights", str(tiny_weights), "--plot", str(tmp_path / "a.png"), game) == 2
+    )
     captured = capsys.readouterr()
     assert "top-1" in captured.out  # the figures are printed before
-    assert captured.err.split("\n")[-2].startswith(
-        f"error: {tmp_path / 'a.png'}: cannot write it (No space left on device)"
+    assert captured.err.split("\n")[-2] == (
+        f"error: {tmp_path / 'a.png'}: cannot write it (No space left on device); its previous "
+        "version, if any, is kept"
     )
 
 
@@ -262,7 +249,7 @@ def damage_labels(data: Path, labels: Path) -> None:
     "damage", [damage_labels_file, damage_codes_file, damage_manifest, damage_labels]
 )
 def test_a_damaged_prepared_directory_is_refused_in_one_line(
-    damage, weights, tmp_path, fixtures_dir, capsys
+    damage, tiny_weights, tmp_path, fixtures_dir, capsys
 ):
     from alphago_policy.prepare import PrepareSettings, prepare
 
@@ -270,6 +257,6 @@ def test_a_damaged_prepared_directory_is_refused_in_one_line(
     data = tmp_path / "d"
     prepare(PrepareSettings((game,), str(data), 1, fractions=(0, 0, 1)), progress=False)
     damage(data, next((data / "test").glob("*.labels.npy")))
-    assert run_evaluate("--weights", weights, str(data)) == 2
+    assert run_evaluate("--weights", str(tiny_weights), str(data)) == 2
     error = capsys.readouterr().err
     assert error.startswith("error:") and error.count("\n") == 1 and "prepare" in error

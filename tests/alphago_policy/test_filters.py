@@ -72,11 +72,9 @@ def test_bad_weights_and_missing_matplotlib_say_what_to_do(tmp_path, monkeypatch
     assert "needs matplotlib: python -m pip install matplotlib" in capsys.readouterr().err
 
 
-def test_draws_the_shipped_network(tmp_path, capsys):
+def test_draws_the_shipped_network(shipped_policy, tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from alphago_policy.policy import load_policy
-
     out = tmp_path / "filters.png"
     assert main(["filters", "--out", str(out)]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == load_policy().description
+    assert capsys.readouterr().out.splitlines()[0] == shipped_policy.description
     assert out.stat().st_size > 10_000

@@ -19,7 +19,6 @@ from sgfmill import sgf
 from alphago_policy import gtp as gtp_module
 from alphago_policy.game import Game
 from alphago_policy.gtp import parse_line
-from alphago_policy.policy import load_policy
 from sgf_data.coords import from_gtp, to_sgf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,14 +96,9 @@ def gtp():
     engine.close()
 
 
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy()
-
-
-def test_full_session(gtp, policy):
+def test_full_session(gtp, shipped_policy):
     assert gtp.send("protocol_version") == (True, "2")
-    assert gtp.send("name") == (True, policy.description)
+    assert gtp.send("name") == (True, shipped_policy.description)
     ok, commands = gtp.send("list_commands")
     assert set(REQUIRED) <= set(commands.split("\n"))
     for required in (*REQUIRED, "undo", "showboard", "final_score", "lz-analyze"):
@@ -366,12 +360,12 @@ def test_no_line_kills_the_engine(gtp):
     assert gtp.send("komi 6.5") == (True, "") and "KM[6.5]" in gtp.send("printsgf")[1]
 
 
-def test_a_failing_handler_is_an_internal_error_not_a_crash(capsys, monkeypatch, policy):
+def test_a_failing_handler_is_an_internal_error_not_a_crash(capsys, monkeypatch, shipped_policy):
     def broken(server, args):
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setitem(gtp_module.COMMANDS, "name", broken)
-    server = gtp_module.Server(Game(policy))
+    server = gtp_module.Server(Game(shipped_policy))
     reply = gtp_module.respond(server, "5 name")
     assert (
         reply.head == "?5" and reply.body == "internal error: ZeroDivisionError: division by zero"
@@ -477,10 +471,10 @@ def answer_within(server, line: str, seconds: float = 20) -> gtp_module.Reply:
     return replies[0]
 
 
-def test_loadsgf_reads_regular_files_only(policy, tmp_path, fixtures_dir):
+def test_loadsgf_reads_regular_files_only(shipped_policy, tmp_path, fixtures_dir):
     """A directory, a device behind a link, a pipe and a huge file are refused at once, each
     named; the engine then loads a real game."""
-    server = gtp_module.Server(Game(policy))
+    server = gtp_module.Server(Game(shipped_policy))
     (tmp_path / "folder").mkdir()
     shutil.copy(fixtures_dir / "games" / "tom-377265.sgf", tmp_path / "folder")
     (tmp_path / "zero.sgf").symlink_to("/dev/zero")

@@ -14,13 +14,12 @@ os.environ["SDL_AUDIODRIVER"] = "dummy"
 import numpy as np
 import pygame
 import pytest
-import torch
 
 from alphago_policy import board_view, play, study
 from alphago_policy.agreement import review_game
 from alphago_policy.board_view import BoardGeometry
 from alphago_policy.game import Game
-from alphago_policy.policy import build, load_policy, save_weights
+from alphago_policy.policy import load_policy
 from alphago_policy.session import Session
 from alphago_policy.study import Review, Study
 from sgf_data import read_games
@@ -32,14 +31,9 @@ HELD_OUT = ROOT / "tests" / "fixtures" / "held_out" / "tygem-420491975.sgf"
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy()
-
-
 @pytest.fixture
-def session(policy):
-    return Session(Game(policy), human="b")
+def session(shipped_policy):
+    return Session(Game(shipped_policy), human="b")
 
 
 @pytest.fixture
@@ -51,12 +45,12 @@ def app(session):
     pygame.quit()
 
 
-def test_start_menu_then_events(policy):
+def test_start_menu_then_events(shipped_policy):
     pygame.display.init()
     pygame.font.init()
     try:
         screen = pygame.display.set_mode((800, 896), pygame.RESIZABLE)
-        app = play.App(screen, Session(Game(policy)))
+        app = play.App(screen, Session(Game(shipped_policy)))
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b))
         app.step()
         assert app.session.human == "b"
@@ -108,7 +102,7 @@ def test_screenshot_shows_stones_and_heat_map(app, tmp_path):
     assert tuple(app.screen.get_at(pixel))[:3] == board_view.WOOD
 
 
-def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path, policy):
+def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_path, shipped_policy):
     record = fixtures_dir / "games" / "tom-354460.sgf"
     path = tmp_path / "board.png"
     argv = ["--colour", "b", "--sgf", str(record), "--move", "20", "--screenshot", str(path)]
@@ -118,7 +112,7 @@ def test_command_line_screenshot_of_a_game_at_a_chosen_move(fixtures_dir, tmp_pa
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode((640, 736))
-    geometry = play.App(screen, Session(Game(policy), human="b")).geometry  # the same panel
+    geometry = play.App(screen, Session(Game(shipped_policy), human="b")).geometry  # the same panel
     pygame.quit()
     moves = [move for move in next(read_games(record)).moves if move[1] is not None]
     for colour, point in moves[:20]:
@@ -389,11 +383,11 @@ def test_the_gnugo_game_is_skipped_without_gnugo():
     assert done.returncode == 0 and "1 skipped" in done.stdout, done.stdout[-500:]
 
 
-def test_the_start_screen_takes_a_handicap_key_then_the_colour(policy):
+def test_the_start_screen_takes_a_handicap_key_then_the_colour(shipped_policy):
     pygame.display.init()
     pygame.font.init()
     try:
-        app = play.App(pygame.display.set_mode((800, 896)), Session(Game(policy)))
+        app = play.App(pygame.display.set_mode((800, 896)), Session(Game(shipped_policy)))
         app.key(pygame.K_KP5)
         app.key(pygame.K_b)
         session = app.session
@@ -405,14 +399,14 @@ def test_the_start_screen_takes_a_handicap_key_then_the_colour(policy):
         pygame.quit()
 
 
-def test_command_line_handicap_draws_the_stones(tmp_path, policy):
+def test_command_line_handicap_draws_the_stones(tmp_path, shipped_policy):
     path = tmp_path / "board.png"
     argv = ["--colour", "w", "--handicap", "3", "--screenshot", str(path)]
     assert play.main([*argv, "--size", "640", "736"]) == 0
     image = pygame.image.load(str(path))
     pygame.display.init()
     pygame.font.init()
-    app = play.App(pygame.display.set_mode((640, 736)), Session(Game(policy), human="w"))
+    app = play.App(pygame.display.set_mode((640, 736)), Session(Game(shipped_policy), human="w"))
     geometry = app.geometry  # the same panel
     pygame.quit()
     for point in [(row, col) for row in (3, 9, 15) for col in (3, 9, 15)]:
@@ -421,15 +415,6 @@ def test_command_line_handicap_draws_the_stones(tmp_path, policy):
         assert (shade < 60) == (to_gtp(point) in ("D4", "Q16", "D16")), to_gtp(point)
     done = board("--handicap", "1")
     assert done.returncode == 2 and "--handicap: invalid choice: 1" in done.stderr
-
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory):
-    """A small random network (k=8, seeded): the modes' window tests need no trained one."""
-    torch.manual_seed(29)
-    path = tmp_path_factory.mktemp("weights") / "k8.pt"
-    save_weights(build(k=8), path, {"trained": False})
-    return path
 
 
 def ring_colour(app, point):

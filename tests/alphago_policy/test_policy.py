@@ -148,11 +148,10 @@ def test_a_weights_file_without_a_card_loads(tmp_path, tiny, card):
     assert policy.card == {} and policy.description == "AlphaGo SL policy k=8"
 
 
-def test_the_shipped_network_names_its_test_figure():
+def test_the_shipped_network_names_its_test_figure(shipped_policy):
     """GTP `name` and the board say the figure the README does: top-1 on the test games that
     `ship` measured (48.9% on the first 500), not the validation figure of training."""
-    shipped = load_policy()
-    overall = shipped.card["test"][-1]
+    overall = shipped_policy.card["test"][-1]
     assert overall["phase"] == "all"
-    assert f"{100 * overall['top1']:.1f}% top-1 on test games" in shipped.description
-    assert "48.9%" in shipped.description and "validation" not in shipped.description
+    assert f"{100 * overall['top1']:.1f}% top-1 on test games" in shipped_policy.description
+    assert "48.9%" in shipped_policy.description and "validation" not in shipped_policy.description

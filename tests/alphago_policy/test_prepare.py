@@ -1,6 +1,5 @@
 """`prepare`: positions and labels of real games, the split, the manifest, interrupt and resume."""
 
-import errno
 import json
 import os
 import shutil
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alphago_policy import encoding, files
+from alphago_policy import encoding
 from alphago_policy import prepare as prepare_module
 from alphago_policy.__main__ import main
 from alphago_policy.layout import MANIFEST, SPLITS, file_entry, shard_path, split_of
@@ -237,13 +236,8 @@ def test_shard_records_hold_each_array_files_size_and_checksum(prepared):
 
 
 def test_an_output_place_that_cannot_be_written_is_refused_before_any_work(
-    sources, tmp_path, capsys, monkeypatch
+    sources, tmp_path, capsys, monkeypatch, read_only_disk
 ):
-    def read_only(*args, **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system")
-
-    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
-    monkeypatch.setattr(files.tempfile, "TemporaryFile", read_only)
     monkeypatch.setattr(prepare_module, "read_games", lambda *a, **k: pytest.fail("read games"))
     assert main(["prepare", *sources, "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
     line = capsys.readouterr().err
@@ -259,7 +253,7 @@ def test_a_full_disk_while_writing_names_the_file_and_the_cause(sources, tmp_pat
         patch.setattr(prepare_module.np, "save", full)
         assert main(["prepare", *sources, "--out", str(out), "--workers", "1"]) == 2
     line = capsys.readouterr().err.split("\n")[-2]  # after the progress bar
-    assert line.startswith("error: ") and "000000.codes.npy: cannot write it" in line
+    assert line.startswith("error: cannot write ") and "000000.codes.npy" in line
     assert "disk full" in line
 
 

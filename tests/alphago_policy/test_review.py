@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from sgfmill import sgf
 
 from alphago_policy import evaluate as ev
 from alphago_policy.agreement import AGREEMENT, agreement, review_game
 from alphago_policy.annotate import MARKER
-from alphago_policy.policy import DEFAULT_WEIGHTS, build, load_policy, save_weights
+from alphago_policy.policy import load_policy
 from alphago_policy.review import main
 from sgf_data import read_games
 
@@ -41,17 +40,8 @@ LOG_P_TOLERANCE = 1e-5
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory, one_thread) -> Path:
-    """A small random network (k=8, seeded): a fast stand-in with position-dependent output."""
-    torch.manual_seed(29)
-    path = tmp_path_factory.mktemp("weights") / "k8.pt"
-    save_weights(build(k=8), path, {"trained": False})
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny(weights):
-    return load_policy(weights)
+def tiny(tiny_weights, one_thread):
+    return load_policy(tiny_weights)
 
 
 def record_of(path: Path):
@@ -84,17 +74,15 @@ def test_probabilities_are_evaluates_for_the_same_positions(tiny):
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=LOG_P_TOLERANCE)
 
 
-def test_top1_agreement_over_a_game_is_evaluates_top1(one_thread):
+def test_top1_agreement_over_a_game_is_evaluates_top1(shipped_policy, one_thread):
     """The shipped network on the first 60 moves of a held-out game: the move played is the
     network's favourite legal point exactly where it is evaluate's favourite of all points."""
-    assert DEFAULT_WEIGHTS.is_file(), f"{DEFAULT_WEIGHTS} is not in the checkout"
-    shipped = load_policy()
     full = record_of(HELD_OUT)
     record = dataclasses.replace(full, moves=full.moves[:60])
-    review = review_game(shipped, record)
+    review = review_game(shipped_policy, record)
     ours = agreement("all", review.moves)
     batches = ev.decoded(ev.rebatched(ev.game_arrays([record], []), 256), "cpu")
-    theirs = ev.evaluate(shipped.model, batches).rows()[-1]
+    theirs = ev.evaluate(shipped_policy.model, batches).rows()[-1]
     assert ours.moves == theirs["positions"] == 60
     assert ours.top[1] == theirs["top1"] and ours.top[5] == theirs["top5"]
     assert 0 < ours.top[1] < 1
@@ -113,9 +101,9 @@ def test_the_summary_figures_hold_together(tiny):
         assert all(m.colour == colour and m.rank >= 1 for m in summary.surprises)
 
 
-def test_the_annotated_record_reads_back_with_every_move_reviewed(weights, tmp_path, capsys):
+def test_the_annotated_record_reads_back_with_every_move_reviewed(tiny_weights, tmp_path, capsys):
     out = tmp_path / "reviewed.sgf"
-    game = review_file(HELD_OUT, out, weights, "--surprises", "3")
+    game = review_file(HELD_OUT, out, tiny_weights, "--surprises", "3")
     printed = capsys.readouterr().out
     original = sgf.Sgf_game.from_bytes(HELD_OUT.read_bytes())
     assert [n.get_move() for n in moves_of(game)] == [n.get_move() for n in moves_of(original)]
@@ -135,12 +123,12 @@ def test_the_annotated_record_reads_back_with_every_move_reviewed(weights, tmp_p
     assert surprises == 6
 
 
-def test_sabakis_parser_reads_the_annotated_record(weights, tmp_path):
+def test_sabakis_parser_reads_the_annotated_record(tiny_weights, tmp_path):
     node = shutil.which("node")
     if node is None or not (SABAKI / "@sabaki" / "sgf").is_dir():
         pytest.skip("needs node and `npm install --prefix .cache/node @sabaki/sgf`")
     out = tmp_path / "reviewed.sgf"
-    review_file(COMMENTED, out, weights)
+    review_file(COMMENTED, out, tiny_weights)
     script = (
         "const [root] = require('@sabaki/sgf').parseFile(process.argv[1]);"
         "const line = []; for (let n = root; n; n = n.children[0]) line.push(n.data);"
@@ -161,9 +149,9 @@ def test_sabakis_parser_reads_the_annotated_record(weights, tmp_path):
     assert "[参考变化图]" in moves[11]["C"][0] and len(moves[11]["LB"]) == 3
 
 
-def test_comments_variations_and_gb2312_are_kept(weights, tmp_path):
+def test_comments_variations_and_gb2312_are_kept(tiny_weights, tmp_path):
     out = tmp_path / "reviewed.sgf"
-    game = review_file(COMMENTED, out, weights)
+    game = review_file(COMMENTED, out, tiny_weights)
     original = sgf.Sgf_game.from_bytes(COMMENTED.read_bytes())
     assert game.get_charset() == "GB2312" and out.read_bytes().decode("gb2312")
     kept = [(n.get("C") if n.has_property("C") else "") for n in original.get_main_sequence()]
@@ -174,9 +162,9 @@ def test_comments_variations_and_gb2312_are_kept(weights, tmp_path):
     assert len(branch) == 2 and branch[1].get("C") == "变化图：天元。"
 
 
-def test_a_handicap_game_with_passes(weights, tmp_path):
+def test_a_handicap_game_with_passes(tiny_weights, tmp_path):
     out = tmp_path / "reviewed.sgf"
-    game = review_file(HANDICAP, out, weights)
+    game = review_file(HANDICAP, out, tiny_weights)
     assert game.get_root().get_setup_stones()[0] == {(3, 3), (3, 15), (15, 3), (15, 15)}
     assert "handicap 4" in game.get_root().get("C")
     first, *_, white_pass, black_pass = moves_of(game)
@@ -186,20 +174,20 @@ def test_a_handicap_game_with_passes(weights, tmp_path):
     assert len(black_pass.get("LB")) == 3 and not black_pass.has_property("TR")
 
 
-def test_korean_names_in_euc_kr(weights, tmp_path):
+def test_korean_names_in_euc_kr(tiny_weights, tmp_path):
     text = KOREAN.read_text(encoding="utf-8").replace("CA[UTF-8]", "CA[EUC-KR]")
     game_file = tmp_path / "korean.sgf"
     game_file.write_bytes(text.encode("euc-kr"))
-    game = review_file(game_file, tmp_path / "reviewed.sgf", weights)
+    game = review_file(game_file, tmp_path / "reviewed.sgf", tiny_weights)
     assert game.get_charset() == "EUC-KR"
     assert "White 쪼꼬맛우유 (sentimenta) 9d" in game.get_root().get("C")
     assert game.get_root().get("PW") == "쪼꼬맛우유 (sentimenta)"
 
 
-def test_one_player_reviewed_and_a_second_review_replaces_the_first(weights, tmp_path):
+def test_one_player_reviewed_and_a_second_review_replaces_the_first(tiny_weights, tmp_path):
     first = tmp_path / "black.sgf"
-    review_file(HELD_OUT, first, weights, "--player", "b")
-    again = review_file(first, tmp_path / "again.sgf", weights, "--player", "b")
+    review_file(HELD_OUT, first, tiny_weights, "--player", "b")
+    again = review_file(first, tmp_path / "again.sgf", tiny_weights, "--player", "b")
     root = again.get_root().get("C")
     assert root.count(MARKER) == 1 and "White " not in root.split("Surprises")[1]
     for node in moves_of(again):
@@ -209,17 +197,19 @@ def test_one_player_reviewed_and_a_second_review_replaces_the_first(weights, tmp
             assert not node.has_property("C") and not node.has_property("LB")
 
 
-def test_the_plot(weights, tmp_path):
+def test_the_plot(tiny_weights, tmp_path):
     pytest.importorskip("matplotlib")
     picture = tmp_path / "review.png"
-    review_file(HANDICAP, tmp_path / "reviewed.sgf", weights, "--plot", str(picture))
+    review_file(HANDICAP, tmp_path / "reviewed.sgf", tiny_weights, "--plot", str(picture))
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
-def test_the_plot_without_matplotlib_says_what_to_install(weights, tmp_path, monkeypatch, capsys):
+def test_the_plot_without_matplotlib_says_what_to_install(
+    tiny_weights, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "reviewed.sgf"
-    args = [str(HELD_OUT), "--out", str(out), "--weights", str(weights), "--plot", "p.png"]
+    args = [str(HELD_OUT), "--out", str(out), "--weights", str(tiny_weights), "--plot", "p.png"]
     assert main(args) == 2
     assert "--plot needs matplotlib" in capsys.readouterr().err and not out.exists()
 
@@ -233,11 +223,11 @@ def test_the_plot_without_matplotlib_says_what_to_install(weights, tmp_path, mon
     ],
 )
 def test_a_game_that_cannot_be_reviewed_is_refused_in_one_line(
-    weights, tmp_path, capsys, content, words
+    tiny_weights, tmp_path, capsys, content, words
 ):
     game = tmp_path / "game.sgf"
     game.write_bytes(content)
-    assert main([str(game), "--weights", str(weights)]) == 2
+    assert main([str(game), "--weights", str(tiny_weights)]) == 2
     captured = capsys.readouterr()
     (line,) = captured.err.splitlines()
     assert line.startswith(f"error: {game}") and all(word in line for word in words), line

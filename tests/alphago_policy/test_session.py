@@ -12,7 +12,6 @@ import pytest
 
 from alphago_policy import session as session_module
 from alphago_policy.game import FIXED_HANDICAP, Game
-from alphago_policy.policy import load_policy
 from alphago_policy.session import Session, handicap_points
 from sgf_data import read_games
 from sgf_data.coords import to_gtp
@@ -21,14 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy()
-
-
 @pytest.fixture
-def session(policy):
-    return Session(Game(policy), human="b")
+def session(shipped_policy):
+    return Session(Game(shipped_policy), human="b")
 
 
 def test_the_session_needs_no_pygame():
@@ -86,8 +80,8 @@ def play_moves(session, count: int) -> None:
         assert session.update()
 
 
-def test_human_as_white_lets_the_network_open(policy):
-    session = Session(Game(policy), human="w")
+def test_human_as_white_lets_the_network_open(shipped_policy):
+    session = Session(Game(shipped_policy), human="w")
     assert session.update() and session.position.history[0][0] == "b"
 
 
@@ -127,8 +121,8 @@ def test_g_lets_the_network_play_and_the_game_goes_on(session):
     assert session.update()
 
 
-def test_undo_at_move_one_as_white_lets_the_network_open_again(policy):
-    session = Session(Game(policy), human="w")
+def test_undo_at_move_one_as_white_lets_the_network_open_again(shipped_policy):
+    session = Session(Game(shipped_policy), human="w")
     assert session.update()
     session.undo()
     assert session.position.history == [] and session.network_to_play
@@ -178,8 +172,10 @@ def test_a_save_that_fails_says_why_and_keeps_the_game(session, tmp_path, monkey
     assert said in session.message and session.moves == moves and session.result is None
 
 
-def test_the_player_takes_black_with_handicap_stones_and_the_network_opens(policy, tmp_path):
-    session = Session(Game(policy), human="b", handicap=4)
+def test_the_player_takes_black_with_handicap_stones_and_the_network_opens(
+    shipped_policy, tmp_path
+):
+    session = Session(Game(shipped_policy), human="b", handicap=4)
     assert session.game.setup == (tuple(handicap_points(4)), ())
     assert [to_gtp(p) for p in handicap_points(4)] == FIXED_HANDICAP[4].split()
     assert session.game.komi == 0.5 and "handicap 4, komi 0.5" in session.status()
@@ -191,13 +187,13 @@ def test_the_player_takes_black_with_handicap_stones_and_the_network_opens(polic
     assert "HA[4]" in text and "AB[" in text and "KM[0.5]" in text and "PB[Human]" in text
     record = next(read_games(path))
     assert set(record.setup_black) == set(handicap_points(4)) and record.komi == 0.5
-    again = Session(Game(policy), human="w")
+    again = Session(Game(shipped_policy), human="w")
     again.load(path)
     assert again.moves == session.moves and "handicap 4, komi 0.5" in again.status()
 
 
-def test_the_player_gives_the_stones_and_moves_first_as_white(policy):
-    session = Session(Game(policy), human="w", handicap=9)
+def test_the_player_gives_the_stones_and_moves_first_as_white(shipped_policy):
+    session = Session(Game(shipped_policy), human="w", handicap=9)
     assert len(session.game.setup[0]) == 9 and session.position.to_move == "w"
     assert not session.network_to_play and not session.update()
     session.click((2, 2))
@@ -206,8 +202,8 @@ def test_the_player_gives_the_stones_and_moves_first_as_white(policy):
     assert len(session.game.setup[0]) == 9 and session.position.history == []
 
 
-def test_the_start_screen_chooses_the_handicap_then_the_colour(policy):
-    session = Session(Game(policy))
+def test_the_start_screen_chooses_the_handicap_then_the_colour(shipped_policy):
+    session = Session(Game(shipped_policy))
     assert "Even game, komi 7.5" in session.start_lines()[0]
     session.choose_handicap(1)  # not a handicap: nothing changes
     assert session.handicap == 0 and not session.game.position.stones().any()
@@ -218,4 +214,4 @@ def test_the_start_screen_chooses_the_handicap_then_the_colour(policy):
     assert session.human == "w" and session.game.komi == 0.5 and len(session.game.setup[0]) == 3
     session.choose_handicap(5)  # only on the start screen
     assert session.handicap == 3
-    assert Session(Game(policy), "b", handicap=2, komi=6.5).game.komi == 6.5  # --komi wins
+    assert Session(Game(shipped_policy), "b", handicap=2, komi=6.5).game.komi == 6.5  # --komi wins

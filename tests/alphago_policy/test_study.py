@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from alphago_policy import study
 from alphago_policy.agreement import review_game
 from alphago_policy.game import Game
-from alphago_policy.policy import build, load_policy, save_weights
+from alphago_policy.policy import load_policy
 from alphago_policy.session import Session
 from alphago_policy.study import Answer, Review, Study, leave, score_text, start
 from sgf_data.coords import to_gtp
@@ -24,12 +23,9 @@ HANDICAP = FIXTURES / "study" / "gnugo-handicap-4.sgf"
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory, one_thread):
-    """A small random network (k=8, seeded): a fast stand-in with position-dependent output."""
-    torch.manual_seed(29)
-    path = tmp_path_factory.mktemp("weights") / "k8.pt"
-    save_weights(build(k=8), path, {"trained": False})
-    return load_policy(path)
+def tiny(tiny_weights, one_thread):
+    """The small random network of `tiny_weights`, loaded once for the module."""
+    return load_policy(tiny_weights)
 
 
 def loaded(policy, path: Path, moves: int = 0) -> Session:

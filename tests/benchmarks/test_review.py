@@ -1,18 +1,12 @@
 """benchmarks/review.py runs end to end (a small network, one game) and writes its page where
 told, with the machine, the games and the per-game figures."""
 
-import torch
-
-from alphago_policy.policy import build, save_weights
 from benchmarks import review
 
 
-def test_the_review_benchmark_writes_its_page(tmp_path, one_thread):
-    torch.manual_seed(0)
-    weights = tmp_path / "k8.pt"
-    save_weights(build(k=8), weights, {"trained": False})
+def test_the_review_benchmark_writes_its_page(tiny_weights, tmp_path, one_thread):
     page = tmp_path / "review.md"
-    argv = ["--games", "1", "--weights", str(weights), "--out", str(page)]
+    argv = ["--games", "1", "--weights", str(tiny_weights), "--out", str(page)]
     assert review.main(argv) == 0
     text = page.read_text()
     assert text.startswith("# review: a whole game reviewed by the policy network\n\n## cpu\n")
