@@ -1,7 +1,7 @@
 """The AlphaGo SL policy network as a Go player: data, training, evaluation and the ways to play it.
 
 Commands (`python -m alphago_policy COMMAND`, `__main__`): prepare, train, evaluate, ship,
-review, filters, gtp, play. The modules, from the data up:
+review, rl, filters, gtp, play. The modules, from the data up:
 
 - encoding: the 48 feature planes coded as one uint16 per point, exactly invertible.
 - layout: a prepared data directory: the game split, the shards, the manifest.
@@ -22,12 +22,17 @@ review, filters, gtp, play. The modules, from the data up:
 - train: the `train` command, top to bottom: start, the loop, validation, checkpoints.
 - evaluate: the `evaluate` command: accuracy by phase of the game.
 - ship: the `ship` command: measure a run on its test split, write the weights and card.
+- selfplay: batched games between two networks, the rules and planes compiled per ply.
+- rl: the `rl` command: self-play policy gradient from an SL network, and matches.
 - filters: the `filters` command: a picture of the first layer's filters.
 - agreement: how a game's moves agree with the network, per move and per player.
 - annotate: a review written into the game's own SGF record.
 - review: the `review` command: annotate a game for a Go editor.
+- study: review and guess-the-move modes at the board, without pygame.
 - game: a game in progress against the network (`Game`): moves, komi, result, record.
+- strength: the strength levels: which network, and how it picks among the sensible moves.
 - analysis: the candidate moves and playouts a GUI draws.
+- gtp_parsing: GTP's words: command lines, colours, vertices, numbers, analysis requests.
 - gtp: the `gtp` command: the network over the Go Text Protocol.
 - board_view: the board window's geometry, heat map and fonts, without pygame.
 - session: the player's view of a `Game` at the board, without pygame.

@@ -44,7 +44,8 @@ SETTLED = 0.9  # |ownership| from which a point's owner is decided (95% of the p
 RESIGN_SHARE = 0.95  # "nearly all playouts" lose by more than the threshold ...
 RESIGN_MOVES = 3  # ... at this many of the player's moves in a row
 RESIGN = "resign"
-FIXED_HANDICAP = {  # GTP's fixed_handicap points, Black's stones in a handicap game
+# GTP's fixed handicap placements on 19x19 (GTP 2 specification, section 4.1.1): Black's stones
+FIXED_HANDICAP = {
     2: "D4 Q16",
     3: "D4 Q16 D16",
     4: "D4 Q16 D16 Q4",

@@ -3,7 +3,13 @@ page under runs/benchmarks/, and `--record` (where offered) to benchmarks/result
 
 - common: what they share: the results page (`page`, `publish`), machine and date, timing.
 - gnugo: GTP engines as child processes: GNU Go (oracle, opponent, referee) and ours.
-- vs_gnugo: matches of the network (no search) against GNU Go: wins, losses, an interval.
+- match: matches of the network (no search, any level) against any GTP engine, with handicap.
+- vs_gnugo: matches of the network against GNU Go (a match of `match`): the recorded 100 games.
+- pachi: build Pachi from PyPI's source into a cache, and time it.
+- calibration: the strength levels' matches and the table of their ranks.
+- levels: the chance that each strength level plays the expert's move.
+- symmetries: 8-symmetry averaging's accuracy gain and latency; bf16 against float32.
+- selfplay: batched self-play games per second.
 - genmove: how long `genmove` takes, beside GNU Go.
 - inference: one position's latency and a batch's throughput.
 - review: how long `review` takes over a whole game.
