@@ -74,7 +74,13 @@ from alphago_policy.selfplay import (
     set_engine_threads,
     unpack,
 )
-from alphago_policy.training_settings import FLAG_TYPES, SettingsError, flag, setting
+from alphago_policy.training_settings import (
+    FLAG_TYPES,
+    SettingsError,
+    check_limits,
+    flag,
+    setting,
+)
 from sgf_data.playouts import MAX_MOVES
 
 POOL = "pool"
@@ -135,17 +141,9 @@ def check(settings: Settings) -> None:
     >>> check(Settings(games=1))
     Traceback (most recent call last):
     ...
-    alphago_policy.train.SettingsError: --games 1: must be at least 2
+    alphago_policy.training_settings.SettingsError: --games 1: must be at least 2
     """
-    for name, (low, inclusive) in LIMITS.items():
-        value = getattr(settings, name)
-        if not math.isfinite(value):
-            raise SettingsError(f"{flag(name)} {value}: must be a finite number")
-        if value < low or (value == low and not inclusive):
-            bound = f"at least {low}" if inclusive else f"more than {low}"
-            raise SettingsError(f"{flag(name)} {value}: must be {bound}")
-    if settings.momentum >= 1:
-        raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
+    check_limits(settings, LIMITS)
     if settings.games % 2:
         raise SettingsError(
             f"--games {settings.games}: must be even (the learner is Black in half)"

@@ -116,6 +116,21 @@ LIMITS = {  # setting -> (smallest value, whether that value itself is allowed)
 }
 
 
+def check_limits(settings: Any, limits: dict[str, tuple[float, bool]]) -> None:
+    """Refuse (SettingsError, naming the flag) a setting that is not a finite number within its
+    `limits` (name -> smallest value, whether that value itself is allowed), or a momentum of 1
+    or more; train's and rl's settings share these rules."""
+    for name, (low, inclusive) in limits.items():
+        value = getattr(settings, name)
+        if not math.isfinite(value):
+            raise SettingsError(f"{flag(name)} {value}: must be a finite number")
+        if value < low or (value == low and not inclusive):
+            bound = f"at least {low}" if inclusive else f"more than {low}"
+            raise SettingsError(f"{flag(name)} {value}: must be {bound}")
+    if getattr(settings, "momentum", 0) >= 1:
+        raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
+
+
 def check(settings: Settings) -> None:
     """Refuse settings that cannot train, naming the flag (SettingsError).
 
@@ -124,15 +139,7 @@ def check(settings: Settings) -> None:
     ...
     alphago_policy.training_settings.SettingsError: --batch-size 0: must be at least 1
     """
-    for name, (low, inclusive) in LIMITS.items():
-        value = getattr(settings, name)
-        if not math.isfinite(value):
-            raise SettingsError(f"{flag(name)} {value}: must be a finite number")
-        if value < low or (value == low and not inclusive):
-            bound = f"at least {low}" if inclusive else f"more than {low}"
-            raise SettingsError(f"{flag(name)} {value}: must be {bound}")
-    if settings.momentum >= 1:
-        raise SettingsError(f"--momentum {settings.momentum}: must be below 1")
+    check_limits(settings, LIMITS)
     if settings.ema >= 1:
         raise SettingsError(f"--ema {settings.ema}: must be below 1 (0.999 averages ~1000 steps)")
     if settings.min_lr > settings.lr:

@@ -3,10 +3,9 @@
 # `python -m alphago_policy rl train` from WEIGHTS, ending with a match of MATCH_GAMES (both
 # sides sampling) of the result against WEIGHTS; everything left in $OUT.
 #
-# One `run` on a lent machine: command "bash training/gpu_rl.sh", carry [".whl"] (sgfmill, as
-# training/gpu_run.sh's header says how to download it), timeout 590 s. The call takes MINUTES
-# and about 90 s more (numba compiles the rules on the fresh machine, the match). What comes
-# back ($OUT): train.out, train.err, log.jsonl (a line per iteration: win rate against the
+# Run from the checkout's root with the project installed (`pip install -e .`). It takes
+# MINUTES and about 90 s more (numba compiles the rules on a fresh machine, the match). What
+# it leaves in $OUT: train.out, train.err, log.jsonl (a line per iteration: win rate against the
 # pool, game length, loss, games/s), rl_k$K.pt (the learner with its card: its start, its
 # games, its win rate against the start) and match.json (that match: wins with a Wilson 95%
 # interval). The checkpoint and the pool (8 MB a member at k=192) stay on the machine.
