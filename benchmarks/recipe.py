@@ -63,6 +63,15 @@ def how_trained(run: Path) -> str:
     )
 
 
+def cell(figures: tuple[float, float] | None) -> str:
+    """A table cell: validation top-1 / loss, or nothing where the arm was not validated.
+
+    >>> cell((2.75, 0.3397)), cell(None)
+    ('34.0% / 2.750', '')
+    """
+    return "" if figures is None else f"{100 * figures[1]:.1f}% / {figures[0]:.3f}"
+
+
 def common_positions(curves: dict[str, dict[int, tuple[float, float]]]) -> list[int]:
     """The positions at which every arm was validated, in order.
 
@@ -99,13 +108,8 @@ def draw(curves: dict[str, dict[int, tuple[float, float]]], path: Path) -> None:
 def text_of(curves: dict[str, dict[int, tuple[float, float]]], runs: list[Path], argv) -> str:
     """The page: what was compared, the table at equal positions, and the leader."""
     names, positions = list(curves), common_positions(curves)
-    rows = [
-        [
-            f"{p / 1e6:.2f}M",
-            *(f"{100 * curves[n][p][1]:.1f}% / {curves[n][p][0]:.3f}" for n in names),
-        ]
-        for p in positions
-    ]
+    every = sorted(set().union(*(set(points) for points in curves.values())))
+    rows = [[f"{p / 1e6:.3f}M", *(cell(curves[n].get(p)) for n in names)] for p in every]
     leader = "No validation that every arm shares yet."
     if positions:
         last = positions[-1]
