@@ -640,9 +640,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         choices=range(1, STRONGEST + 1),
         metavar="N",
-        help=f"the network's strength level, 1 (weakest) to {STRONGEST} (see "
-        "alphago_policy/strength.py; Up/Down on the start screen changes it); default: the "
-        "full network, --temperature",
+        help=f"the network's strength level, 1 (weakest) to {STRONGEST}; Up/Down on the start "
+        "screen changes it (default: the full network, with --temperature)",
     )
     parser.add_argument(
         "--handicap",
