@@ -46,6 +46,7 @@ from alphago_policy.cli import add_temperature, add_threads, add_weights
 from alphago_policy.game import DEFAULT_KOMI, WARMING_UP, Game, warm_up
 from alphago_policy.review import PLAYERS
 from alphago_policy.session import HANDICAP_KOMI, HANDICAPS, Session
+from alphago_policy.strength import STRONGEST
 from alphago_policy.study import Mark, Review, Study, go_to, leave, start
 from sgf_data.coords import BOARD_SIZE, Point, to_gtp
 
@@ -94,6 +95,7 @@ KEYS = (  # key, a word for the panel, what it does for --help
     ("Left/Right", "step", "step through the game"),
     ("V", "review", "review the game on the board (keys below)"),
     ("Q", "guess", "guess the moves of the game on the board (keys below)"),
+    ("Up/Down, +/-", "strength", "the network's strength level, on the start screen"),
     ("0, 2-9", "handicap", "Black's handicap stones, on the start screen (0: an even game)"),
     ("B/W", "colour", "your colour, on the start screen (with handicap: who takes the stones)"),
     ("Esc", "quit", "quit"),
@@ -126,6 +128,15 @@ HANDICAP_KEYS = {  # the digits, above the letters and on the keypad
     key: stones
     for stones in HANDICAPS
     for key in (pygame.K_0 + stones, getattr(pygame, f"K_KP{stones}"))
+}
+STRENGTH_KEYS = {  # on the start screen: one level up or down
+    pygame.K_UP: 1,
+    pygame.K_PLUS: 1,
+    pygame.K_EQUALS: 1,  # + without shift
+    pygame.K_KP_PLUS: 1,
+    pygame.K_DOWN: -1,
+    pygame.K_MINUS: -1,
+    pygame.K_KP_MINUS: -1,
 }
 SMALLEST_WINDOW = (320, 400)  # --size: room for the board and its panel
 LARGEST_WINDOW = (8192, 8192)  # --size: a screenshot this large takes 256 MiB already
@@ -233,10 +244,11 @@ class App:
         return lines
 
     def network_line(self) -> tuple[str, tuple[int, int, int]]:
-        game = self.session.game
-        if game.policy.trained:
-            return game.name, TEXT
-        return game.name + ": it plays random moves", WARNING
+        """The network playing (its strength level is in the status line)."""
+        policy = self.session.game.policy
+        if policy.trained:
+            return policy.description, TEXT
+        return policy.description + ": it plays random moves", WARNING
 
     def working(self, note: str, work, *args):
         """Do `work` with `note` on the board while it runs; returns what `work` returns."""
@@ -300,6 +312,10 @@ class App:
             return
         elif session.human is None and key in HANDICAP_KEYS:
             session.choose_handicap(HANDICAP_KEYS[key])
+            return
+        elif session.human is None and key in STRENGTH_KEYS:
+            session.change_strength(STRENGTH_KEYS[key])
+            self.relayout()  # the level's network has its own name, maybe longer
             return
         else:
             actions |= self.play_keys(session)
@@ -553,8 +569,9 @@ DESCRIPTION = """Play Go against the policy network on a board in a window.
 
 Click a point to play; the network answers at once, and its move probabilities show on the
 board as a heat map. Load a game record to step through it and play on from any move. A start
-screen asks for the handicap and your colour unless --colour gives them; the window can be
-resized.
+screen asks for the network's strength (Up/Down or +/-: level 1, a beginner's opponent, to
+10, or the full network), the handicap and your colour unless --colour gives them; the level
+stays for the next games (N). The window can be resized.
 
 Study a game with the network: in review mode (V, or --review) the board steps through the
 game and gives, for each move, the network's probability of the move played and its rank, with
@@ -581,6 +598,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"  {parser.prog} {flags}\n      {what}"
         for flags, what in (
             ("--colour w", "you play White; the network opens"),
+            ("--strength 3", "a weaker opponent: level 3 of 1 (weakest) to 10"),
             ("--sgf game.sgf --move 40", "load a game, shown after move 40"),
             ("--sgf game.sgf --screenshot board.png", "draw the board into a PNG and exit"),
             ("--sgf game.sgf --review", "review a game: the network's view of each move"),
@@ -617,6 +635,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--screenshot", type=Path, metavar="PNG", help="save the first frame as PNG and exit"
     )
     add_temperature(parser)
+    parser.add_argument(
+        "--strength",
+        type=int,
+        choices=range(1, STRONGEST + 1),
+        metavar="N",
+        help=f"the network's strength level, 1 (weakest) to {STRONGEST}; Up/Down on the start "
+        "screen changes it (default: the full network, with --temperature)",
+    )
     parser.add_argument(
         "--handicap",
         type=int,
@@ -722,7 +748,12 @@ def run(args: argparse.Namespace) -> int:
     policy = policy_for_command(args.weights, "it plays random moves")
     if policy is None:
         return 1
-    session = Session(Game(policy, args.temperature), args.colour, args.handicap, args.komi)
+    session = Session(
+        Game(policy, args.temperature), args.colour, args.handicap, args.komi, args.weights
+    )
+    if args.strength is not None and not session.set_strength(args.strength):
+        print(f"alphago-policy play: --{session.message}", file=sys.stderr)
+        return 1
     record = args.sgf or args.study
     if record is not None:
         if not session.load(record):

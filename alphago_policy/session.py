@@ -2,6 +2,11 @@
 (choose a handicap and a colour, play, pass, undo, step through a loaded record, let the network
 move, resign, save), the message, the start screen's lines and the status line the board shows.
 
+On the start screen the player also chooses the network's strength level
+(`alphago_policy.strength`), from 1 (weakest) to 10, or none (the full network, as
+--temperature says, the default); the level stays for the next games and is in the saved
+record's name of the network.
+
 A handicap game has Black's stones on GTP's fixed handicap points (the table the GTP engine's
 `fixed_handicap` uses) and komi 0.5; White moves first. Either side may take the stones.
 
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alphago_policy.game import DEFAULT_KOMI, FIXED_HANDICAP, RESIGN, Game, write_sgf
+from alphago_policy.policy import WeightsError
+from alphago_policy.strength import STRONGEST, set_strength
 from sgf_data import IllegalMove, Position, read_games
 from sgf_data.coords import Move, Point, from_gtp, opponent, to_gtp
 from sgf_data.reader import GameRecord
@@ -69,8 +76,11 @@ class Session:
         human: str | None = None,
         handicap: int = 0,
         komi: float | None = None,
+        weights: str | None = None,
     ) -> None:
         self.game = game
+        self.full_network = game.policy  # the network when no strength level is chosen
+        self.weights = weights  # --weights: the network of the levels that use the full one
         self.human = human  # None: the start screen asks
         self.handicap = handicap  # Black's stones in each new game (0: an even game)
         self.chosen_komi = komi  # komi of each new game; None: by the handicap (new_game_komi)
@@ -163,6 +173,35 @@ class Session:
         self.handicap = stones
         self.new_game()
 
+    def set_strength(self, number: int | None) -> bool:
+        """Let the network play at strength level `number` (None: the full network, no level)
+        from its next move; False (and the message says why) when its network cannot load."""
+        if number is None:
+            self.game.policy, self.game.strength = self.full_network, None
+            return True
+        try:
+            set_strength(self.game, number, self.weights)
+        except (ValueError, WeightsError) as error:
+            self.message = f"strength {number}: {error}"
+            return False
+        return True
+
+    def change_strength(self, delta: int) -> None:
+        """One level up (+1) or down (-1) on the start screen: 1 to 10, then the full network
+        with no level above 10."""
+        if self.human is not None:
+            return
+        current = self.game.strength.number if self.game.strength else STRONGEST + 1
+        number = min(max(current + delta, 1), STRONGEST + 1)
+        if self.set_strength(None if number > STRONGEST else number):
+            self.message = "Choose your colour: B or W."
+
+    def strength_line(self) -> str:
+        """The network's strength level in words (the start screen and the status line)."""
+        if self.game.strength is None:
+            return "full network, no strength level"
+        return self.game.strength.describe()
+
     def choose_colour(self, colour: str) -> None:
         """Set the human's colour: a new game, or the loaded one to continue."""
         self.human = colour
@@ -183,14 +222,20 @@ class Session:
         self.message = "New game." if self.human else "Choose your colour: B or W."
 
     def start_lines(self) -> list[str]:
-        """What the start screen offers: the handicap, then the colours."""
+        """What the start screen offers: the strength level, the handicap, then the colours."""
         komi = f"komi {new_game_komi(self.handicap, self.chosen_komi):g}"
+        strength = [
+            self.strength_line(),
+            f"Up/Down or +/-: strength 1 (weakest) to {STRONGEST}, or the full network",
+        ]
         if not self.handicap:
             return [
+                *strength,
                 f"Even game, {komi} (0, 2-9: handicap stones)",
                 "B: play Black (first)    W: play White",
             ]
         return [
+            *strength,
             f"Handicap {self.handicap} stones, {komi} (0: even, 2-9: stones)",
             "B: take them (Black)    W: give them (White, first)",
         ]
@@ -297,14 +342,15 @@ class Session:
         return path
 
     def status(self) -> str:
-        """The line under the board: who plays what, whose turn, captures."""
+        """The line under the board: who plays what, whose turn, captures, komi, the level."""
         captures = self.position.captures
         turn = "Black" if self.position.to_move == "b" else "White"
         who = f"You: {'Black' if self.human == 'b' else 'White'}" if self.human else "Start"
         handicap = f"handicap {self.game_handicap}, " if self.game_handicap else ""
         return (
             f"{who} | move {self.cursor} | {turn} to play | captures: "
-            f"Black {captures['b']}, White {captures['w']} | {handicap}komi {self.game.komi:g}"
+            f"Black {captures['b']}, White {captures['w']} | {handicap}komi {self.game.komi:g} | "
+            f"{self.strength_line()}"
         )
 
     def _may_play(self) -> bool:

@@ -504,3 +504,24 @@ def test_the_modes_flags_are_checked(args, said, tmp_path):
     parser = argparse.ArgumentParser()
     play.add_arguments(parser)
     assert said in play.problem(parser.parse_args([*args, "--screenshot", str(tmp_path / "x")]))
+
+
+def test_the_start_screen_strength_keys_and_a_strength_out_of_range(tiny_weights):
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        game = Game(load_policy(tiny_weights))
+        app = play.App(pygame.display.set_mode((800, 896)), Session(game))
+        for key in (pygame.K_DOWN, pygame.K_MINUS, pygame.K_KP_MINUS, pygame.K_UP):
+            app.key(key)
+        assert game.strength.number == 9
+        app.key(pygame.K_w)
+        app.key(pygame.K_DOWN)  # in the game: nothing changes
+        assert app.session.human == "w" and game.strength.number == 9
+        app.draw()
+        assert game.strength.describe() in " ".join(line for line, _ in app.panel_lines())
+    finally:
+        pygame.quit()
+    done = board("--strength", "0")
+    assert done.returncode == 2 and "--strength: invalid choice: 0" in done.stderr
+    assert "Traceback" not in done.stderr

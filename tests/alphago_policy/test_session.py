@@ -12,6 +12,7 @@ import pytest
 
 from alphago_policy import session as session_module
 from alphago_policy.game import FIXED_HANDICAP, Game
+from alphago_policy.policy import load_policy
 from alphago_policy.session import Session, handicap_points
 from sgf_data import read_games
 from sgf_data.coords import to_gtp
@@ -204,14 +205,39 @@ def test_the_player_gives_the_stones_and_moves_first_as_white(shipped_policy):
 
 def test_the_start_screen_chooses_the_handicap_then_the_colour(shipped_policy):
     session = Session(Game(shipped_policy))
-    assert "Even game, komi 7.5" in session.start_lines()[0]
+    assert "Even game, komi 7.5" in session.start_lines()[2]
     session.choose_handicap(1)  # not a handicap: nothing changes
     assert session.handicap == 0 and not session.game.position.stones().any()
     session.choose_handicap(3)
-    assert session.start_lines()[0].startswith("Handicap 3 stones, komi 0.5")
+    assert session.start_lines()[2].startswith("Handicap 3 stones, komi 0.5")
     assert int(session.game.position.stones().sum()) == 3  # Black's stones shown under the menu
     session.choose_colour("w")
     assert session.human == "w" and session.game.komi == 0.5 and len(session.game.setup[0]) == 3
     session.choose_handicap(5)  # only on the start screen
     assert session.handicap == 3
     assert Session(Game(shipped_policy), "b", handicap=2, komi=6.5).game.komi == 6.5  # --komi wins
+
+
+def test_the_start_screen_chooses_the_strength_kept_for_the_next_game(tiny_weights, tmp_path):
+    tiny = load_policy(tiny_weights)
+    session = Session(Game(tiny), weights=str(tiny_weights))
+    assert session.start_lines()[0] == "full network, no strength level"
+    session.change_strength(1)  # above the strongest: stays the full network
+    assert session.game.strength is None and session.game.policy is tiny
+    session.change_strength(-1)
+    assert session.game.strength.number == 10 and session.game.policy.symmetries == 8
+    for _ in range(7):
+        session.change_strength(-1)
+    level = session.game.strength
+    assert level.number == 3 and "k=32" in session.game.policy.description
+    assert session.start_lines()[0] == level.describe()
+    session.choose_colour("b")
+    session.change_strength(-1)  # only on the start screen
+    assert session.game.strength is level and level.describe() in session.status()
+    play_moves(session, 1)
+    session.new_game()  # N: the next game is at the same level
+    assert session.game.strength is level and session.position.history == []
+    play_moves(session, 1)
+    record = next(read_games(session.save(tmp_path)))
+    assert record.white == session.game.name and record.white.endswith(level.describe())
+    assert session.set_strength(None) and session.game.policy is tiny
