@@ -36,7 +36,7 @@ import numpy as np
 from alphago_policy.analysis import wilson_interval
 from alphago_policy.cli import fail
 from benchmarks import match as matches
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import machine, shown, table, utc_now, write_atomically
 from benchmarks.gnugo import find_gnugo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,7 +242,7 @@ def page(found: list[Result]) -> str:
                 stones,
                 f"{r.wins} / {r.decided}",
                 f"{r.rate:.0%} [{low:.0%}, {high:.0%}]",
-                matches._shown(r.folder),
+                shown(r.folder),
             ]
         )
     from alphago_policy.strength import LEVELS

@@ -141,6 +141,16 @@ def page(
     return "\n\n".join("\n".join(part) for part in parts) + "\n"
 
 
+def counted(number: int, noun: str) -> str:
+    """A count and its noun, plural unless there is one, as a page says it.
+
+    >>> counted(1, "loss"), counted(0, "win"), counted(2, "loss"), counted(1, "game")
+    ('1 loss', '0 wins', '2 losses', '1 game')
+    """
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{number} {noun if number == 1 else plural}"
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write a results file through a temporary file in its directory, then os.replace.
 

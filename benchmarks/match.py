@@ -37,7 +37,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -47,17 +47,26 @@ from sgfmill import sgf
 from tqdm import tqdm
 
 from alphago_policy.analysis import wilson_interval
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import add_temperature, add_threads, add_weights, fail, positive_int
 from alphago_policy.game import Game, write_sgf
 from alphago_policy.policy import WeightsError, load_policy
 from alphago_policy.strength import STRONGEST, set_strength, set_symmetries
 from alphago_policy.workers import start_worker
-from benchmarks.common import machine, table, utc_now, write_atomically
+from benchmarks.common import (
+    command_line,
+    counted,
+    machine,
+    page,
+    shown,
+    table,
+    write_atomically,
+)
 from benchmarks.gnugo import EngineError, GTPClient, find_gnugo
 from sgf_data.coords import Move, from_gtp, to_gtp
 
 ROOT = Path(__file__).resolve().parents[1]
 EVEN_KOMI, HANDICAP_KOMI = 7.5, 0.5
+MOVE_CAP_DEFAULT = 400
 MOVE_CAP = "move cap"
 ENGINE_DIED = "GNU Go exited"  # GNU Go 3.8 dies on a few positions: the game has no result
 REFEREE_REFUSED = "referee refused the game"
@@ -73,7 +82,7 @@ class Match:
     opponent: tuple[str, ...]
     opponent_name: str
     out_dir: Path
-    move_cap: int = 400
+    move_cap: int = MOVE_CAP_DEFAULT
     temperature: float = 0.0
     seed: int = 0
     handicap: int = 0  # stones; 0: even games
@@ -294,14 +303,63 @@ def settings_line(match: Match) -> str:
     )
 
 
-def report(outcomes: list[Outcome], match: Match, description: str, trained: bool) -> str:
+def opponent_line(command: Sequence[str]) -> str:
+    """The opponent's command line as a page shows it: a path inside the checkout (a built
+    Pachi) relative to it, so the page names no machine's folders.
+
+    >>> opponent_line(["gnugo", "--mode", "gtp", "--level", "5"])
+    'gnugo --mode gtp --level 5'
+    """
+    return shlex.join(str(shown(Path(word))) if os.path.isabs(word) else word for word in command)
+
+
+def reproduce(match: Match, jobs: int) -> str:
+    """The command that plays this match again from the checkout's root: the opponent, the
+    handicap, the network's level and every setting given that is not the default.
+
+    >>> m = Match(2, ("gnugo",), "GNU Go", Path("."), handicap=3, strength=2)
+    >>> reproduce(m, 1).removeprefix("python -m benchmarks.match --opponent gnugo ")
+    "--opponent-name 'GNU Go' --games 2 --handicap 3 --strength 2 --seed 0 --jobs 1"
+    """
+    words = ["--opponent", opponent_line(match.opponent), "--opponent-name", match.opponent_name]
+    words += ["--games", match.games]
+    if match.handicap:
+        words += ["--handicap", match.handicap]
+        words += ["--network-takes-handicap"] if match.network_takes_handicap else []
+    if match.strength is not None:
+        words += ["--strength", match.strength]
+    if match.symmetries > 1:
+        words += ["--symmetries", match.symmetries]
+    if match.temperature:
+        words += ["--temperature", f"{match.temperature:g}"]
+    words += ["--seed", match.seed]
+    if match.move_cap != MOVE_CAP_DEFAULT:
+        words += ["--move-cap", match.move_cap]
+    if match.referee != "gnugo":
+        words += ["--referee", match.referee]
+    if match.weights is not None:
+        words += ["--weights", match.weights]
+    return command_line("match", [*map(str, words), "--jobs", str(jobs)])
+
+
+def report(
+    outcomes: list[Outcome],
+    match: Match,
+    description: str,
+    trained: bool,
+    command: str | None = None,
+    after: Sequence[str] = (),
+) -> str:
+    """The match's results page: the settings, the score with its interval, every game; then
+    the paragraphs `after` and the `command` that plays it again."""
     wins = sum(o.network_won for o in outcomes)
     decided = sum(o.decided for o in outcomes)
     low, high = wilson_interval(wins, decided)
     proper = sum(o.ended_properly for o in outcomes)
     timed = [o.seconds for o in outcomes if o.seconds is not None]
     timing = (
-        f"Median game: {np.median(timed):.0f} s of play ({len(timed)} games played in this run)."
+        f"Median game: {np.median(timed):.0f} s of play ({counted(len(timed), 'game')} played "
+        "in this run)."
         if timed
         else "No game played in this run: no timing."
     )
@@ -310,35 +368,27 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
         if match.referee == "opponent"
         else "a GNU Go referee's final_score (--chinese-rules)"
     )
-    untrained = [
-        "**Untrained random network: a baseline for the harness, not a measure of the network.**",
-        "",
-    ]
-    lines = [
+    temperature = "" if match.strength else f"; temperature {match.temperature:g}"
+    return page(
         f"# The policy network against {match.opponent_name} (no search)",
-        "",
-        *([] if trained else untrained),
-        f"- date: {utc_now()}",
-        f"- machine: {machine()}",
-        f"- network: {description}"
-        + ("" if match.strength else f"; temperature {match.temperature:g}"),
-        f"- opponent: {match.opponent_name}: `{shlex.join(match.opponent)}`",
-        f"- games: {settings_line(match)}; 19x19, area scoring by {referee}, "
-        f"move cap {match.move_cap}",
-        f"- games saved as SGF in {_shown(match.out_dir)}",
-        *(f"- {note}" for note in match.notes),
-        "",
-        f"**Network: {wins} wins, {decided - wins} losses of {decided} games with a result; "
-        f"win rate {wins / max(decided, 1):.0%}, 95% Wilson interval "
-        f"[{low:.0%}, {high:.0%}]; {len({o.digest for o in outcomes})} distinct games.**",
-        "",
-        f"{proper} of {len(outcomes)} games ({proper / max(len(outcomes), 1):.0%}) ended by two"
-        f" passes or a resignation, {sum(o.end == MOVE_CAP for o in outcomes)} at the move cap,"
-        f" {len(outcomes) - decided} without a result (the opponent or the referee failed).",
-        "",
+        [
+            f"network: {description}{temperature}",
+            f"opponent: {match.opponent_name}: `{opponent_line(match.opponent)}`",
+            f"games: {settings_line(match)}; 19x19, area scoring by {referee}, "
+            f"move cap {match.move_cap}",
+            f"games saved as SGF in {shown(match.out_dir)}",
+            *match.notes,
+        ],
+        f"**Network: {counted(wins, 'win')}, {counted(decided - wins, 'loss')} of "
+        f"{counted(decided, 'game')} with a result; win rate {wins / max(decided, 1):.0%}, "
+        f"95% Wilson interval [{low:.0%}, {high:.0%}]; "
+        f"{counted(len({o.digest for o in outcomes}), 'distinct game')}.**",
+        f"{proper} of {counted(len(outcomes), 'game')} "
+        f"({proper / max(len(outcomes), 1):.0%}) ended by two passes or a resignation, "
+        f"{sum(o.end == MOVE_CAP for o in outcomes)} at the move cap, "
+        f"{len(outcomes) - decided} without a result (the opponent or the referee failed).",
         timing,
-        "",
-        *table(
+        table(
             ["game", "network", "moves", "result", "our count", "ended by", "seconds"],
             (
                 [
@@ -354,14 +404,14 @@ def report(outcomes: list[Outcome], match: Match, description: str, trained: boo
             ),
             align="rlrlllr",
         ),
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _shown(path: Path) -> Path:
-    """A path relative to the checkout when it lies inside it."""
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        *after,
+        host=machine(),
+        command=command,
+        intro=None
+        if trained
+        else "**Untrained random network: a baseline for the harness, not a measure of the "
+        "network.**",
+    )
 
 
 _player: tuple[Game, GTPClient, Match] | None = None  # one per process
@@ -434,16 +484,28 @@ def played(numbers: list[int], match: Match, jobs: int) -> Iterator[Outcome]:
         yield from tallied(pool.imap_unordered(play_numbered, numbers), len(numbers))
 
 
-def run(match: Match, jobs: int, out: Path) -> int:
-    """Play (or resume) the match, print its summary and write it to `out`; 130 when
-    interrupted, after saying how to resume."""
+def run(
+    match: Match, jobs: int, out: Path, command: str | None = None, after: Sequence[str] = ()
+) -> int:
+    """Play (or resume) the match, print its summary and write it to `out`, with the paragraphs
+    `after` and the `command` that plays it again (default: this module's, `reproduce`); 130
+    when interrupted, after saying how to resume; 2, in one line, when the network's weights
+    or the GNU Go referee cannot be had."""
+    try:
+        return play_and_report(match, jobs, out, command or reproduce(match, jobs), after)
+    except (WeightsError, FileNotFoundError) as error:
+        return fail(error)
+
+
+def play_and_report(match: Match, jobs: int, out: Path, command: str, after: Sequence[str]) -> int:
+    """`run`'s work: the games not saved yet played, then the page."""
     match.out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(match.threads)  # as in every job, so the report's machine line says so
     player = network(match)  # for the report's description; the jobs make their own
     stale = other_matches_games(match, player.name)
     if stale:
         print(
-            f"{_shown(match.out_dir)}: {len(stale)} saved games belong to another match "
+            f"{shown(match.out_dir)}: {counted(len(stale), 'saved game')} of another match "
             f"(network, level, opponent, handicap or komi); this match plays them again",
             file=sys.stderr,
         )
@@ -457,13 +519,13 @@ def run(match: Match, jobs: int, out: Path) -> int:
     except KeyboardInterrupt:
         saved = sum(game_path(match, n).exists() for n in numbers)
         print(
-            f"interrupted: {saved} of {match.games} games saved in {_shown(match.out_dir)}; "
+            f"interrupted: {saved} of {match.games} games saved in {shown(match.out_dir)}; "
             "run the same command again to play the others",
             file=sys.stderr,
         )
         return 130
     outcomes.sort(key=lambda o: o.number)
-    text = report(outcomes, match, player.name, player.policy.trained)
+    text = report(outcomes, match, player.name, player.policy.trained, command, after)
     print(text)
     write_atomically(out, text)
     return 0
@@ -514,7 +576,9 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
         "for the Pachi that `python -m benchmarks.pachi build` built, at N playouts a move",
     )
     parser.add_argument("--opponent-name", help="what the games call it (default: its GTP name)")
-    parser.add_argument("--games", type=positive_int, default=4)
+    parser.add_argument(
+        "--games", type=positive_int, default=4, help="games in the match (default 4)"
+    )
     parser.add_argument(
         "--handicap",
         type=int,
@@ -534,20 +598,37 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
         "network's most probable move, or --temperature)",
     )
     parser.add_argument(
-        "--symmetries", type=int, choices=(1, 8), default=1, help="8: average over symmetries"
+        "--symmetries",
+        type=int,
+        choices=(1, 8),
+        default=1,
+        help="8: the policy averaged over the 8 symmetries of the board (default 1)",
     )
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--move-cap", type=positive_int, default=400)
-    parser.add_argument("--seed", type=int, default=0)
+    add_temperature(parser)
+    parser.add_argument(
+        "--move-cap",
+        type=positive_int,
+        default=MOVE_CAP_DEFAULT,
+        help=f"moves after which a game ends without two passes (default {MOVE_CAP_DEFAULT})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="game n's seed is this and n: the opponent's, the sampling's, the playouts' "
+        "(default 0)",
+    )
     parser.add_argument(
         "--referee",
         choices=("gnugo", "opponent"),
         default="gnugo",
         help="whose final_score counts a game (default: a GNU Go given the game)",
     )
-    parser.add_argument("--weights", help="the full network's weights (default: shipped)")
-    parser.add_argument("--threads", type=positive_int, default=1, help="torch threads per job")
-    parser.add_argument("--jobs", type=positive_int, default=1, help="games played at once")
+    add_weights(parser)
+    add_threads(parser, note="per job")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=1, help="games played at once (default 1)"
+    )
     parser.add_argument("--out-dir", type=Path, help="games folder (default runs/match/NAME)")
     parser.add_argument("--out", type=Path, help="the summary (default OUT_DIR/summary.md)")
     args = parser.parse_args(argv)
@@ -582,10 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         match, args = parse_args(argv)
     except (OSError, ValueError, EngineError) as error:
         return fail(f"--opponent: {error}")
-    try:
-        return run(match, args.jobs, args.out)
-    except (WeightsError, FileNotFoundError) as error:
-        return fail(error)
+    return run(match, args.jobs, args.out)
 
 
 if __name__ == "__main__":

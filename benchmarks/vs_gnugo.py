@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import benchmarks.match
-from benchmarks.common import write_atomically
+from alphago_policy.cli import add_temperature, add_threads, add_weights, positive_int
+from benchmarks.common import command_line, shown
 from benchmarks.gnugo import find_gnugo
+from benchmarks.match import MOVE_CAP_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -52,25 +54,34 @@ class Match:
     out_dir: Path
 
 
-def _shown(path: Path) -> Path:
-    """A path relative to the checkout when it lies inside it."""
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-
-
 def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--games", type=int, default=4)
-    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10")
-    parser.add_argument("--move-cap", type=int, default=400)
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--weights", help="weights file (default: shipped, else random)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per job")
-    parser.add_argument("--jobs", type=int, default=1, help="games played at once")
+    parser.add_argument(
+        "--games", type=positive_int, default=4, help="games in the match (default 4)"
+    )
+    parser.add_argument("--level", type=int, default=1, help="GNU Go level, 0-10 (default 1)")
+    parser.add_argument(
+        "--move-cap",
+        type=positive_int,
+        default=MOVE_CAP_DEFAULT,
+        help=f"moves after which a game ends without two passes (default {MOVE_CAP_DEFAULT})",
+    )
+    add_temperature(parser)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="game n's seed is this and n: GNU Go's, the sampling's, the playouts' (default 0)",
+    )
+    add_weights(parser)
+    add_threads(parser, note="per job")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=1, help="games played at once (default 1)"
+    )
     parser.add_argument(
         "--record",
         action="store_true",
-        help=f"a match to keep: the summary to {_shown(RECORDED)}, the games beside it",
+        help=f"a match to keep: the summary to {shown(RECORDED)}, the games beside it",
     )
     parser.add_argument(
         "--out-dir",
@@ -87,6 +98,24 @@ def parse_args(argv: list[str] | None) -> tuple[Match, argparse.Namespace]:
     args.out = args.out or (RECORDED if args.record else out_dir / "summary.md")
     match = Match(args.games, args.level, args.move_cap, args.temperature, args.seed, out_dir)
     return match, args
+
+
+def reproduce(match: Match, weights: str | None, recorded: bool) -> str:
+    """The command that plays this match again: with --record only for a recorded match (a
+    trial run again must not replace the recorded page).
+
+    >>> trial = reproduce(Match(2, 10, 400, 0.0, 0, Path("runs")), "w.pt", recorded=False)
+    >>> trial.removeprefix("python -m benchmarks.vs_gnugo ")
+    '--games 2 --level 10 --temperature 0 --seed 0 --weights w.pt --jobs 2'
+    """
+    words = ["--games", match.games, "--level", match.level]
+    words += ["--temperature", f"{match.temperature:g}", "--seed", match.seed]
+    if match.move_cap != MOVE_CAP_DEFAULT:
+        words += ["--move-cap", match.move_cap]
+    if weights is not None:
+        words += ["--weights", weights]
+    words += ["--jobs", 2, *(["--record"] if recorded else [])]
+    return command_line("vs_gnugo", list(map(str, words)))
 
 
 def general(match: Match, args: argparse.Namespace) -> benchmarks.match.Match:
@@ -108,15 +137,8 @@ def general(match: Match, args: argparse.Namespace) -> benchmarks.match.Match:
 
 def main(argv: list[str] | None = None) -> int:
     match, args = parse_args(argv)
-    status = benchmarks.match.run(general(match, args), args.jobs, args.out)
-    if status == 0:
-        reproduce = (
-            f"Reproduce: `python -m benchmarks.vs_gnugo --games {match.games} "
-            f"--level {match.level} --temperature {match.temperature:g} --seed {match.seed} "
-            "--jobs 2 --record`"
-        )
-        write_atomically(args.out, f"{args.out.read_text()}{ANCHORS}\n\n{reproduce}\n")
-    return status
+    command = reproduce(match, args.weights, args.record)
+    return benchmarks.match.run(general(match, args), args.jobs, args.out, command, [ANCHORS])
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from benchmarks import common, features, load_collection, loader, replay
 GAMES_DIR = common.ROOT / "tests" / "fixtures" / "games"
 # The benchmarks with --record and --out from `common.add_output_arguments`.
 BENCHMARKS = ("features", "inference", "load_collection", "loader", "replay", "train_throughput")
-# Every benchmark that writes a results page.
+# Every benchmark that writes a results page (vs_gnugo's is match's page).
 PAGES = (
-    *BENCHMARKS, "bf16_validation", "cpu_training", "genmove", "learning_curve", "ownership",
-    "stream", "vs_gnugo",
+    *BENCHMARKS, "bf16_validation", "cpu_training", "genmove", "learning_curve", "match",
+    "ownership", "stream",
 )  # fmt: skip
 MACHINE_FOLDER = re.compile(r"(?<![\w.~])/(work|farm|home|root|Users|mnt)/")
 

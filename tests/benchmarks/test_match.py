@@ -1,7 +1,10 @@
 """Matches against any GTP engine: handicap both ways, strength levels, resumed matches and the
 saved games' HA/AB, with a fake engine; one real game against GNU Go."""
 
+import re
+import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from sgfmill import sgf
 from alphago_policy.game import Game
 from alphago_policy.policy import build, load_policy, save_weights
 from benchmarks import match as match_module
+from benchmarks import vs_gnugo
 from benchmarks.gnugo import GTPClient
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -98,7 +102,7 @@ def test_even_games_alternate_colours_with_komi_7_5(tmp_path, weights):
     assert first.get("KM") == 7.5 and not first.has_property("HA")
     assert not first.has_property("AB")
     summary = (tmp_path / "games" / "summary.md").read_text()
-    assert "1 wins, 1 losses of 2 games" in summary  # the fake's final_score: W+0.5
+    assert "1 win, 1 loss of 2 games" in summary  # the fake's final_score: W+0.5
 
 
 def test_a_level_plays_and_names_itself_in_the_games(tmp_path, weights):
@@ -157,6 +161,32 @@ def test_a_game_whose_opponent_dies_has_no_result_and_the_match_goes_on(tmp_path
     assert (saved.result, saved.end) == ("Void", match_module.ENGINE_DIED)
     page = match_module.report([outcome], match, "tiny", trained=False)
     assert "0 wins, 0 losses of 0 games with a result" in page and "1 without a result" in page
+
+
+def test_a_match_reports_its_own_command_and_counts_in_words(tmp_path):
+    """The page's command plays the same match again (opponent, handicap, level, move cap,
+    weights) and never says `--record`; one loss is "1 loss"."""
+    options = ["--opponent", fake(tmp_path), "--opponent-name", "Fake", "--handicap", "2"]
+    options += ["--strength", "3", "--move-cap", "50", "--weights", "w.pt"]
+    match, _ = match_module.parse_args([*options, "--out-dir", str(tmp_path)])
+    outcome = match_module.Outcome(1, "w", 200, "B+3.5", "two passes", "0", "B+4.5", 60.0)
+    page = match_module.report([outcome], match, "net", True, match_module.reproduce(match, 2))
+    assert "0 wins, 1 loss of 1 game with a result" in page and "1 distinct game." in page
+    command = page.split("Reproduce: `")[1].split("`")[0]
+    assert "--record" not in page and command.endswith("--jobs 2")
+    assert "--handicap 2 --strength 3" in command and "--move-cap 50 --weights w.pt" in command
+    again, _ = match_module.parse_args(shlex.split(command)[3:])
+    assert replace(again, out_dir=tmp_path) == match
+
+
+@pytest.mark.parametrize("module", [match_module, vs_gnugo], ids=["match", "vs_gnugo"])
+def test_every_option_says_what_it_does(module, capsys):
+    with pytest.raises(SystemExit):
+        module.parse_args(["--help"])
+    options = re.split(r"\n  (?=-)", capsys.readouterr().out.split("options:")[1])[1:]
+    assert len(options) > 10
+    for option in options:
+        assert len(option.split()) > 3, option
 
 
 def test_a_bad_opponent_command_is_one_clear_message(tmp_path, capsys):

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from sgfmill import sgf
 
 from alphago_policy.policy import build, save_weights
+from benchmarks import match as match_module
 from benchmarks import vs_gnugo
 from tests.processes import descendants, running
 
@@ -53,6 +55,35 @@ def test_only_record_writes_the_recorded_page():
     match, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
     assert args.out == vs_gnugo.RECORDED
     assert match.out_dir == vs_gnugo.RESULTS / "vs_gnugo-level-10"
+
+
+def test_games_of_another_network_are_not_counted(tmp_path):
+    """A match resumes from its saved games only where this network played them: the games an
+    earlier network left in the folder (a re-recorded match) are found, to be played again."""
+    match, args = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
+    general = vs_gnugo.general(match, args)
+    for number, black, white in ((1, "net A", "GNU Go level 1"), (2, "GNU Go level 1", "net B")):
+        game = sgf.Sgf_game(19)
+        for key, value in (("PB", black), ("PW", white), ("KM", 7.5)):
+            game.get_root().set(key, value)
+        (tmp_path / f"game-{number:03d}.sgf").write_bytes(game.serialise())
+    assert match_module.other_matches_games(general, "net A") == [tmp_path / "game-002.sgf"]
+    assert match_module.other_matches_games(general, "net B") == [tmp_path / "game-001.sgf"]
+
+
+def test_a_trial_reports_its_own_command_and_counts_in_words():
+    """A trial's page suggests running the trial again, not `--record` (which would replace
+    the recorded page); one loss is "1 loss"."""
+    trial, args = vs_gnugo.parse_args(["--games", "2", "--level", "10", "--weights", "w.pt"])
+    outcome = match_module.Outcome(1, "b", 200, "W+3.5", "two passes", "0", "W+4.5", 60.0)
+    command = vs_gnugo.reproduce(trial, args.weights, args.record)
+    general = vs_gnugo.general(trial, args)
+    page = match_module.report([outcome], general, "net", True, command, [vs_gnugo.ANCHORS])
+    assert "0 wins, 1 loss of 1 game with a result" in page
+    assert "--record" not in page and "--games 2 --level 10" in page and "--weights w.pt" in page
+    assert page.index(vs_gnugo.ANCHORS) < page.index(f"Reproduce: `{command}`")
+    recorded, args = vs_gnugo.parse_args(["--games", "100", "--level", "10", "--record"])
+    assert vs_gnugo.reproduce(recorded, args.weights, args.record).endswith("--jobs 2 --record")
 
 
 def default_ctrl_c() -> None:
