@@ -406,12 +406,13 @@ def test_command_line_handicap_draws_the_stones(tmp_path, shipped_policy):
     image = pygame.image.load(str(path))
     pygame.display.init()
     pygame.font.init()
-    app = play.App(pygame.display.set_mode((640, 736)), Session(Game(shipped_policy), human="w"))
-    geometry = app.geometry  # the same panel
+    session = Session(Game(shipped_policy), handicap=3)
+    session.choose_colour("w")  # as --colour w does: the same status, message and panel
+    geometry = play.App(pygame.display.set_mode((640, 736)), session).geometry  # the same panel
     pygame.quit()
     for point in [(row, col) for row in (3, 9, 15) for col in (3, 9, 15)]:
-        x, y = (round(c + 0.3 * geometry.spacing) for c in geometry.pixel(point))
-        shade = max(tuple(image.get_at((x, y)))[:3])  # off the lines, within a stone
+        x, y = (round(c + 0.2 * geometry.spacing) for c in geometry.pixel(point))
+        shade = max(tuple(image.get_at((x, y)))[:3])  # off the lines, well within a stone
         assert (shade < 60) == (to_gtp(point) in ("D4", "Q16", "D16")), to_gtp(point)
     done = board("--handicap", "1")
     assert done.returncode == 2 and "--handicap: invalid choice: 1" in done.stderr

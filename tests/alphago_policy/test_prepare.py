@@ -253,7 +253,7 @@ def test_a_full_disk_while_writing_names_the_file_and_the_cause(sources, tmp_pat
         patch.setattr(prepare_module.np, "save", full)
         assert main(["prepare", *sources, "--out", str(out), "--workers", "1"]) == 2
     line = capsys.readouterr().err.split("\n")[-2]  # after the progress bar
-    assert line.startswith("error: cannot write ") and "000000.codes.npy" in line
+    assert line.startswith("error: ") and "000000.codes.npy: cannot write it" in line
     assert "disk full" in line
 
 

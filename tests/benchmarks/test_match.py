@@ -199,7 +199,7 @@ def test_a_bad_opponent_command_is_one_clear_message(tmp_path, capsys):
 def test_a_real_handicap_game_against_gnu_go_refereed_by_gnu_go(tmp_path, weights, gnugo):
     """GNU Go level 0 takes 2 stones from the network; a GNU Go referee counts the game."""
     argv = ["--opponent", f"{match_module.find_gnugo()} --mode gtp --level 0", "--games", "1"]
-    argv += ["--handicap", "2", "--move-cap", "30", "--weights", str(weights)]
+    argv += ["--handicap", "2", "--move-cap", "10", "--weights", str(weights)]
     argv += ["--out-dir", str(tmp_path / "games")]
     assert match_module.main(argv) == 0
     info = root(tmp_path / "games" / "game-001.sgf")
