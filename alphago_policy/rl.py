@@ -75,10 +75,9 @@ from alphago_policy.selfplay import (
     unpack,
 )
 from alphago_policy.training_settings import (
-    FLAG_TYPES,
     SettingsError,
+    add_setting_flags,
     check_limits,
-    flag,
     setting,
 )
 from sgf_data.playouts import MAX_MOVES
@@ -466,18 +465,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per Settings field (default shown, not applied: unset flags keep the
-    checkpoint's value on --resume), plus --resume."""
-    for option in dataclasses.fields(Settings):
-        text = f"{option.metadata['help']} (default: {option.default})"
-        if option.type == "bool":
-            kind = {"action": argparse.BooleanOptionalAction}
-        else:
-            kind = {"type": FLAG_TYPES[option.type], "choices": option.metadata["choices"]}
-        parser.add_argument(flag(option.name), default=argparse.SUPPRESS, help=text, **kind)
-    parser.add_argument(
-        "--resume", action="store_true", help="continue the run in --out from its checkpoint"
-    )
+    """One flag per Settings field, plus --resume."""
+    add_setting_flags(parser, Settings)
 
 
 def add_match_arguments(parser: argparse.ArgumentParser) -> None:

@@ -146,11 +146,11 @@ def check(settings: Settings) -> None:
         raise SettingsError(f"--min-lr {settings.min_lr} is above --lr {settings.lr}")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per Settings field (default shown, not applied: unset flags keep the
-    checkpoint's value on --resume), plus --resume."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    for option in dataclasses.fields(Settings):
+def add_setting_flags(parser: argparse.ArgumentParser, settings_class: type) -> None:
+    """One flag per field of a settings dataclass made of `setting`s (default shown, not
+    applied: unset flags keep the checkpoint's value on --resume), plus --resume; train's and
+    rl's settings share it."""
+    for option in dataclasses.fields(settings_class):
         text = f"{option.metadata['help']} (default: {option.default})"
         if option.type == "bool":
             kind = {"action": argparse.BooleanOptionalAction}
@@ -160,6 +160,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its checkpoint"
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings field (default shown, not applied: unset flags keep the
+    checkpoint's value on --resume), plus --resume."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    add_setting_flags(parser, Settings)
     parser.add_argument(
         "--rebalance",
         action="store_true",
