@@ -101,11 +101,11 @@ class Planned:
 
 LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 1 and 5 to 10
     Planned(1, "gnugo:1"),
+    Planned(6, "gnugo:5"),  # level 6 is the k=32 SL network: also the RL demo's baseline
     Planned(3, "gnugo:1"),
-    Planned(5, "gnugo:5"),
     Planned(6, "gnugo:10"),
+    Planned(5, "gnugo:5"),
     Planned(3, "gnugo:5"),
-    Planned(6, "gnugo:5"),
     Planned(7, "gnugo:10"),
     Planned(2, "gnugo:1"),
     Planned(4, "gnugo:5"),
