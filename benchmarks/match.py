@@ -18,8 +18,10 @@ passes when the game is over by its playouts, and never resigns here.
 
 Every game is saved as SGF (HA and AB for the handicap stones) in the games folder; games
 already there are counted again, not replayed, so an interrupted match resumes: the command
-run again plays the games that were not finished (games that another network, level,
-opponent, handicap or komi left there are played again). The job processes end with the main
+run again plays the games that were not finished. Each game's root comment names the network
+by its weights' fingerprint, level, symmetries and temperature, so a reworded card does not
+make another match of it; games of another match (network, opponent, handicap or komi) in
+the folder stop the match with a message, and are never deleted. The job processes end with the main
 one, even by `kill -9`, and their engines with them. Game n depends only on n and --seed (the
 opponent's seed where it takes `set_random_seed`, the network's sampling and the playouts are
 set per game), so --jobs N processes, each with its own opponent, play the same games as one.
@@ -248,8 +250,22 @@ def save_game(game: Game, outcome: Outcome, match: Match) -> None:
     scored = (
         "no result" if not outcome.decided else f"scored by {referee} final_score (--chinese-rules)"
     )
-    root.set("C", f"Ended by {outcome.end}; {scored}{ours}.")
+    root.set("C", f"Ended by {outcome.end}; {scored}{ours}. {network_identity(game, match)}.")
     write_sgf(record, game_path(match, outcome.number))
+
+
+def network_identity(game: Game, match: Match) -> str:
+    """The network's side of a match as its saved games record it: the weights by a fingerprint
+    of their values (a card's wording may change, the play does not), level, symmetries and
+    temperature."""
+    digest = hashlib.sha1()
+    for tensor in game.policy.model.state_dict().values():
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    level = game.strength.number if game.strength else "none"
+    return (
+        f"Network weights {digest.hexdigest()[:12]}, strength {level}, "
+        f"{game.policy.symmetries} symmetries, temperature {match.temperature:g}"
+    )
 
 
 def load_outcome(path: Path, number: int, match: Match) -> Outcome:
@@ -270,24 +286,25 @@ def load_outcome(path: Path, number: int, match: Match) -> Outcome:
     )
 
 
-def other_matches_games(match: Match, name: str) -> list[Path]:
-    """The saved games of the match's folder that are not this match's: another network or
-    level (`name`), another opponent, handicap or komi. Left by an earlier match, they are not
-    this one's to count."""
-    stale = []
+def other_matches_games(match: Match, player: Game) -> list[Path]:
+    """The saved games of the match's folder that are not this match's: another network (by
+    `network_identity`, or by name in games saved before it was recorded), level, symmetries,
+    temperature, opponent, handicap or komi. Left by an earlier match, they are not this one's
+    to count."""
+    identity, stale = network_identity(player, match), []
     for path in sorted(match.out_dir.glob("game-*.sgf")):
         root = sgf.Sgf_game.from_bytes(path.read_bytes()).get_root()
         number = int(path.stem.removeprefix("game-"))
         network = "PB" if match.network_colour(number) == "b" else "PW"
         other = "PW" if network == "PB" else "PB"
-        expected = {
-            network: name,
-            other: match.opponent_name,
-            "HA": match.handicap or None,
-            "KM": match.komi,
-        }
+        expected = {other: match.opponent_name, "HA": match.handicap or None, "KM": match.komi}
         found = {key: root.get(key) if root.has_property(key) else None for key in expected}
-        if found != expected:
+        comment = root.get("C") if root.has_property("C") else ""
+        if "Network weights " in comment:
+            same_network = identity in comment
+        else:
+            same_network = root.has_property(network) and root.get(network) == player.name
+        if found != expected or not same_network:
             stale.append(path)
     return stale
 
@@ -490,7 +507,7 @@ def run(
     """Play (or resume) the match, print its summary and write it to `out`, with the paragraphs
     `after` and the `command` that plays it again (default: this module's, `reproduce`); 130
     when interrupted, after saying how to resume; 2, in one line, when the network's weights
-    or the GNU Go referee cannot be had."""
+    or the GNU Go referee cannot be had, or another match's games are in its folder."""
     try:
         return play_and_report(match, jobs, out, command or reproduce(match, jobs), after)
     except (WeightsError, FileNotFoundError) as error:
@@ -502,15 +519,13 @@ def play_and_report(match: Match, jobs: int, out: Path, command: str, after: Seq
     match.out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(match.threads)  # as in every job, so the report's machine line says so
     player = network(match)  # for the report's description; the jobs make their own
-    stale = other_matches_games(match, player.name)
+    stale = other_matches_games(match, player)
     if stale:
-        print(
-            f"{shown(match.out_dir)}: {counted(len(stale), 'saved game')} of another match "
-            f"(network, level, opponent, handicap or komi); this match plays them again",
-            file=sys.stderr,
+        return fail(
+            f"{shown(match.out_dir)}: {counted(len(stale), 'saved game')} ({stale[0].name} ...) "
+            "of another match (network, level, symmetries, temperature, opponent, handicap or "
+            "komi): move them away, or give this match another --out-dir"
         )
-        for path in stale:
-            path.unlink()
     numbers = range(1, match.games + 1)
     done = [n for n in numbers if game_path(match, n).exists()]
     outcomes = [load_outcome(game_path(match, n), n, match) for n in done]

@@ -119,9 +119,9 @@ def test_the_opponent_resigning_ends_the_game_for_the_network(tmp_path, weights)
     assert info.get("RE") == "B+R" and "opponent resigned" in info.get("C")
 
 
-def test_a_resumed_match_counts_its_games_and_replays_another_matchs(tmp_path, weights):
-    """Game 2 deleted and played again comes out byte for byte the same; the games of
-    another level or handicap left in the folder are played again, not counted."""
+def test_a_resumed_match_counts_its_games_and_keeps_another_matchs(tmp_path, weights, capsys):
+    """Game 2 deleted and played again comes out byte for byte the same; the games of another
+    level, temperature or handicap left in the folder stop the match in one line, kept."""
     assert play(tmp_path, weights, "--games", "2", "--temperature", "1") == 0
     game = tmp_path / "games" / "game-002.sgf"
     played, first = game.read_bytes(), (tmp_path / "games" / "game-001.sgf").stat().st_mtime_ns
@@ -129,15 +129,39 @@ def test_a_resumed_match_counts_its_games_and_replays_another_matchs(tmp_path, w
     assert play(tmp_path, weights, "--games", "2", "--temperature", "1") == 0
     assert game.read_bytes() == played
     assert (tmp_path / "games" / "game-001.sgf").stat().st_mtime_ns == first
+    for other in (("--strength", "2"), ("--temperature", "0.5"), ("--handicap", "2")):
+        capsys.readouterr()
+        assert play(tmp_path, weights, "--games", "2", *other) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "2 saved games (game-001.sgf ...) of another" in error
+        assert game.read_bytes() == played
+
+
+def test_a_reworded_card_is_the_same_network(tmp_path, weights):
+    """Saved games name the network by its weights' fingerprint: the same weights with another
+    card (a re-measured accuracy, say) resume the match; other weights do not."""
+    assert play(tmp_path, weights, "--games", "1") == 0
+    saved = root(tmp_path / "games" / "game-001.sgf").get("C")
+    assert re.search(r"Network weights [0-9a-f]{12}, strength none, 1 symmetries", saved)
+    reworded = tmp_path / "reworded.pt"
+    save_weights(load_policy(weights).model, reworded, {"trained": True, "test_top1": 0.5})
     match, _ = match_module.parse_args(
-        ["--opponent", fake(tmp_path), "--strength", "2", "--out-dir", str(tmp_path / "games")]
+        [
+            "--opponent",
+            fake(tmp_path),
+            "--weights",
+            str(reworded),
+            "--out-dir",
+            str(tmp_path / "games"),
+        ]
     )
-    name = match_module.network(match).name
-    assert len(match_module.other_matches_games(match, name)) == 2
-    handicap, _ = match_module.parse_args(
-        ["--opponent", fake(tmp_path), "--handicap", "2", "--out-dir", str(tmp_path / "games")]
-    )
-    assert len(match_module.other_matches_games(handicap, load_policy(weights).description)) == 2
+    player = match_module.network(match)
+    assert player.name != load_policy(weights).description
+    assert match_module.other_matches_games(match, player) == []
+    torch.manual_seed(1)
+    save_weights(build(k=8), reworded, {"trained": False})
+    other = match_module.network(match)
+    assert len(match_module.other_matches_games(match, other)) == 1
 
 
 # A GTP engine that answers every command until `genmove`, then dies, as GNU Go 3.8 does on a

@@ -58,17 +58,17 @@ def test_only_record_writes_the_recorded_page():
 
 
 def test_games_of_another_network_are_not_counted(tmp_path):
-    """A match resumes from its saved games only where this network played them: the games an
-    earlier network left in the folder (a re-recorded match) are found, to be played again."""
+    """A match resumes from its saved games only where this network played them: in games
+    saved before their comment named the network's weights, by the network's name."""
     match, args = vs_gnugo.parse_args(["--games", "2", "--out-dir", str(tmp_path)])
     general = vs_gnugo.general(match, args)
-    for number, black, white in ((1, "net A", "GNU Go level 1"), (2, "GNU Go level 1", "net B")):
+    player = match_module.network(general)
+    for number, black, white in ((1, player.name, "GNU Go level 1"), (2, "GNU Go level 1", "B")):
         game = sgf.Sgf_game(19)
         for key, value in (("PB", black), ("PW", white), ("KM", 7.5)):
             game.get_root().set(key, value)
         (tmp_path / f"game-{number:03d}.sgf").write_bytes(game.serialise())
-    assert match_module.other_matches_games(general, "net A") == [tmp_path / "game-002.sgf"]
-    assert match_module.other_matches_games(general, "net B") == [tmp_path / "game-001.sgf"]
+    assert match_module.other_matches_games(general, player) == [tmp_path / "game-002.sgf"]
 
 
 def test_a_trial_reports_its_own_command_and_counts_in_words():
