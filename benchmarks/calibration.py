@@ -7,7 +7,9 @@ that turns their results into an estimated KGS rank per level.
 `play` plays one queue of the plan, match after match, each in its own folder under --root
 (`benchmarks.match`, one job): `levels` the strength levels against GNU Go in even games,
 `ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
-it wins less than half of a rung, then level 10 on that rung, then Pachi. Run again, it
+it wins less than half of a rung, then level 10 on that rung, then Pachi. A rung is played ten
+games at a time and is settled as soon as its 95% interval leaves one half out (at most 40
+games), so the games go where the answer is still open. Run again, it
 resumes every match where it stopped (finished matches are counted, not replayed).
 
 `table` reads every match folder under --root (and the recorded vs_gnugo match of the full
@@ -26,6 +28,7 @@ to every match, with these assumptions, stated on the page:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass
@@ -113,6 +116,17 @@ LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 
 )
 LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
 PACHI = Planned(9, f"pachi:{PACHI_PLAYOUTS}", games=60)
+RUNG_STEP = 10  # a ladder rung's games are played this many at a time
+
+
+def settled(wins: int, games: int) -> bool:
+    """Whether a rung's result says, at 95%, that the network wins more or less than half.
+
+    >>> settled(8, 9), settled(6, 10), settled(1, 10), settled(13, 20)
+    (True, False, True, False)
+    """
+    low, high = wilson_interval(wins, games)
+    return games > 0 and (low > 0.5 or high < 0.5)
 
 
 @dataclass(frozen=True)
@@ -301,6 +315,18 @@ def page(found: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def play_rung(rung: Planned, root: Path) -> int:
+    """Play a ladder rung RUNG_STEP games at a time until it is `settled` or its games are
+    played; the status of the last match run."""
+    for games in range(RUNG_STEP, rung.games + RUNG_STEP, RUNG_STEP):
+        part = dataclasses.replace(rung, games=min(games, rung.games))
+        status = matches.run(part.match(root), 1, root / rung.folder / "summary.md")
+        result = read_result(part, root / rung.folder)
+        if status or (result and settled(result.wins, result.decided)):
+            return status
+    return 0
+
+
 def play_queue(queue: str, root: Path) -> int:
     """Play (or resume) the matches of a queue, one after another."""
     if queue == "levels":
@@ -308,7 +334,7 @@ def play_queue(queue: str, root: Path) -> int:
     else:
         plan = []
         for rung in LADDER:
-            status = matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
+            status = play_rung(rung, root)
             if status:
                 return status
             result = read_result(rung, root / rung.folder)
