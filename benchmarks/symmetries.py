@@ -2,6 +2,7 @@
 changes in move prediction and in the time of a move.
 
     python -m benchmarks.symmetries [--data ../shared/data/sgf] [--games 500] [--record]
+        [--device cpu|cuda]
 
 One pass over the test positions of the first --games test games (as `evaluate --split test
 --max-games N` reads them) computes, for every batch: the float32 network on the 8 turned
@@ -12,6 +13,10 @@ bfloat16 picks the same move as float32 (the arg max of all 361 outputs). The pa
 after every chunk of games, so a run cut short leaves its figures so far, saying how many games.
 Then the latency of `genmove` and of the network's probabilities on the fixture positions
 (`benchmarks.genmove`'s), one torch thread, for float32 and bfloat16, 1 and 8 symmetries.
+
+The 500 games' nine forward passes a position are hours of a CPU's time: `--device cuda`
+runs the pass over the test positions on a GPU (its bfloat16 figure is then the GPU's, and the
+page says so); the latencies stay the CPU's.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import sys
 
 import torch
 
-from alphago_policy.cli import fail, positive_int
+from alphago_policy.cli import add_device, checked_device, fail, positive_int
 from alphago_policy.evaluate import Tally, format_table, open_batches
 from alphago_policy.game import Game
 from alphago_policy.policy import Policy, WeightsError, load_policy
@@ -52,19 +57,20 @@ class Figures:
     bf16: Tally = dataclasses.field(default_factory=Tally)
     same_move: int = 0
     positions: int = 0
+    computed_on: str = "the CPU"
 
 
 @torch.inference_mode()
 def add_batch(model: torch.nn.Module, x: torch.Tensor, labels, moves, figures: Figures) -> None:
     """Count one batch of positions in every tally."""
-    back = torch.from_numpy(MOVE[:, :361])
+    back = torch.from_numpy(MOVE[:, :361]).to(x.device)
     total = 0
     for k in range(NUM_SYMMETRIES):
         logits = model(transform(x, k).contiguous()).float()
         if k == 0:
             plain = logits
         total = total + logits.softmax(1)[:, back[k]]
-    with torch.autocast("cpu", torch.bfloat16):
+    with torch.autocast(x.device.type, torch.bfloat16):
         bf16 = model(x).float()
     figures.plain.add(plain, labels, moves)
     figures.averaged.add((total / NUM_SYMMETRIES).log(), labels, moves)
@@ -105,6 +111,7 @@ def page(figures: Figures, games: str, source: str, policy: Policy, timing: list
         f"- machine: {machine()}",
         f"- network: {policy.description}",
         f"- positions: {figures.positions:,} of {games} ({source}), pass moves left out",
+        f"- move prediction computed on {figures.computed_on}",
         "",
         "## Move prediction",
         "",
@@ -120,7 +127,7 @@ def page(figures: Figures, games: str, source: str, policy: Policy, timing: list
         format_table(figures.averaged.rows()),
         "```",
         "",
-        "bfloat16 autocast, the plain network:",
+        f"bfloat16 autocast on {figures.computed_on}, the plain network:",
         "",
         "```",
         format_table(figures.bf16.rows()),
@@ -153,9 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--threads", type=positive_int, default=1, help="torch threads")
     parser.add_argument("--latency-positions", type=int, default=30)
+    add_device(parser, "cpu")
     add_output_arguments(parser)
     args = parser.parse_args(argv)
-    if not cpu_has_bf16():
+    try:
+        device = checked_device(args.device)
+    except ValueError as error:
+        return fail(error)
+    if device == "cpu" and not cpu_has_bf16():
         return fail("this CPU has no bf16 instructions (AVX512-BF16 or AMX): nothing to compare")
     torch.set_num_threads(args.threads)
     request = argparse.Namespace(
@@ -163,11 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary, skipped = LoadSummary(), []
     try:
-        policy = load_policy(args.weights)
-        _, source, batches = open_batches(request, "cpu", summary, skipped)
+        policy = load_policy(args.weights, device)
+        _, source, batches = open_batches(request, device, summary, skipped)
     except (FileNotFoundError, ValueError, WeightsError) as error:
         return fail(error)
     out, figures, written = results_page(args, NAME), Figures(), 0
+    if device == "cuda":
+        figures.computed_on = torch.cuda.get_device_name()
+        torch.backends.cudnn.allow_tf32 = False  # float32 as a CPU computes it, not TF32
+        torch.backends.cuda.matmul.allow_tf32 = False
     for x, labels, moves in batches:
         add_batch(policy.model, x, labels, moves, figures)
         if figures.positions - written >= CHUNK_POSITIONS:
@@ -175,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             so_far = f"the first {args.games} test games (run in progress)"
             write_atomically(out, page(figures, so_far, source, policy, []))
             print(f"{figures.positions:,} positions", file=sys.stderr, flush=True)
-    timing = latency(policy, args.latency_positions) if args.latency_positions else []
+    on_cpu = dataclasses.replace(policy, model=policy.model.cpu())
+    timing = latency(on_cpu, args.latency_positions) if args.latency_positions else []
     text = page(figures, f"the first {args.games} test games", source, policy, timing)
     print(text)
     write_atomically(out, text)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Self-play RL of the shipped network on a machine with a GPU (issue 30, item 4): MINUTES of
 # `python -m alphago_policy rl train` from WEIGHTS, ending with a match of MATCH_GAMES (both
-# sides sampling) of the result against WEIGHTS; everything left in $OUT.
+# sides sampling) of the result against WEIGHTS; everything left in $OUT. Before it, where the
+# game records DATA are on the machine, WEIGHTS averaged over the 8 symmetries against the plain
+# network on the first SYMMETRY_GAMES test games (`benchmarks.symmetries`: nine forward passes
+# a position, hours of a CPU, about a minute of a GPU): symmetries.md and symmetries.err.
 #
 # Run from the checkout's root with the project installed (`pip install -e .`). It takes
-# MINUTES and about 90 s more (numba compiles the rules on a fresh machine, the match). What
+# MINUTES and about 3 minutes more (the symmetries, numba compiling the rules on a fresh
+# machine, the match). What
 # it leaves in $OUT: train.out, train.err, log.jsonl (a line per iteration: win rate against the
 # pool, game length, loss, games/s), rl_k$K.pt (the learner with its card: its start, its
 # games, its win rate against the start) and match.json (that match: wins with a Wilson 95%
@@ -27,7 +31,9 @@
 set -euo pipefail
 DEVICE="${DEVICE:-cuda}"
 WEIGHTS="${WEIGHTS:-alphago_policy/weights/policy.pt}"
-MINUTES="${MINUTES:-6}"
+MINUTES="${MINUTES:-5}"
+DATA="${DATA:-data/sgf}"
+SYMMETRY_GAMES="${SYMMETRY_GAMES:-500}"
 GAMES="${GAMES:-2048}"
 LR="${LR:-0.001}"
 POOL_EVERY="${POOL_EVERY:-5}"
@@ -46,6 +52,12 @@ fi
 mkdir -p "$OUT"
 
 status=0
+if [ "$SYMMETRY_GAMES" -gt 0 ] && [ -e "$DATA" ]; then
+    python3 -m benchmarks.symmetries --data "$DATA" --games "$SYMMETRY_GAMES" --device "$DEVICE" \
+        --weights "$WEIGHTS" --batch-size 256 --out "$OUT/symmetries.md" \
+        > /dev/null 2> "$OUT/symmetries.err" || status=$?
+    grep -h "picks the same move" "$OUT/symmetries.md" || true
+fi
 python3 -m alphago_policy rl train --start "$WEIGHTS" --out "$OUT/run" --device "$DEVICE" \
     --games "$GAMES" --lr "$LR" --pool-every "$POOL_EVERY" --max-minutes "$MINUTES" \
     --max-moves "$MAX_MOVES" --update-batch "$UPDATE_BATCH" --match-games "$MATCH_GAMES" \
