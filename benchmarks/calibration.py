@@ -7,9 +7,11 @@ that turns their results into an estimated KGS rank per level.
 `play` plays one queue of the plan, match after match, each in its own folder under --root
 (`benchmarks.match`, one job): `levels` the strength levels against GNU Go in even games,
 `ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
-it wins less than half of a rung, then level 10 on that rung, then Pachi. A rung is played ten
-games at a time and is settled as soon as its 95% interval leaves one half out (at most 40
-games), so the games go where the answer is still open. Run again, it
+it wins less than half of a rung, then level 10 on that rung, then the same climb against
+Pachi (even, then two, three ... stones: the network wins nearly every even game against it),
+topped up to 60 Pachi games on the rung nearest one half. A rung is played ten games at a time
+and is settled as soon as its 95% interval leaves one half out (at most 40 games), so the games
+go where the answer is still open. Run again, it
 resumes every match where it stopped (finished matches are counted, not replayed).
 
 `table` reads every match folder under --root (and the recorded vs_gnugo match of the full
@@ -52,6 +54,7 @@ ELO_PER_RANK = 100.0
 # darkforest's and Maddison's setting; 3.2 CPU s a move here (benchmarks/results/pachi.md):
 # about 7 CPU minutes of Pachi a game, 60 games in a few days niced
 PACHI_PLAYOUTS = 10_000
+PACHI_GAMES = 60  # at least, over its rungs
 GAMES = 40
 
 
@@ -115,7 +118,7 @@ LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 
     Planned(8, "gnugo:10"),
 )
 LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
-PACHI = Planned(9, f"pachi:{PACHI_PLAYOUTS}", games=60)
+PACHI_LADDER = tuple(Planned(9, f"pachi:{PACHI_PLAYOUTS}", s) for s in (0, *range(2, 10)))
 RUNG_STEP = 10  # a ladder rung's games are played this many at a time
 
 
@@ -222,7 +225,8 @@ def read_result(planned: Planned, folder: Path) -> Result | None:
 
 
 def results(root: Path) -> list[Result]:
-    plan = [*LEVELS_QUEUE, *LADDER, PACHI, *(Planned(10, "gnugo:10", s) for s in range(2, 10))]
+    plan = [*LEVELS_QUEUE, *LADDER, *PACHI_LADDER]
+    plan += [Planned(10, "gnugo:10", stones) for stones in range(2, 10)]
     found = [read_result(p, root / p.folder) for p in plan]
     recorded = read_result(Planned(9, "gnugo:10", games=100), RECORDED_FULL)
     return [r for r in [*found, recorded] if r is not None]
@@ -327,26 +331,46 @@ def play_rung(rung: Planned, root: Path) -> int:
     return 0
 
 
+def climb(rungs: tuple[Planned, ...], root: Path) -> tuple[int, list[Result]]:
+    """Play the rungs from the first until the network wins less than half of one: the status
+    of the last match run, and the rungs' results."""
+    found = []
+    for rung in rungs:
+        status = play_rung(rung, root)
+        result = read_result(rung, root / rung.folder)
+        found += [result] if result else []
+        if status or not result or result.rate < 0.5:
+            return status, found
+    return 0, found
+
+
 def play_queue(queue: str, root: Path) -> int:
     """Play (or resume) the matches of a queue, one after another."""
     if queue == "levels":
         plan = list(LEVELS_QUEUE)
     else:
-        plan = []
-        for rung in LADDER:
-            status = play_rung(rung, root)
-            if status:
-                return status
-            result = read_result(rung, root / rung.folder)
-            if result.rate < 0.5:
-                plan.append(Planned(10, "gnugo:10", rung.handicap))
-                break
-        plan.append(PACHI)
+        status, rungs = climb(LADDER, root)
+        if status or not rungs:
+            return status
+        plan = [Planned(10, "gnugo:10", rungs[-1].handicap)] if rungs[-1].rate < 0.5 else []
     for planned in plan:
         status = matches.run(planned.match(root), 1, root / planned.folder / "summary.md")
         if status:
             return status
-    return 0
+    return 0 if queue == "levels" else play_pachi(root)
+
+
+def play_pachi(root: Path) -> int:
+    """The full network's climb against Pachi, then games on the rung nearest one half until
+    Pachi has played PACHI_GAMES."""
+    status, rungs = climb(PACHI_LADDER, root)
+    played = sum(r.decided for r in rungs)
+    if status or not rungs or played >= PACHI_GAMES:
+        return status
+    nearest = min(rungs, key=lambda r: abs(r.rate - 0.5))
+    more = nearest.decided + PACHI_GAMES - played
+    rung = Planned(9, PACHI_LADDER[0].opponent, nearest.handicap, more)
+    return matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The calibration plan: a ladder rung is played ten games at a time until settled."""
+"""The calibration plan: a ladder rung is played ten games at a time until settled; the climb
+against Pachi stops at the first rung lost and is topped up to 60 games."""
 
 from pathlib import Path
 
@@ -19,3 +20,21 @@ def test_a_rung_stops_once_its_interval_leaves_one_half_out(monkeypatch, tmp_pat
     monkeypatch.setattr(calibration, "read_result", read)
     assert not calibration.play_rung(calibration.LADDER[1], tmp_path)
     assert asked == [10, 20]
+
+
+def test_the_pachi_climb_stops_where_it_loses_and_tops_up_to_60_games(monkeypatch, tmp_path):
+    """Even: 10 of 10, settled. Two stones: 18 of 40, not settled, lost: the climb stops there
+    with 50 Pachi games, and the rung nearest one half (two stones) gets 10 more."""
+    asked, wins = [], {(0, 10): 10, (2, 10): 5, (2, 20): 9, (2, 30): 13, (2, 40): 18}
+    monkeypatch.setattr(
+        calibration.matches, "run", lambda m, *_: asked.append((m.handicap, m.games)) or 0
+    )
+
+    def read(planned: calibration.Planned, folder: Path) -> calibration.Result:
+        played = max(games for stones, games in asked if stones == planned.handicap)
+        won = wins[planned.handicap, played]  # what the folder holds: the games played
+        return calibration.Result(9, "Pachi", planned.handicap, won, played, folder)
+
+    monkeypatch.setattr(calibration, "read_result", read)
+    assert calibration.play_pachi(tmp_path) == 0
+    assert asked == [(0, 10), (2, 10), (2, 20), (2, 30), (2, 40), (2, 50)]
