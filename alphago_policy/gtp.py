@@ -4,7 +4,8 @@
     python -m alphago_policy gtp ...   (the same)
 
 Sabaki, Lizzie, GoGui or a Go server start this command and talk to it on stdin/stdout.
-Besides every required GTP command it answers `undo`, `showboard`, `final_score` and
+Besides every required GTP command it answers `undo`, `showboard`, `set_random_seed`,
+`final_score` and
 `final_status_list alive|dead|seki` (dead stones found by random playouts), the time and
 handicap commands, `loadsgf FILE [MOVE]` (one regular SGF file of up to 4 MiB: a directory,
 a device or a pipe is refused), `printsgf [FILE]`, and the analysis extensions of
@@ -195,6 +196,14 @@ def _vertex(choice: Point | str | None) -> str:
 @command("genmove")
 def _genmove(server: Server, args: list[str]) -> str:
     return _vertex(server.game.genmove(parse_colour(_arguments(args, 1)[0])))
+
+
+@command("set_random_seed")
+def _set_random_seed(server: Server, args: list[str]) -> str:
+    """Start the sampling and the playouts' random numbers again from a seed (as GNU Go does):
+    a match varies its games and can replay any one of them."""
+    server.game.reseed(parse_int(_arguments(args, 1)[0], "seed"))
+    return ""
 
 
 @command("undo")

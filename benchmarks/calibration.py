@@ -1,11 +1,13 @@
 """Calibrate the strength levels: the planned matches against GNU Go and Pachi, and the table
 that turns their results into an estimated KGS rank per level.
 
-    python -m benchmarks.calibration play --queue levels|ladder [--root runs/calibration]
+    python -m benchmarks.calibration play --queue levels|neighbours|ladder [--root DIR]
     python -m benchmarks.calibration table [--root runs/calibration] [--record]
 
 `play` plays one queue of the plan, match after match, each in its own folder under --root
 (`benchmarks.match`, one job): `levels` the strength levels against GNU Go in even games,
+`neighbours` each level against the one below it (its GTP engine, a GNU Go referee): the
+games that show each level beats the one below and chain every level into the fit,
 `ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
 it wins less than half of a rung, then level 10 on that rung, then the same climb against
 Pachi (even, then two, three ... stones: the network wins nearly every even game against it),
@@ -64,7 +66,7 @@ class Planned:
     (negative: takes)."""
 
     level: int
-    opponent: str  # "gnugo:L" or "pachi:N"
+    opponent: str  # "gnugo:L", "pachi:N", or "level:N" (the network at another level)
     handicap: int = 0
     games: int = GAMES
 
@@ -82,8 +84,23 @@ class Planned:
         return f"level-{self.level}-vs-{kind}-{setting}-{stones}"
 
     def opponent_name(self) -> str:
+        """What the games call the opponent (another level: as its GTP engine names itself)."""
         kind, _, setting = self.opponent.partition(":")
+        if kind == "level":
+            from alphago_policy.strength import level, policy_for
+
+            chosen = level(int(setting))
+            return f"{policy_for(chosen).description}, {chosen.describe()}"
         return f"GNU Go level {setting}" if kind == "gnugo" else f"Pachi 11.99, {setting} playouts"
+
+    def rated_as(self) -> str:
+        """The opponent in the rank fit: another level is that level's own rank.
+
+        >>> Planned(4, "level:3").rated_as(), Planned(4, "gnugo:5").rated_as()
+        ('level 3', 'GNU Go level 5')
+        """
+        kind, _, setting = self.opponent.partition(":")
+        return f"level {setting}" if kind == "level" else self.opponent_name()
 
     def match(self, root: Path) -> matches.Match:
         kind, _, setting = self.opponent.partition(":")
@@ -91,6 +108,9 @@ class Planned:
             command = (find_gnugo() or "gnugo", "--mode", "gtp", "--level", setting)
             command += ("--chinese-rules",)
             referee = "opponent"
+        elif kind == "level":
+            command = (sys.executable, "-m", "alphago_policy", "gtp", "--strength", setting)
+            command, referee = (*command, "--threads", "1"), "gnugo"
         else:
             command, referee = matches.opponent_command(self.opponent), "gnugo"
         return matches.Match(
@@ -117,6 +137,7 @@ LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 
     Planned(4, "gnugo:5"),
     Planned(8, "gnugo:10"),
 )
+NEIGHBOURS = tuple(Planned(n + 1, f"level:{n}") for n in range(1, 10))  # each level's neighbour
 LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
 PACHI_LADDER = tuple(Planned(9, f"pachi:{PACHI_PLAYOUTS}", s) for s in (0, *range(2, 10)))
 RUNG_STEP = 10  # a ladder rung's games are played this many at a time
@@ -221,11 +242,11 @@ def read_result(planned: Planned, folder: Path) -> Result | None:
     outcomes = [matches.load_outcome(p, int(p.stem.removeprefix("game-")), match) for p in games]
     wins = sum(o.network_won for o in outcomes)
     decided = sum(o.decided for o in outcomes)
-    return Result(planned.level, planned.opponent_name(), planned.handicap, wins, decided, folder)
+    return Result(planned.level, planned.rated_as(), planned.handicap, wins, decided, folder)
 
 
 def results(root: Path) -> list[Result]:
-    plan = [*LEVELS_QUEUE, *LADDER, *PACHI_LADDER]
+    plan = [*LEVELS_QUEUE, *NEIGHBOURS, *LADDER, *PACHI_LADDER]
     plan += [Planned(10, "gnugo:10", stones) for stones in range(2, 10)]
     found = [read_result(p, root / p.folder) for p in plan]
     recorded = read_result(Planned(9, "gnugo:10", games=100), RECORDED_FULL)
@@ -245,6 +266,28 @@ def level_interval(level: int, found: list[Result], ranks: dict[str, float]) -> 
             estimates.append(ranks[r.opponent] + rank_offset(wins, r.decided, r.handicap))
         bounds.append(np.average(estimates, weights=[r.decided for r in own]))
     return f"{kgs(bounds[0])} to {kgs(bounds[1])}"
+
+
+def monotone(found: list[Result]) -> str:
+    """Whether each level measured against the one below it beats it (95% interval above one
+    half), as a sentence.
+
+    >>> pairs = [Result(2, "level 1", 0, 30, 40, Path()), Result(3, "level 2", 0, 22, 40, Path())]
+    >>> print(monotone(pairs))  # doctest: +NORMALIZE_WHITESPACE
+    Each level against the one below it: level 2 beats level 1 (75% [60%, 86%]);
+    level 3 is not yet shown to beat level 2 (55% [40%, 69%]).
+    """
+    said = []
+    for r in sorted(found, key=lambda r: r.level):
+        if r.opponent != f"level {r.level - 1}" or r.handicap:
+            continue
+        low, high = wilson_interval(r.wins, r.decided)
+        verdict = "beats" if low > 0.5 else "is not yet shown to beat"
+        interval = f"{r.rate:.0%} [{low:.0%}, {high:.0%}]"
+        said.append(f"level {r.level} {verdict} {r.opponent} ({interval})")
+    if not said:
+        return "No level has played the one below it yet (`play --queue neighbours`)."
+    return "Each level against the one below it: " + "; ".join(said) + "."
 
 
 def page(found: list[Result]) -> str:
@@ -282,9 +325,9 @@ def page(found: list[Result]) -> str:
         "",
         f"- date: {utc_now()}",
         f"- machine: {machine()}",
-        "- matches: `python -m benchmarks.calibration play --queue levels|ladder` "
+        "- matches: `python -m benchmarks.calibration play --queue levels|neighbours|ladder` "
         "(benchmarks.match, 19x19, Chinese rules; GNU Go 3.8 with --chinese-rules referees its "
-        "own games, a GNU Go referee Pachi's)",
+        "own games, a GNU Go referee the others')",
         "",
         "## Assumptions of the rank estimate",
         "",
@@ -293,6 +336,9 @@ def page(found: list[Result]) -> str:
         "- H handicap stones (komi 0.5) = H ranks; an even game (komi 7.5) = 0.",
         "- A win rate w within a handicap = 400 log10(w / (1 - w)) Elo, 100 Elo a rank (EGF "
         "kyu scale); w kept within [1/2n, 1 - 1/2n] for n games.",
+        "- A level's games against the level below it count as any match does: the lower "
+        "level is the opponent, at its own fitted rank (games between two levels of one "
+        "network may tell them apart more sharply than games against other players would).",
         "- One rank per level and per opponent other than GNU Go level 10, least squares over "
         "every match weighted by its games; the range is the level's own matches' 95% Wilson "
         "bounds, the opponents held at their fitted ranks (the anchor's own uncertainty, "
@@ -309,6 +355,8 @@ def page(found: list[Result]) -> str:
             match_rows,
             "rlllll",
         ),
+        "",
+        monotone(found),
         "",
         "Fitted opponents: "
         + ", ".join(
@@ -346,8 +394,8 @@ def climb(rungs: tuple[Planned, ...], root: Path) -> tuple[int, list[Result]]:
 
 def play_queue(queue: str, root: Path) -> int:
     """Play (or resume) the matches of a queue, one after another."""
-    if queue == "levels":
-        plan = list(LEVELS_QUEUE)
+    if queue in ("levels", "neighbours"):
+        plan = list(LEVELS_QUEUE if queue == "levels" else NEIGHBOURS)
     else:
         status, rungs = climb(LADDER, root)
         if status or not rungs:
@@ -357,7 +405,7 @@ def play_queue(queue: str, root: Path) -> int:
         status = matches.run(planned.match(root), 1, root / planned.folder / "summary.md")
         if status:
             return status
-    return 0 if queue == "levels" else play_pachi(root)
+    return play_pachi(root) if queue == "ladder" else 0
 
 
 def play_pachi(root: Path) -> int:
@@ -376,7 +424,7 @@ def play_pachi(root: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("play", "table"))
-    parser.add_argument("--queue", choices=("levels", "ladder"), default="levels")
+    parser.add_argument("--queue", choices=("levels", "neighbours", "ladder"), default="levels")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the match folders")
     parser.add_argument(
         "--record", action="store_true", help="write benchmarks/results/calibration.md"

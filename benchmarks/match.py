@@ -322,12 +322,20 @@ def settings_line(match: Match) -> str:
 
 def opponent_line(command: Sequence[str]) -> str:
     """The opponent's command line as a page shows it: a path inside the checkout (a built
-    Pachi) relative to it, so the page names no machine's folders.
+    Pachi) relative to it, this Python as `python`, so the page names no machine's folders.
 
     >>> opponent_line(["gnugo", "--mode", "gtp", "--level", "5"])
     'gnugo --mode gtp --level 5'
+    >>> opponent_line([sys.executable, "-m", "alphago_policy", "gtp"])
+    'python -m alphago_policy gtp'
     """
-    return shlex.join(str(shown(Path(word))) if os.path.isabs(word) else word for word in command)
+    return shlex.join(shown_word(word) for word in command)
+
+
+def shown_word(word: str) -> str:
+    if word == sys.executable:
+        return "python"
+    return str(shown(Path(word))) if os.path.isabs(word) else word
 
 
 def reproduce(match: Match, jobs: int) -> str:

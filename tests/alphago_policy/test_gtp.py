@@ -19,6 +19,7 @@ from sgfmill import sgf
 from alphago_policy import gtp as gtp_module
 from alphago_policy.game import Game
 from alphago_policy.gtp import parse_line
+from alphago_policy.policy import load_policy
 from sgf_data.coords import from_gtp, to_sgf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -526,3 +527,19 @@ def test_analysis_of_an_open_game_claims_no_win_rate(gtp):
     gtp.send("play b D4")
     moves = parse_analysis(analysis_lines(gtp, "lz-analyze w 10", 1)[0])
     assert {(move["winrate"], move["lcb"]) for move in moves} == {("5000", "5000")}
+
+
+def test_set_random_seed_replays_a_sampling_level(tiny_weights):
+    """A level that draws its moves at random plays the same moves again after the same
+    `set_random_seed`, as a match replaying a game needs; a seed that is not a number is
+    refused."""
+    server = gtp_module.Server(Game(load_policy(tiny_weights), temperature=1.0))
+
+    def moves(seed: str) -> list[str]:
+        assert gtp_module.respond(server, f"set_random_seed {seed}").head == "="
+        gtp_module.respond(server, "clear_board")
+        return [gtp_module.respond(server, f"genmove {c}").body for c in "bwbwbw"]
+
+    assert moves("7") == moves("7") != moves("8")
+    refused = gtp_module.respond(server, "set_random_seed x")
+    assert refused.head == "?" and refused.body.startswith("syntax error")
