@@ -5,7 +5,8 @@ that turns their results into an estimated KGS rank per level.
     python -m benchmarks.calibration table [--root runs/calibration] [--record]
 
 `play` plays one queue of the plan, match after match, each in its own folder under --root
-(`benchmarks.match`, one job): `levels` the strength levels against GNU Go in even games,
+(`benchmarks.match`, one job): `levels` the strength levels against GNU Go, each from a
+guessed handicap a stone at a time toward the handicap that makes the games close,
 `neighbours` each level against the one below it (its GTP engine, a GNU Go referee): the
 games that show each level beats the one below and chain every level into the fit,
 `ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +85,24 @@ class Planned:
             stones = f"{'gives' if self.handicap > 0 else 'takes'}-{abs(self.handicap)}"
         return f"level-{self.level}-vs-{kind}-{setting}-{stones}"
 
+    @classmethod
+    def from_folder(cls, name: str) -> Planned | None:
+        """The match a folder under the root holds, by its name; None for another folder.
+
+        >>> Planned.from_folder("level-1-vs-gnugo-1-takes-9")
+        Planned(level=1, opponent='gnugo:1', handicap=-9, games=40)
+        >>> Planned.from_folder("level-9-vs-pachi-10000-even").opponent, Planned.from_folder("x")
+        ('pachi:10000', None)
+        """
+        found = re.fullmatch(
+            r"level-(\d+)-vs-(gnugo|pachi|level)-(\d+)-(even|gives|takes)-?(\d*)", name
+        )
+        if not found:
+            return None
+        level, kind, setting, stones, count = found.groups()
+        handicap = {"even": 0, "gives": 1, "takes": -1}[stones] * int(count or 0)
+        return cls(int(level), f"{kind}:{setting}", handicap)
+
     def opponent_name(self) -> str:
         """What the games call the opponent (another level: as its GTP engine names itself)."""
         kind, _, setting = self.opponent.partition(":")
@@ -125,17 +145,16 @@ class Planned:
         )
 
 
-LEVELS_QUEUE = (  # the weakest and the middle levels first; bridges tie GNU Go 1 and 5 to 10
-    Planned(1, "gnugo:1"),
+LEVELS_QUEUE = (  # each from a guessed handicap toward even; bridges tie GNU Go 1 and 5 to 10
     Planned(6, "gnugo:5"),  # level 6 is the k=32 SL network: also the RL demo's baseline
-    Planned(3, "gnugo:1"),
+    Planned(1, "gnugo:1", -9),  # even: no win in 40 games, lost by about 350 points
+    Planned(3, "gnugo:1", -5),
     Planned(6, "gnugo:10"),
-    Planned(5, "gnugo:5"),
-    Planned(3, "gnugo:5"),
+    Planned(5, "gnugo:5", -2),
     Planned(7, "gnugo:10"),
-    Planned(2, "gnugo:1"),
-    Planned(4, "gnugo:5"),
     Planned(8, "gnugo:10"),
+    Planned(2, "gnugo:1", -9),
+    Planned(4, "gnugo:5", -4),
 )
 NEIGHBOURS = tuple(Planned(n + 1, f"level:{n}") for n in range(1, 10))  # each level's neighbour
 LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
@@ -246,9 +265,11 @@ def read_result(planned: Planned, folder: Path) -> Result | None:
 
 
 def results(root: Path) -> list[Result]:
-    plan = [*LEVELS_QUEUE, *NEIGHBOURS, *LADDER, *PACHI_LADDER]
-    plan += [Planned(10, "gnugo:10", stones) for stones in range(2, 10)]
-    found = [read_result(p, root / p.folder) for p in plan]
+    """Every match played under the root (its folders named as `Planned.folder` names them),
+    and the recorded 100 games of the full network against GNU Go level 10."""
+    folders = sorted(root.iterdir()) if root.is_dir() else []
+    plan = [(Planned.from_folder(f.name), f) for f in folders if f.is_dir()]
+    found = [read_result(planned, folder) for planned, folder in plan if planned]
     recorded = read_result(Planned(9, "gnugo:10", games=100), RECORDED_FULL)
     return [r for r in [*found, recorded] if r is not None]
 
@@ -295,7 +316,8 @@ def page(found: list[Result]) -> str:
     match_rows = []
     for r in sorted(found, key=lambda r: (r.level, r.opponent, r.handicap)):
         low, high = wilson_interval(r.wins, r.decided)
-        stones = "even" if not r.handicap else f"gives {r.handicap}"
+        stones = "even" if not r.handicap else f"{'gives' if r.handicap > 0 else 'takes'} "
+        stones += f"{abs(r.handicap)}" if r.handicap else ""
         match_rows.append(
             [
                 r.level,
@@ -368,15 +390,51 @@ def page(found: list[Result]) -> str:
 
 
 def play_rung(rung: Planned, root: Path) -> int:
-    """Play a ladder rung RUNG_STEP games at a time until it is `settled` or its games are
-    played; the status of the last match run."""
-    for games in range(RUNG_STEP, rung.games + RUNG_STEP, RUNG_STEP):
+    """Play a rung RUNG_STEP games at a time (from the games already saved in its folder)
+    until it is `settled` or its games are played; the status of the last match run."""
+    saved = len(list((root / rung.folder).glob("game-*.sgf")))
+    first = max(RUNG_STEP, -(-saved // RUNG_STEP) * RUNG_STEP)
+    for games in range(min(first, rung.games), rung.games + RUNG_STEP, RUNG_STEP):
         part = dataclasses.replace(rung, games=min(games, rung.games))
         status = matches.run(part.match(root), 1, root / rung.folder / "summary.md")
         result = read_result(part, root / rung.folder)
         if status or (result and settled(result.wins, result.decided)):
             return status
     return 0
+
+
+HANDICAPS = (*range(-9, -1), 0, *range(2, 10))  # stones the network takes (-) or gives
+
+
+def next_handicap(handicap: int, wins: int, games: int) -> int | None:
+    """After a settled rung, the handicap one step toward the side that lost (the network
+    gives one stone more where it won, takes one more where it lost); None past the ends.
+
+    >>> next_handicap(0, 1, 10), next_handicap(-2, 1, 10), next_handicap(2, 9, 10)
+    (-2, -3, 3)
+    >>> next_handicap(-9, 0, 40), next_handicap(9, 40, 40)
+    (None, None)
+    """
+    index = HANDICAPS.index(handicap) + (1 if 2 * wins > games else -1)
+    return HANDICAPS[index] if 0 <= index < len(HANDICAPS) else None
+
+
+def play_toward_even(planned: Planned, root: Path) -> int:
+    """A level against an opponent from `planned`'s handicap, a stone at a time toward the
+    handicap that makes the games close: a rung not `settled` after its 40 games ends it;
+    where the next handicap is past the ends or was tried already (the even point lies between
+    two rungs), the last rung is played to its 40 games."""
+    rung, tried = planned, set()
+    while True:
+        status = play_rung(rung, root)
+        result = read_result(rung, root / rung.folder)
+        if status or not result or not settled(result.wins, result.decided):
+            return status
+        tried.add(rung.handicap)
+        handicap = next_handicap(rung.handicap, result.wins, result.decided)
+        if handicap is None or handicap in tried:
+            return matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
+        rung = dataclasses.replace(rung, handicap=handicap)
 
 
 def climb(rungs: tuple[Planned, ...], root: Path) -> tuple[int, list[Result]]:
@@ -394,8 +452,14 @@ def climb(rungs: tuple[Planned, ...], root: Path) -> tuple[int, list[Result]]:
 
 def play_queue(queue: str, root: Path) -> int:
     """Play (or resume) the matches of a queue, one after another."""
-    if queue in ("levels", "neighbours"):
-        plan = list(LEVELS_QUEUE if queue == "levels" else NEIGHBOURS)
+    if queue == "levels":
+        for planned in LEVELS_QUEUE:
+            status = play_toward_even(planned, root)
+            if status:
+                return status
+        return 0
+    if queue == "neighbours":
+        plan = list(NEIGHBOURS)
     else:
         status, rungs = climb(LADDER, root)
         if status or not rungs:

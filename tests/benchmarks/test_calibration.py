@@ -38,3 +38,22 @@ def test_the_pachi_climb_stops_where_it_loses_and_tops_up_to_60_games(monkeypatc
     monkeypatch.setattr(calibration, "read_result", read)
     assert calibration.play_pachi(tmp_path) == 0
     assert asked == [(0, 10), (2, 10), (2, 20), (2, 30), (2, 40), (2, 50)]
+
+
+def test_a_level_moves_a_stone_at_a_time_toward_even(monkeypatch, tmp_path):
+    """Level 3 taking 5 stones wins 10 of 10: it takes 4, wins 9 of 10, takes 3, loses 1 of
+    10; the even point lies between 4 and 3 stones, and the last rung is played to 40."""
+    asked = []
+    wins = {(-5, 10): 10, (-4, 10): 9, (-3, 10): 1, (-3, 40): 12}
+    monkeypatch.setattr(
+        calibration.matches, "run", lambda m, *_: asked.append((-m.handicap, m.games)) or 0
+    )
+
+    def read(planned: calibration.Planned, folder: Path) -> calibration.Result:
+        played = max(games for stones, games in asked if stones == planned.handicap)
+        won = wins[planned.handicap, played]
+        return calibration.Result(3, "GNU Go level 1", planned.handicap, won, played, folder)
+
+    monkeypatch.setattr(calibration, "read_result", read)
+    assert calibration.play_toward_even(calibration.Planned(3, "gnugo:1", -5), tmp_path) == 0
+    assert asked == [(-5, 10), (-4, 10), (-3, 10), (-3, 40)]
