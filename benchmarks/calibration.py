@@ -7,8 +7,9 @@ that turns their results into an estimated KGS rank per level.
 `play` plays one queue of the plan, match after match, each in its own folder under --root
 (`benchmarks.match`, one job): `levels` the strength levels against GNU Go, each from a
 guessed handicap a stone at a time toward the handicap that makes the games close,
-`neighbours` each level against the one below it (its GTP engine, a GNU Go referee): the
-games that show each level beats the one below and chain every level into the fit,
+`neighbours` each level against the one below it (its GTP engine, a GNU Go referee), toward
+even as the levels are: the games that show each level beats the one below (it wins even
+games, or gives stones) and chain every level into the fit,
 `ladder` the full network (level 9) giving GNU Go level 10 two, three, four ... stones until
 it wins less than half of a rung, then level 10 on that rung, then the same climb against
 Pachi (even, then two, three ... stones: the network wins nearly every even game against it),
@@ -156,7 +157,9 @@ LEVELS_QUEUE = (  # each from a guessed handicap toward even; bridges tie GNU Go
     Planned(2, "gnugo:1", -9),
     Planned(4, "gnugo:5", -4),
 )
-NEIGHBOURS = tuple(Planned(n + 1, f"level:{n}") for n in range(1, 10))  # each level's neighbour
+# each level against the one below it, from the full network down (tying level 6, and GNU Go 5
+# through it, to the anchor first), level 10 (8 forward passes a move) last
+NEIGHBOURS = tuple(Planned(n + 1, f"level:{n}") for n in (8, 7, 6, 5, 4, 3, 2, 1, 9))
 LADDER = tuple(Planned(9, "gnugo:10", stones) for stones in range(2, 10))
 PACHI_LADDER = tuple(Planned(9, f"pachi:{PACHI_PLAYOUTS}", s) for s in (0, *range(2, 10)))
 RUNG_STEP = 10  # a ladder rung's games are played this many at a time
@@ -452,24 +455,19 @@ def climb(rungs: tuple[Planned, ...], root: Path) -> tuple[int, list[Result]]:
 
 def play_queue(queue: str, root: Path) -> int:
     """Play (or resume) the matches of a queue, one after another."""
-    if queue == "levels":
-        for planned in LEVELS_QUEUE:
+    if queue in ("levels", "neighbours"):
+        for planned in LEVELS_QUEUE if queue == "levels" else NEIGHBOURS:
             status = play_toward_even(planned, root)
             if status:
                 return status
         return 0
-    if queue == "neighbours":
-        plan = list(NEIGHBOURS)
-    else:
-        status, rungs = climb(LADDER, root)
-        if status or not rungs:
-            return status
-        plan = [Planned(10, "gnugo:10", rungs[-1].handicap)] if rungs[-1].rate < 0.5 else []
-    for planned in plan:
-        status = matches.run(planned.match(root), 1, root / planned.folder / "summary.md")
-        if status:
-            return status
-    return play_pachi(root) if queue == "ladder" else 0
+    status, rungs = climb(LADDER, root)
+    if status or not rungs:
+        return status
+    if rungs[-1].rate < 0.5:  # level 10 where the full network lost
+        rung = Planned(10, "gnugo:10", rungs[-1].handicap)
+        status = matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
+    return status or play_pachi(root)
 
 
 def play_pachi(root: Path) -> int:
