@@ -47,12 +47,16 @@ class Level:
     picks: int = 0  # the best of this many allowed points drawn at random; 0: of all of them
     temperature: float = 0.0
     symmetries: int = 1
+    rank: str = ""  # its estimated KGS rank (benchmarks/results/calibration.md); "": not yet
 
     def describe(self) -> str:
-        """What the level does, in a few words (GTP `name`, the board's status line, SGFs).
+        """What the level does, and the rank it measured, in a few words (GTP `name`, the
+        board's status line, SGFs).
 
         >>> LEVELS[0].describe()
         'strength 1 (beginner): k=32 network, best of 4 random moves'
+        >>> Level(9, "master", rank="1k").describe()
+        'strength 9 (master, about 1k): full network'
         """
         width = (self.weights or "").removeprefix("policy_k").removesuffix(".pt")
         parts = [f"k={width} network" if self.weights else "full network"]
@@ -62,7 +66,8 @@ class Level:
             parts.append(f"temperature {self.temperature:g}")
         if self.symmetries > 1:
             parts.append(f"{self.symmetries} symmetries averaged")
-        return f"strength {self.number} ({self.name}): {', '.join(parts)}"
+        rank = f", about {self.rank}" if self.rank else ""
+        return f"strength {self.number} ({self.name}{rank}): {', '.join(parts)}"
 
     def choose(
         self, probabilities: np.ndarray, allowed: np.ndarray, rng: np.random.Generator
@@ -101,7 +106,7 @@ LEVELS = (  # spaced by how often they play the expert's move (benchmarks/result
     Level(6, "club", K32),
     Level(7, "strong club", K64),
     Level(8, "expert", None, temperature=0.5),
-    Level(9, "master", None),
+    Level(9, "master", None, rank="1k"),
     Level(10, "master, 8 symmetries", None, symmetries=8),
 )
 STRONGEST = LEVELS[-1].number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,13 @@ def test_the_engine_starts_at_a_level():
     )
     assert bad.returncode == 2 and "from 1 (weakest) to 10" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_each_level_shows_the_rank_its_calibration_recorded():
+    """A level's rank is the estimate of benchmarks/results/calibration.md, or none where that
+    page has not measured it: what a player reads is what the games showed."""
+    page = (Path(__file__).resolve().parents[2] / "benchmarks/results/calibration.md").read_text()
+    for level in strength.LEVELS:
+        row = re.search(rf"^\| {level.number} \| [^|]+ \| ([^|]+) \|", page, re.MULTILINE)
+        recorded = row.group(1).strip().split(" (")[0]
+        assert (level.rank or "not measured") == recorded, level.number
