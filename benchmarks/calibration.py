@@ -424,9 +424,10 @@ def next_handicap(handicap: int, wins: int, games: int) -> int | None:
 
 def play_toward_even(planned: Planned, root: Path) -> int:
     """A level against an opponent from `planned`'s handicap, a stone at a time toward the
-    handicap that makes the games close: a rung not `settled` after its 40 games ends it;
-    where the next handicap is past the ends or was tried already (the even point lies between
-    two rungs), the last rung is played to its 40 games."""
+    handicap that makes the games close: a rung not `settled` after its 40 games ends it; where
+    the next handicap was tried already (the even point lies between two rungs), the last rung
+    is played to its 40 games; past nine stones the level is out of the opponent's reach, and
+    its settled rung says how far."""
     rung, tried = planned, set()
     while True:
         status = play_rung(rung, root)
@@ -435,7 +436,9 @@ def play_toward_even(planned: Planned, root: Path) -> int:
             return status
         tried.add(rung.handicap)
         handicap = next_handicap(rung.handicap, result.wins, result.decided)
-        if handicap is None or handicap in tried:
+        if handicap is None:
+            return 0
+        if handicap in tried:
             return matches.run(rung.match(root), 1, root / rung.folder / "summary.md")
         rung = dataclasses.replace(rung, handicap=handicap)
 

@@ -57,3 +57,16 @@ def test_a_level_moves_a_stone_at_a_time_toward_even(monkeypatch, tmp_path):
     monkeypatch.setattr(calibration, "read_result", read)
     assert calibration.play_toward_even(calibration.Planned(3, "gnugo:1", -5), tmp_path) == 0
     assert asked == [(-5, 10), (-4, 10), (-3, 10), (-3, 40)]
+
+
+def test_a_level_out_of_reach_at_nine_stones_stops_there(monkeypatch, tmp_path):
+    """No win in 10 games taking nine stones: no more stones to take, and no more games."""
+    asked = []
+    monkeypatch.setattr(calibration.matches, "run", lambda m, *_: asked.append(m.games) or 0)
+    monkeypatch.setattr(
+        calibration,
+        "read_result",
+        lambda planned, folder: calibration.Result(1, "GNU Go level 1", -9, 0, 10, folder),
+    )
+    assert calibration.play_toward_even(calibration.Planned(1, "gnugo:1", -9), tmp_path) == 0
+    assert asked == [10]
