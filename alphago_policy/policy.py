@@ -239,13 +239,20 @@ def describe(k: int, card: Mapping[str, Any]) -> str:
     'AlphaGo SL policy k=192, 50 steps, continued from a k=192 network of 900 steps'
     >>> describe(8, {"steps": "many", "initialised_from": {"card": None}, "machine": None})
     'AlphaGo SL policy k=8'
+    >>> describe(32, {"reinforcement_learning": {"games": 3776, "iterations": 39},
+    ...               "initialised_from": {"k": 32, "card": {"steps": 10000}}})
+    'AlphaGo RL policy k=32, 3,776 self-play games, from a k=32 SL network of 10,000 steps'
     """
-    parts = [f"AlphaGo SL policy k={k}"]
+    rl = card.get("reinforcement_learning")
+    games = rl.get("games") if isinstance(rl, Mapping) else None
+    parts = [f"AlphaGo {'RL' if _is_number(games) else 'SL'} policy k={k}"]
     if not card.get("trained", True):
         parts.append(UNTRAINED)
+    if _is_number(games):
+        parts.append(f"{games:,} self-play games")
     if _is_number(card.get("steps")):
         parts.append(f"{card['steps']:,} steps")
-    parts += _origin(k, card.get("initialised_from"))
+    parts += _origin(k, card.get("initialised_from"), "from" if _is_number(games) else "")
     test = _test_top1(card)
     if test is not None:
         games = card.get("test_games")
@@ -261,14 +268,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _origin(k: int, origin: Any) -> list[str]:
-    """The words for the network a run started from (`train --init`), if the card says."""
+def _origin(k: int, origin: Any, how: str = "") -> list[str]:
+    """The words for the network a run started from (`train --init`; `how` "from": the SL
+    network an RL run started from), if the card says."""
     if not isinstance(origin, Mapping) or not _is_number(origin.get("k")):
         return []
     card = origin.get("card")
     steps = card.get("steps") if isinstance(card, Mapping) else None
-    how = "widened" if origin["k"] < k else "continued"
     of = f" of {steps:,} steps" if _is_number(steps) else ""
+    if how:
+        return [f"{how} a k={origin['k']} SL network{of}"]
+    how = "widened" if origin["k"] < k else "continued"
     return [f"{how} from a k={origin['k']} network{of}"]
 
 
