@@ -314,6 +314,23 @@ def monotone(found: list[Result]) -> str:
     return "Each level against the one below it: " + "; ".join(said) + "."
 
 
+def out_of_reach(found: list[Result]) -> str:
+    """The levels that won no game taking nine stones (or lost none giving nine), as a
+    sentence: the opponent is too strong (or too weak) to rank them against.
+
+    >>> print(out_of_reach([Result(1, "GNU Go level 1", -9, 0, 10, Path())]))
+    Out of reach: level 1 won no game of 10 taking nine stones from GNU Go level 1.
+    """
+    said = [
+        f"level {r.level} {'won no game' if r.handicap < 0 else 'lost no game'} of "
+        f"{r.decided} {'taking' if r.handicap < 0 else 'giving'} nine stones "
+        f"{'from' if r.handicap < 0 else 'to'} {r.opponent}"
+        for r in sorted(found, key=lambda r: r.level)
+        if abs(r.handicap) == 9 and r.decided and r.wins == (r.decided if r.handicap > 0 else 0)
+    ]
+    return f"Out of reach: {'; '.join(said)}." if said else ""
+
+
 def page(found: list[Result]) -> str:
     ranks = fit(found)
     match_rows = []
@@ -383,6 +400,7 @@ def page(found: list[Result]) -> str:
         "",
         monotone(found),
         "",
+        *([out_of_reach(found), ""] if out_of_reach(found) else []),
         "Fitted opponents: "
         + ", ".join(
             f"{n} {kgs(r)} ({r:+.1f})" for n, r in ranks.items() if not n.startswith("level ")
