@@ -414,9 +414,10 @@ def play_rung(rung: Planned, root: Path) -> int:
     """Play a rung RUNG_STEP games at a time (from the games already saved in its folder)
     until it is `settled` or its games are played; the status of the last match run."""
     saved = len(list((root / rung.folder).glob("game-*.sgf")))
+    total = max(rung.games, saved)  # a match played further before is counted whole
     first = max(RUNG_STEP, -(-saved // RUNG_STEP) * RUNG_STEP)
-    for games in range(min(first, rung.games), rung.games + RUNG_STEP, RUNG_STEP):
-        part = dataclasses.replace(rung, games=min(games, rung.games))
+    for games in range(min(first, total), total + RUNG_STEP, RUNG_STEP):
+        part = dataclasses.replace(rung, games=min(games, total))
         status = matches.run(part.match(root), 1, root / rung.folder / "summary.md")
         result = read_result(part, root / rung.folder)
         if status or (result and settled(result.wins, result.decided)):
