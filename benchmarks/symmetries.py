@@ -2,7 +2,7 @@
 changes in move prediction and in the time of a move.
 
     python -m benchmarks.symmetries [--data ../shared/data/sgf] [--games 500] [--record]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--bf16-only]
 
 One pass over the test positions of the first --games test games (as `evaluate --split test
 --max-games N` reads them) computes, for every batch: the float32 network on the 8 turned
@@ -14,9 +14,10 @@ after every chunk of games, so a run cut short leaves its figures so far, saying
 Then the latency of `genmove` and of the network's probabilities on the fixture positions
 (`benchmarks.genmove`'s), one torch thread, for float32 and bfloat16, 1 and 8 symmetries.
 
-The 500 games' nine forward passes a position are hours of a CPU's time: `--device cuda`
-runs the pass over the test positions on a GPU (its bfloat16 figure is then the GPU's, and the
-page says so); the latencies stay the CPU's.
+`--bf16-only` leaves the averaging out: two forward passes a position, so the CPU's bfloat16
+can be compared on many games. The 500 games' ten forward passes a position are hours of a
+CPU's time: `--device cuda` runs the pass over the test positions on a GPU (its bfloat16
+figure is then the GPU's, and the page says so); the latencies stay the CPU's.
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ class Figures:
 
 
 @torch.inference_mode()
-def add_batch(model: torch.nn.Module, x: torch.Tensor, labels, moves, figures: Figures) -> None:
-    """Count one batch of positions in every tally."""
+def add_batch(
+    model: torch.nn.Module, x: torch.Tensor, labels, moves, figures: Figures, turns: int
+) -> None:
+    """Count one batch of positions in every tally (the average over the first `turns`
+    symmetries: 8, or 1 where only bfloat16 is compared)."""
     back = torch.from_numpy(MOVE[:, :361]).to(x.device)
     total = 0
-    for k in range(NUM_SYMMETRIES):
+    for k in range(turns):
         logits = model(transform(x, k).contiguous()).float()
         if k == 0:
             plain = logits
@@ -73,7 +77,8 @@ def add_batch(model: torch.nn.Module, x: torch.Tensor, labels, moves, figures: F
     with torch.autocast(x.device.type, torch.bfloat16):
         bf16 = model(x).float()
     figures.plain.add(plain, labels, moves)
-    figures.averaged.add((total / NUM_SYMMETRIES).log(), labels, moves)
+    if turns == NUM_SYMMETRIES:
+        figures.averaged.add((total / NUM_SYMMETRIES).log(), labels, moves)
     figures.bf16.add(bf16, labels, moves)
     figures.same_move += int((bf16.argmax(1) == plain.argmax(1)).sum())
     figures.positions += len(labels)
@@ -121,12 +126,18 @@ def page(figures: Figures, games: str, source: str, policy: Policy, timing: list
         format_table(figures.plain.rows()),
         "```",
         "",
-        "float32, averaged over the 8 symmetries (`--symmetries 8`):",
-        "",
-        "```",
-        format_table(figures.averaged.rows()),
-        "```",
-        "",
+        *(
+            [
+                "float32, averaged over the 8 symmetries (`--symmetries 8`):",
+                "",
+                "```",
+                format_table(figures.averaged.rows()),
+                "```",
+                "",
+            ]
+            if figures.averaged.positions.sum()
+            else []
+        ),
         f"bfloat16 autocast on {figures.computed_on}, the plain network:",
         "",
         "```",
@@ -160,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--threads", type=positive_int, default=1, help="torch threads")
     parser.add_argument("--latency-positions", type=int, default=30)
+    parser.add_argument(
+        "--bf16-only",
+        action="store_true",
+        help="compare bfloat16 with float32 only (2 forward passes a position, not 10): the "
+        "CPU's bf16 question on many games in minutes",
+    )
     add_device(parser, "cpu")
     add_output_arguments(parser)
     args = parser.parse_args(argv)
@@ -185,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.allow_tf32 = False  # float32 as a CPU computes it, not TF32
         torch.backends.cuda.matmul.allow_tf32 = False
     for x, labels, moves in batches:
-        add_batch(policy.model, x, labels, moves, figures)
+        turns = 1 if args.bf16_only else NUM_SYMMETRIES
+        add_batch(policy.model, x, labels, moves, figures, turns)
         if figures.positions - written >= CHUNK_POSITIONS:
             written = figures.positions
             so_far = f"the first {args.games} test games (run in progress)"
