@@ -200,7 +200,8 @@ def test_a_match_reports_its_own_command_and_counts_in_words(tmp_path):
     assert "--record" not in page and command.endswith("--jobs 2")
     assert "--handicap 2 --strength 3" in command and "--move-cap 50 --weights w.pt" in command
     again, _ = match_module.parse_args(shlex.split(command)[3:])
-    assert replace(again, out_dir=tmp_path) == match
+    assert again.opponent == ("python", *match.opponent[1:])  # this Python, named as a user would
+    assert replace(again, out_dir=tmp_path, opponent=match.opponent) == match
 
 
 @pytest.mark.parametrize("module", [match_module, vs_gnugo], ids=["match", "vs_gnugo"])
