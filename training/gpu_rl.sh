@@ -3,7 +3,7 @@
 # `python -m alphago_policy rl train` from WEIGHTS, ending with a match of MATCH_GAMES (both
 # sides sampling) of the result against WEIGHTS; everything left in $OUT. Before it, where the
 # game records DATA are on the machine, WEIGHTS averaged over the 8 symmetries against the plain
-# network on the first SYMMETRY_GAMES test games (`benchmarks.symmetries`: nine forward passes
+# network on the first SYMMETRY_GAMES test games (`benchmarks.symmetries`: ten forward passes
 # a position, hours of a CPU, about a minute of a GPU): symmetries.md and symmetries.err.
 #
 # Run from the checkout's root with the project installed (`pip install -e .`). It takes
@@ -34,6 +34,7 @@ WEIGHTS="${WEIGHTS:-alphago_policy/weights/policy.pt}"
 MINUTES="${MINUTES:-5}"
 DATA="${DATA:-data/sgf}"
 SYMMETRY_GAMES="${SYMMETRY_GAMES:-500}"
+LATENCY_POSITIONS="${LATENCY_POSITIONS:-30}"  # the genmove latencies, on the machine's CPU
 GAMES="${GAMES:-2048}"
 LR="${LR:-0.001}"
 POOL_EVERY="${POOL_EVERY:-5}"
@@ -54,7 +55,8 @@ mkdir -p "$OUT"
 status=0
 if [ "$SYMMETRY_GAMES" -gt 0 ] && [ -e "$DATA" ]; then
     python3 -m benchmarks.symmetries --data "$DATA" --games "$SYMMETRY_GAMES" --device "$DEVICE" \
-        --weights "$WEIGHTS" --batch-size 256 --out "$OUT/symmetries.md" \
+        --weights "$WEIGHTS" --batch-size 256 --latency-positions "$LATENCY_POSITIONS" \
+        --out "$OUT/symmetries.md" \
         > /dev/null 2> "$OUT/symmetries.err" || status=$?
     grep -h "picks the same move" "$OUT/symmetries.md" || true
 fi

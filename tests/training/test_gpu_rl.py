@@ -32,6 +32,7 @@ def test_the_gpu_rl_call_brings_back_weights_log_and_match(tmp_path):
         "OUT": str(out),
         "DATA": str(REPO / "tests" / "fixtures" / "held_out"),
         "SYMMETRY_GAMES": "1" if cpu_has_bf16() else "0",  # the CPU's bf16 is compared
+        "LATENCY_POSITIONS": "2",
     }
     script = REPO / "training" / "gpu_rl.sh"
     done = subprocess.run(
