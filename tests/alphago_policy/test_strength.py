@@ -140,7 +140,7 @@ def test_the_engine_starts_at_a_level():
     assert done.returncode == 0, done.stderr
     replies = [line for line in done.stdout.splitlines() if line]
     assert "k=64" in replies[0] and "8 symmetries averaged" in replies[0]
-    assert replies[1] == "= strength 7 (strong club): k=64 network"
+    assert replies[1] == "= strength 7 (strong club, about 5k): k=64 network"
     bad = subprocess.run(
         [*command[:-1], "12"],
         input="quit\n",
