@@ -116,10 +116,11 @@ def gnugo_ladder(gnugo, vertex):
 
 
 def test_rules_planes_agree_with_gnugo(gnugo, samples):
-    """Legality, liberties, capture size, liberties after the move, self-atari size: exact."""
+    """Legality, liberties, capture size, liberties after the move, self-atari size: exact, on
+    every other sampled position (some 50,000 legal moves; the ladders take them all)."""
     assert len(samples) >= 40
     checked = 0
-    for where, position, _, name, x in loaded(gnugo, samples):
+    for where, position, _, name, x in loaded(gnugo, samples[::2]):
         legal = vertices(gnugo.send(f"all_legal {name}"))
         ours = {(r, c) for r in range(19) for c in range(19) if x[20:28, r, c].any()}
         assert ours == legal, f"{where}: legal points differ: {sorted(ours ^ legal)}"
@@ -147,7 +148,7 @@ def test_rules_planes_agree_with_gnugo(gnugo, samples):
             want = (min(captured, 7), min(libs, 8), None if size is None else min(size, 8))
             assert got == want, f"{where} {name} {vertex}: ours {got}, GNU Go {want}"
             checked += 1
-    print(f"rules: {len(samples)} positions, {checked} legal moves checked")
+    print(f"rules: {len(samples[::2])} positions, {checked} legal moves checked")
     assert checked > 5000
 
 
