@@ -278,17 +278,27 @@ def results(root: Path) -> list[Result]:
 
 
 def level_interval(level: int, found: list[Result], ranks: dict[str, float]) -> str:
-    """The level's rank range from the Wilson bounds of its own matches, the opponents' ranks
-    held at the fit."""
-    own = [r for r in found if r.level == level and r.opponent in ranks and r.decided]
-    bounds = []
+    """The level's rank range from the Wilson bounds of its matches (as the player, or as the
+    level below another), the other sides held at their fitted ranks; "" without any."""
+    key, bounds = f"level {level}", []
     for side in (0, 1):
-        estimates = []
-        for r in own:
-            rate = wilson_interval(r.wins, r.decided)[side]
-            wins = rate * r.decided
-            estimates.append(ranks[r.opponent] + rank_offset(wins, r.decided, r.handicap))
-        bounds.append(np.average(estimates, weights=[r.decided for r in own]))
+        estimates, weights = [], []
+        for r in found:
+            if not r.decided:
+                continue
+            if r.level == level and r.opponent in ranks:
+                wins = wilson_interval(r.wins, r.decided)[side] * r.decided
+                estimates.append(ranks[r.opponent] + rank_offset(wins, r.decided, r.handicap))
+            elif r.opponent == key and f"level {r.level}" in ranks:
+                wins = wilson_interval(r.wins, r.decided)[1 - side] * r.decided
+                above = ranks[f"level {r.level}"]
+                estimates.append(above - rank_offset(wins, r.decided, r.handicap))
+            else:
+                continue
+            weights.append(r.decided)
+        if not estimates:
+            return ""
+        bounds.append(np.average(estimates, weights=weights))
     return f"{kgs(bounds[0])} to {kgs(bounds[1])}"
 
 

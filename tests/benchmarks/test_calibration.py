@@ -70,3 +70,16 @@ def test_a_level_out_of_reach_at_nine_stones_stops_there(monkeypatch, tmp_path):
     )
     assert calibration.play_toward_even(calibration.Planned(1, "gnugo:1", -9), tmp_path) == 0
     assert asked == [10]
+
+
+def test_a_level_ranked_only_as_the_one_below_gets_its_range(tmp_path):
+    """Level 8 has played only as level 9's opponent: it is ranked below level 9 by that match,
+    with a range."""
+    found = [
+        calibration.Result(9, "GNU Go level 10", 0, 95, 100, tmp_path),
+        calibration.Result(9, "level 8", 0, 15, 20, tmp_path),
+    ]
+    ranks = calibration.fit(found)
+    assert ranks["level 8"] < ranks["level 9"]
+    low, _, high = calibration.level_interval(8, found, ranks).partition(" to ")
+    assert low and high and "level 8" in calibration.page(found)
