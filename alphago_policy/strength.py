@@ -102,10 +102,10 @@ LEVELS = (  # spaced by how often they play the expert's move (benchmarks/result
     Level(2, "novice", K32, picks=10),
     Level(3, "casual", K32, picks=24),
     Level(4, "learner", K32, picks=64),
-    Level(5, "improver", K32, picks=128),
+    Level(5, "improver", K32, picks=128, rank="15k"),
     Level(6, "club", K32, rank="9k"),
     Level(7, "strong club", K64, rank="5k"),
-    Level(8, "expert", None, temperature=0.5),
+    Level(8, "expert", None, temperature=0.5, rank="2k"),
     Level(9, "master", None, rank="1k"),
     Level(10, "master, 8 symmetries", None, symmetries=8),
 )
