@@ -410,7 +410,7 @@ def page(found: list[Result]) -> str:
         "",
         monotone(found),
         "",
-        *([out_of_reach(found), ""] if out_of_reach(found) else []),
+        *([reach, ""] if (reach := out_of_reach(found)) else []),
         "Fitted opponents: "
         + ", ".join(
             f"{n} {kgs(r)} ({r:+.1f})" for n, r in ranks.items() if not n.startswith("level ")
